@@ -1,0 +1,46 @@
+# SparseSim: the two commands the README promises, plus the benchmarks.
+#   make test   set up the machine, build, run every test
+#   make demo   set up the machine, build in release, run the main job
+#   make bench  release benchmarks for Docs/performance.md
+SWIFT ?= swift
+RELEASE_BIN := .build/release/sparsesim
+FIXTURE := Tests/TraceTests/Fixtures/tiny-cnn.sstrace
+
+.PHONY: all bootstrap build release test demo bench clean
+
+all: build
+
+bootstrap:
+	@scripts/bootstrap
+
+build: bootstrap
+	$(SWIFT) build
+
+release: bootstrap
+	$(SWIFT) build -c release
+
+test: bootstrap
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --disable-xctest
+
+# OpenBLAS fixes its kernels when it loads, so OPENBLAS_CORETYPE is unset before the process
+# starts: the demo and the benchmarks show this CPU's real speed. Tests keep the environment.
+demo: release
+	@echo "== sparsesim env  (OPENBLAS_CORETYPE unset: OpenBLAS picks the best kernels for this CPU)"
+	@env -u OPENBLAS_CORETYPE $(RELEASE_BIN) env
+	@echo
+	@echo "== sparsesim env  with OPENBLAS_CORETYPE=Haswell (how a pinned, weaker kernel is reported)"
+	@env OPENBLAS_CORETYPE=Haswell $(RELEASE_BIN) env 2>&1 | sed -n '2,3p;$$p'
+	@echo
+	@echo "== sparsesim trace inspect $(FIXTURE)  (a trace numpy wrote with tools/sstrace.py)"
+	@env -u OPENBLAS_CORETYPE $(RELEASE_BIN) trace inspect $(FIXTURE) --snapshot all
+
+bench: release
+	@echo "== sgemm with OPENBLAS_CORETYPE unset (the kernels OpenBLAS picks for this CPU)"
+	@env -u OPENBLAS_CORETYPE $(RELEASE_BIN) bench blas --sizes 512,2048 --threads 1,2
+	@echo
+	@echo "== sgemm with OPENBLAS_CORETYPE=Haswell (the AVX2 kernels this workplace pins by default)"
+	@env OPENBLAS_CORETYPE=Haswell $(RELEASE_BIN) bench blas --sizes 512,2048 --threads 1,2
+
+clean:
+	rm -rf .build

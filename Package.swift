@@ -1,0 +1,64 @@
+// swift-tools-version: 6.1
+// SparseSim: sparse training traces replayed on cycle/energy models of sparse accelerators.
+// Module graph (Docs/architecture.md): Training and Sim never import each other; they meet in Trace.
+
+import PackageDescription
+
+let package = Package(
+    name: "SparseSim",
+    products: [
+        .executable(name: "sparsesim", targets: ["sparsesim"]),
+        .library(name: "Trace", targets: ["Trace"]),
+        .library(name: "Training", targets: ["Training"]),
+        .library(name: "Sim", targets: ["Sim"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // MARK: - System libraries (modulemap + shim header only)
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
+        .systemLibrary(name: "CLibXML2", path: "Sources/CLibXML2", pkgConfig: "libxml-2.0"),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+
+        // MARK: - Libraries
+        .target(
+            name: "Trace",
+            linkerSettings: [.linkedLibrary("m")]
+        ),
+        .target(
+            name: "Training",
+            dependencies: ["Trace", "CBLAS", "CZlib"],
+            linkerSettings: [.linkedLibrary("m")]
+        ),
+        .target(
+            name: "Compression",
+            dependencies: ["Trace", "CBLAS"],
+            linkerSettings: [.linkedLibrary("m")]
+        ),
+        .target(
+            name: "Dataflow",
+            dependencies: ["Trace"]
+        ),
+        .target(
+            name: "Sim",
+            dependencies: ["Dataflow", "Compression", "Trace", "CLibXML2"],
+            linkerSettings: [.linkedLibrary("m")]
+        ),
+
+        // MARK: - Command-line tool
+        .executableTarget(
+            name: "sparsesim",
+            dependencies: [
+                "Sim", "Training", "Trace",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // MARK: - Tests
+        .testTarget(name: "TraceTests", dependencies: ["Trace"], exclude: ["Fixtures"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Trace"]),
+        .testTarget(name: "SimTests", dependencies: ["Sim", "Trace"]),
+        .testTarget(name: "sparsesimTests", dependencies: ["sparsesim", "Trace", "Training"]),
+    ]
+)

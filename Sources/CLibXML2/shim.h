@@ -1,0 +1,29 @@
+// libxml2 (Debian libxml2-dev). C globals that Swift 6 cannot touch safely
+// (xmlFree is a global function pointer, xmlParserVersion a global string) are
+// wrapped in shim functions here.
+#ifndef SPARSESIM_CLIBXML2_SHIM_H
+#define SPARSESIM_CLIBXML2_SHIM_H
+
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <libxml/xmlerror.h>
+#include <libxml/xmlschemas.h>
+#include <libxml/xpath.h>
+
+/// Frees memory that libxml2 allocated (wraps the global `xmlFree` pointer).
+static inline void sparsesim_xml_free(void *pointer) {
+    xmlFree(pointer);
+}
+
+/// The run-time libxml2 version string, e.g. "20914".
+static inline const char *sparsesim_xml_parser_version(void) {
+    return xmlParserVersion;
+}
+
+/// The parse options SparseSim always uses: no network, big line numbers,
+/// never entity substitution or DTD loading.
+static inline int sparsesim_xml_safe_parse_options(void) {
+    return XML_PARSE_NONET | XML_PARSE_BIG_LINES;
+}
+
+#endif

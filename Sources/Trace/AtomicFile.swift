@@ -1,0 +1,85 @@
+import Glibc
+import Synchronization
+
+// MARK: - AtomicFile
+
+/// Whole-file writes that never leave a half-written file under the final name.
+///
+/// Bytes go to a temporary file in the same directory (`.NAME.tmp-PID-N`), are flushed
+/// to disk, and the temporary is renamed over `path`, which POSIX makes atomic. On
+/// any failure the temporary is removed and `path` is untouched.
+package enum AtomicFile {
+    /// Writes `bytes` to `path` atomically.
+    /// - Parameter sync: flush the file (and its directory) to stable storage before returning.
+    /// - Throws: `SparseSimError` naming `path` when any step fails.
+    package static func write(_ bytes: [UInt8], to path: String, sync: Bool = true) throws {
+        try bytes.withUnsafeBytes { try write(raw: $0, to: path, sync: sync) }
+    }
+
+    /// Writes the UTF-8 of `text` to `path` atomically.
+    package static func write(_ text: String, to path: String, sync: Bool = true) throws {
+        try write(Array(text.utf8), to: path, sync: sync)
+    }
+
+    /// Writes raw bytes to `path` atomically.
+    package static func write(raw: UnsafeRawBufferPointer, to path: String, sync: Bool = true) throws {
+        let directory = Self.directory(of: path)
+        let base = path.split(separator: "/").last.map(String.init) ?? path
+        let temp = (directory == "." && !path.hasPrefix("./") ? "" : directory + "/")
+            + ".\(base).tmp-\(getpid())-\(nextSerial())"
+        let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw failure(path, "cannot create temporary file: \(errnoText())") }
+        var ok = false
+        defer {
+            if !ok { unlink(temp) }
+        }
+        var offset = 0
+        while offset < raw.count {
+            let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
+            if n < 0 {
+                if errno == EINTR { continue }
+                let text = errnoText()
+                close(fd)
+                throw failure(path, "write failed: \(text)")
+            }
+            offset += n
+        }
+        if sync && fsync(fd) != 0 {
+            let text = errnoText()
+            close(fd)
+            throw failure(path, "fsync failed: \(text)")
+        }
+        guard close(fd) == 0 else { throw failure(path, "close failed: \(errnoText())") }
+        guard rename(temp, path) == 0 else { throw failure(path, "cannot rename temporary file into place: \(errnoText())") }
+        ok = true
+        if sync { syncDirectory(directory) }
+    }
+
+    /// The directory part of `path` (`.` when there is none).
+    package static func directory(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        let dir = String(path[..<slash])
+        return dir.isEmpty ? "/" : dir
+    }
+
+    /// Flushes a directory's entries (so a rename survives a power loss); errors are ignored.
+    package static func syncDirectory(_ directory: String) {
+        let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if fd >= 0 {
+            _ = fsync(fd)
+            close(fd)
+        }
+    }
+
+    private static func failure(_ path: String, _ message: String) -> SparseSimError {
+        SparseSimError(file: path, message: message)
+    }
+
+    private static let serial = Atomic<Int>(0)
+    private static func nextSerial() -> Int { serial.wrappingAdd(1, ordering: .relaxed).newValue }
+}
+
+/// The text of the current `errno`.
+package func errnoText() -> String {
+    String(cString: strerror(errno))
+}

@@ -1,0 +1,140 @@
+// MARK: - TraceManifest
+
+/// The `manifest.json` of a trace directory (format `sparsesim-trace`, version 1).
+///
+/// See `Docs/trace-format.md`. Every JSON key is snake_case; tensor fields are paths of
+/// `.npy` files relative to the trace directory.
+public struct TraceManifest: Codable, Equatable, Sendable {
+    /// Always `sparsesim-trace`.
+    public var format: String
+    /// The format version; this build reads and writes 1.
+    public var version: Int
+    /// Who made the trace, how, and from what.
+    public var provenance: Provenance
+    /// The network whose layers the snapshots record.
+    public var model: TraceModel
+    /// The training or pruning method and its hyper-parameters.
+    public var method: TraceMethod
+    /// Recorded states, in increasing step order.
+    public var snapshots: [TraceSnapshot]
+
+    /// The `format` value of every trace.
+    public static let formatName = "sparsesim-trace"
+    /// The version this build reads and writes.
+    public static let currentVersion = 1
+    /// The manifest's file name inside a trace directory.
+    public static let fileName = "manifest.json"
+
+    /// A version-1 manifest.
+    public init(provenance: Provenance, model: TraceModel, method: TraceMethod, snapshots: [TraceSnapshot] = []) {
+        self.format = Self.formatName
+        self.version = Self.currentVersion
+        self.provenance = provenance
+        self.model = model
+        self.method = method
+        self.snapshots = snapshots
+    }
+}
+
+// MARK: - Model and method
+
+/// The network of a trace: its name, input shape and conv/linear layers.
+public struct TraceModel: Codable, Equatable, Sendable {
+    /// The model's name, e.g. `mlp` or `resnet20`.
+    public var name: String
+    /// One sample's input shape, e.g. `[1, 28, 28]`.
+    public var inputShape: [Int]
+    /// The layers whose weights and activations snapshots may record, in network order.
+    public var layers: [LayerShape]
+
+    enum CodingKeys: String, CodingKey {
+        case name
+        case inputShape = "input_shape"
+        case layers
+    }
+
+    /// A model description.
+    public init(name: String, inputShape: [Int], layers: [LayerShape]) {
+        self.name = name
+        self.inputShape = inputShape
+        self.layers = layers
+    }
+
+    /// The layer called `name`, if any.
+    public func layer(named name: String) -> LayerShape? {
+        layers.first { $0.name == name }
+    }
+}
+
+/// A training or pruning method with every hyper-parameter it ran with.
+public struct TraceMethod: Codable, Equatable, Sendable {
+    /// The method's name, e.g. `dense`, `swat`, `rigl`, `synflow`.
+    public var name: String
+    /// Hyper-parameters (sparsity, distribution, structure, schedule, ...).
+    public var parameters: [String: ParameterValue]
+
+    /// A method description.
+    public init(name: String, parameters: [String: ParameterValue] = [:]) {
+        self.name = name
+        self.parameters = parameters
+    }
+}
+
+// MARK: - Snapshots
+
+/// One recorded state of the network.
+public struct TraceSnapshot: Codable, Equatable, Sendable {
+    /// The optimizer step at which the state was recorded.
+    public var step: Int
+    /// The epoch (0-based) at which the state was recorded.
+    public var epoch: Int
+    /// Metrics at that point (loss, accuracy, ...); finite numbers only.
+    public var metrics: [String: Double]
+    /// The recorded layers.
+    public var layers: [TraceSnapshotLayer]
+
+    /// A snapshot.
+    public init(step: Int, epoch: Int, metrics: [String: Double] = [:], layers: [TraceSnapshotLayer]) {
+        self.step = step
+        self.epoch = epoch
+        self.metrics = metrics
+        self.layers = layers
+    }
+}
+
+/// One layer's tensors in a snapshot, as paths relative to the trace directory.
+public struct TraceSnapshotLayer: Codable, Equatable, Sendable {
+    /// The layer's name in `model.layers`.
+    public var name: String
+    /// `<f4` weights, `K×C/groups×R×S` (linear: `K×C`).
+    public var weights: String
+    /// `|b1` mask of the same shape: true where a weight is kept.
+    public var weightMask: String
+    /// `<f4` input activations of the fixed sample batch, `N×C×H×W` (linear: `N×C`); absent when not recorded.
+    public var inputActivations: String?
+    /// The fraction of true bits in the mask.
+    public var weightDensity: Double
+    /// The fraction of non-zero input activations; absent when activations are not recorded.
+    public var activationDensity: Double?
+
+    enum CodingKeys: String, CodingKey {
+        case name, weights
+        case weightMask = "weight_mask"
+        case inputActivations = "input_activations"
+        case weightDensity = "weight_density"
+        case activationDensity = "activation_density"
+    }
+
+    /// A layer entry.
+    public init(
+        name: String, weights: String, weightMask: String, inputActivations: String?,
+        weightDensity: Double, activationDensity: Double?
+    ) {
+        self.name = name
+        self.weights = weights
+        self.weightMask = weightMask
+        self.inputActivations = inputActivations
+        self.weightDensity = weightDensity
+        self.activationDensity = activationDensity
+    }
+}

@@ -1,0 +1,197 @@
+import Foundation
+import Glibc
+
+// MARK: - TraceReader
+
+/// Opens a trace directory and checks it before anyone uses it.
+///
+/// Checks made on open: the manifest decodes, names format `sparsesim-trace` version 1,
+/// its layer shapes are valid and uniquely named, snapshot steps increase, and every
+/// tensor path is relative, stays inside the trace directory (no `..`, no absolute path,
+/// no symbolic link that leads out) and names a regular file. With `verifyTensors`, every
+/// `.npy` is also read and its dtype and shape checked against the layer, and the recorded
+/// densities against the mask and activations (within 1e-6).
+public struct TraceReader: Sendable {
+    /// The trace directory as given.
+    public let path: String
+    /// The decoded manifest.
+    public let manifest: TraceManifest
+
+    /// How far recorded densities may be from the recomputed ones.
+    public static let densityTolerance = 1e-6
+
+    /// Opens and checks the trace at `path`.
+    /// - Parameter verifyTensors: also read every tensor and check dtypes, shapes and densities.
+    /// - Throws: `SparseSimError` naming the file and field at fault.
+    public init(path: String, verifyTensors: Bool = true) throws {
+        self.path = path
+        let manifestPath = path + "/" + TraceManifest.fileName
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw SparseSimError(file: path, message: "no such trace directory")
+        }
+        guard isDirectory.boolValue else { throw SparseSimError(file: path, message: "not a trace directory") }
+        guard let data = FileManager.default.contents(atPath: manifestPath) else {
+            throw SparseSimError(file: manifestPath, message: "missing manifest: not a trace, or its first manifest was never written")
+        }
+        let manifest = try TraceJSON.decode(TraceManifest.self, from: data, file: manifestPath)
+        self.manifest = manifest
+        try checkManifest(file: manifestPath)
+        if verifyTensors {
+            for index in manifest.snapshots.indices {
+                for layer in manifest.snapshots[index].layers {
+                    _ = try load(layer: layer.name, snapshot: index)
+                }
+            }
+        }
+    }
+
+    // MARK: Loading tensors
+
+    /// A layer's tensors at one snapshot, checked against its shape.
+    public struct LayerData: Sendable {
+        /// The layer's shape from the model.
+        public var shape: LayerShape
+        /// Weights, `shape.weightShape`.
+        public var weights: [Float]
+        /// The weight mask, `shape.weightShape`.
+        public var mask: Bitmask
+        /// Input activations, `shape.inputShape`, when recorded.
+        public var inputActivations: [Float]?
+    }
+
+    /// The index in `manifest.snapshots` of the snapshot at `step`, if any.
+    public func snapshotIndex(step: Int) -> Int? {
+        manifest.snapshots.firstIndex { $0.step == step }
+    }
+
+    /// Reads and checks the tensors of `layer` in snapshot number `snapshot`.
+    /// - Throws: `SparseSimError` for an unknown layer or snapshot, or a tensor whose
+    ///   dtype, shape or density does not match the manifest.
+    public func load(layer name: String, snapshot index: Int) throws -> LayerData {
+        let manifestPath = path + "/" + TraceManifest.fileName
+        guard manifest.snapshots.indices.contains(index) else {
+            throw SparseSimError(file: manifestPath, location: "snapshots", message: "no snapshot number \(index)")
+        }
+        let snapshot = manifest.snapshots[index]
+        guard let li = snapshot.layers.firstIndex(where: { $0.name == name }),
+            let shape = manifest.model.layer(named: name)
+        else {
+            throw SparseSimError(file: manifestPath, location: "snapshots[\(index)]", message: "no layer '\(name)' in this snapshot")
+        }
+        let entry = snapshot.layers[li]
+        let at = "snapshots[\(index)].layers[\(li)]"
+
+        func tensor(_ relative: String, field: String, dtype: NPYDType, shape expected: [Int]) throws -> NPYArray {
+            let full = try resolve(relative, file: manifestPath, location: "\(at).\(field)")
+            let array = try NPY.read(contentsOf: full, name: path + "/" + relative)
+            guard array.dtype == dtype else {
+                throw SparseSimError(file: path + "/" + relative, location: "header.descr",
+                                     message: "\(field) must be \(dtype.rawValue), found \(array.dtype.rawValue)")
+            }
+            guard array.shape == expected else {
+                throw SparseSimError(file: path + "/" + relative, location: "header.shape",
+                                     message: "\(field) of layer '\(name)' must have shape \(expected), found \(array.shape)")
+            }
+            return array
+        }
+
+        let weights = try tensor(entry.weights, field: "weights", dtype: .float32, shape: shape.weightShape).floats!
+        let mask = try tensor(entry.weightMask, field: "weight_mask", dtype: .bool, shape: shape.weightShape).bitmask!
+        guard abs(mask.density - entry.weightDensity) <= Self.densityTolerance else {
+            throw SparseSimError(file: manifestPath, location: "\(at).weight_density",
+                                 message: "recorded weight density \(entry.weightDensity) but the mask's is \(mask.density)")
+        }
+        var activations: [Float]?
+        switch (entry.inputActivations, entry.activationDensity) {
+        case (let relative?, let recorded?):
+            let acts = try tensor(relative, field: "input_activations", dtype: .float32, shape: shape.inputShape).floats!
+            let actual = TraceWriter.nonzeroFraction(acts)
+            guard abs(actual - recorded) <= Self.densityTolerance else {
+                throw SparseSimError(file: manifestPath, location: "\(at).activation_density",
+                                     message: "recorded activation density \(recorded) but the activations' is \(actual)")
+            }
+            activations = acts
+        case (nil, nil):
+            activations = nil
+        case (_?, nil):
+            throw SparseSimError(file: manifestPath, location: "\(at).activation_density",
+                                 message: "input_activations is given but activation_density is missing")
+        case (nil, _?):
+            throw SparseSimError(file: manifestPath, location: "\(at).input_activations",
+                                 message: "activation_density is given but input_activations is missing")
+        }
+        return LayerData(shape: shape, weights: weights, mask: mask, inputActivations: activations)
+    }
+
+    // MARK: Structure checks
+
+    private func checkManifest(file: String) throws {
+        guard manifest.format == TraceManifest.formatName else {
+            throw SparseSimError(file: file, location: "format",
+                                 message: "format is '\(manifest.format)', expected '\(TraceManifest.formatName)'")
+        }
+        guard manifest.version == TraceManifest.currentVersion else {
+            throw SparseSimError(file: file, location: "version",
+                                 message: "trace version \(manifest.version) is not supported (this build reads version \(TraceManifest.currentVersion))")
+        }
+        try TraceWriter.validate(model: manifest.model, file: file)
+        var lastStep = Int.min
+        for (si, snapshot) in manifest.snapshots.enumerated() {
+            let at = "snapshots[\(si)]"
+            guard snapshot.step >= 0, snapshot.step > lastStep else {
+                throw SparseSimError(file: file, location: "\(at).step",
+                                     message: "step \(snapshot.step) must be non-negative and after the previous snapshot's")
+            }
+            lastStep = snapshot.step
+            var seen = Set<String>()
+            for (li, layer) in snapshot.layers.enumerated() {
+                let lat = "\(at).layers[\(li)]"
+                guard manifest.model.layer(named: layer.name) != nil else {
+                    throw SparseSimError(file: file, location: "\(lat).name", message: "layer '\(layer.name)' is not in model.layers")
+                }
+                guard seen.insert(layer.name).inserted else {
+                    throw SparseSimError(file: file, location: "\(lat).name", message: "layer '\(layer.name)' appears twice")
+                }
+                _ = try resolve(layer.weights, file: file, location: "\(lat).weights")
+                _ = try resolve(layer.weightMask, file: file, location: "\(lat).weight_mask")
+                if let acts = layer.inputActivations {
+                    _ = try resolve(acts, file: file, location: "\(lat).input_activations")
+                }
+                for (field, value) in [("weight_density", layer.weightDensity), ("activation_density", layer.activationDensity)] {
+                    if let v = value, !(v >= 0 && v <= 1) {
+                        throw SparseSimError(file: file, location: "\(lat).\(field)", message: "\(field) \(v) is not in [0, 1]")
+                    }
+                }
+            }
+        }
+    }
+
+    /// The full path of `relative`, after checking it names a regular file inside the trace.
+    func resolve(_ relative: String, file: String, location: String) throws -> String {
+        func fail(_ message: String) -> SparseSimError {
+            SparseSimError(file: file, location: location, message: message)
+        }
+        guard !relative.isEmpty else { throw fail("empty path") }
+        guard !relative.hasPrefix("/") else { throw fail("absolute path '\(relative)' is not allowed; paths are relative to the trace") }
+        guard !relative.utf8.contains(0) && !relative.contains("\\") else { throw fail("invalid character in path '\(relative)'") }
+        let components = relative.split(separator: "/", omittingEmptySubsequences: false)
+        guard !components.contains(where: { $0 == ".." }) else { throw fail("path '\(relative)' leaves the trace directory ('..')") }
+        guard !components.contains(where: { $0.isEmpty || $0 == "." }) else { throw fail("malformed path '\(relative)'") }
+        let full = path + "/" + relative
+        guard let root = Self.realPath(path) else { throw fail("cannot resolve the trace directory") }
+        guard let real = Self.realPath(full) else { throw fail("'\(relative)' does not exist") }
+        guard real.hasPrefix(root.hasSuffix("/") ? root : root + "/") else {
+            throw fail("'\(relative)' resolves outside the trace directory (symbolic link to \(real))")
+        }
+        var info = stat()
+        guard stat(real, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { throw fail("'\(relative)' is not a regular file") }
+        return full
+    }
+
+    static func realPath(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+}

@@ -1,0 +1,193 @@
+import Foundation
+
+// MARK: - TraceWriter
+
+/// Writes a trace directory incrementally and crash-safely.
+///
+/// Creating the writer makes the directory and a manifest with no snapshots. Each
+/// `append` writes the snapshot's `.npy` files (each to a temporary name, then renamed)
+/// and only then rewrites `manifest.json` (atomically) to list it. A crash at any point
+/// leaves a trace that reads as its last complete snapshot; files of an unfinished
+/// snapshot are not listed and are overwritten when that step is appended again.
+public struct TraceWriter: Sendable {
+    /// The trace directory.
+    public let path: String
+    /// The manifest as last written.
+    public private(set) var manifest: TraceManifest
+
+    /// Starts a new trace at `path`.
+    /// - Throws: `SparseSimError` when a layer shape is invalid, layer names repeat, or
+    ///   `path` exists and is not an empty directory (nothing a user had is overwritten).
+    public init(path: String, model: TraceModel, method: TraceMethod, provenance: Provenance) throws {
+        self.path = path
+        self.manifest = TraceManifest(provenance: provenance, model: model, method: method)
+        try Self.validate(model: model, file: path + "/" + TraceManifest.fileName)
+        try Self.makeEmptyDirectory(path)
+        try writeManifest()
+    }
+
+    /// Reopens the trace at `path` to append further snapshots (e.g. after resuming a run).
+    /// - Throws: `SparseSimError` when the trace does not read cleanly.
+    public init(resuming path: String) throws {
+        let reader = try TraceReader(path: path, verifyTensors: false)
+        self.path = path
+        self.manifest = reader.manifest
+    }
+
+    /// The tensors of one layer at one step, as the caller holds them.
+    public struct LayerTensors: Sendable {
+        /// The layer's name in the model.
+        public var name: String
+        /// Weights in `weightShape` order.
+        public var weights: [Float]
+        /// True where a weight is kept.
+        public var mask: Bitmask
+        /// Input activations of the fixed sample batch in `inputShape` order, if recorded.
+        public var inputActivations: [Float]?
+
+        /// A layer's tensors.
+        public init(name: String, weights: [Float], mask: Bitmask, inputActivations: [Float]? = nil) {
+            self.name = name
+            self.weights = weights
+            self.mask = mask
+            self.inputActivations = inputActivations
+        }
+    }
+
+    /// Writes a snapshot's tensors, then lists it in the manifest.
+    /// - Parameters:
+    ///   - step: the optimizer step; larger than every earlier snapshot's.
+    ///   - epoch: the epoch.
+    ///   - metrics: finite metric values.
+    ///   - layers: layers of the model, each at most once, with tensors of the layer's shapes.
+    /// - Returns: the manifest entry written.
+    /// - Throws: `SparseSimError` for a bad step, an unknown layer, a size mismatch or an I/O failure.
+    @discardableResult
+    public mutating func append(
+        step: Int, epoch: Int, metrics: [String: Double] = [:], layers: [LayerTensors]
+    ) throws -> TraceSnapshot {
+        let where_ = "snapshots[\(manifest.snapshots.count)]"
+        func fail(_ field: String, _ message: String) -> SparseSimError {
+            SparseSimError(file: path, location: "\(where_).\(field)", message: message)
+        }
+        guard step >= 0, epoch >= 0 else { throw fail("step", "step and epoch must be non-negative") }
+        if let last = manifest.snapshots.last, step <= last.step {
+            throw fail("step", "step \(step) is not after the last snapshot's step \(last.step)")
+        }
+        for (key, value) in metrics where !value.isFinite {
+            throw fail("metrics.\(key)", "metric '\(key)' is \(value); metrics must be finite")
+        }
+        var seen = Set<String>()
+        let directory = Self.snapshotDirectory(step: step)
+        try Self.makeDirectory(path + "/snapshots")
+        try Self.makeDirectory(path + "/" + directory)
+
+        var entries: [TraceSnapshotLayer] = []
+        for (i, layer) in layers.enumerated() {
+            guard let shape = manifest.model.layer(named: layer.name) else {
+                throw fail("layers[\(i)].name", "layer '\(layer.name)' is not in the model")
+            }
+            guard seen.insert(layer.name).inserted else {
+                throw fail("layers[\(i)].name", "layer '\(layer.name)' appears twice")
+            }
+            guard layer.weights.count == shape.weightCount else {
+                throw fail("layers[\(i)].weights", "\(layer.weights.count) weights, layer shape \(shape.weightShape) needs \(shape.weightCount)")
+            }
+            guard layer.mask.count == shape.weightCount else {
+                throw fail("layers[\(i)].weight_mask", "mask of \(layer.mask.count) bits, layer shape \(shape.weightShape) needs \(shape.weightCount)")
+            }
+            if let acts = layer.inputActivations, acts.count != shape.inputCount {
+                throw fail("layers[\(i)].input_activations", "\(acts.count) activations, input shape \(shape.inputShape) needs \(shape.inputCount)")
+            }
+            let prefix = "\(directory)/\(layer.name)"
+            let weightsPath = prefix + ".weights.npy"
+            let maskPath = prefix + ".mask.npy"
+            try NPY.write(NPYArray(layer.weights, shape: shape.weightShape), to: path + "/" + weightsPath)
+            try NPY.write(NPYArray(layer.mask, shape: shape.weightShape), to: path + "/" + maskPath)
+            var inputsPath: String?
+            var activationDensity: Double?
+            if let acts = layer.inputActivations {
+                let p = prefix + ".inputs.npy"
+                try NPY.write(NPYArray(acts, shape: shape.inputShape), to: path + "/" + p)
+                inputsPath = p
+                activationDensity = Self.nonzeroFraction(acts)
+            }
+            entries.append(TraceSnapshotLayer(
+                name: layer.name, weights: weightsPath, weightMask: maskPath, inputActivations: inputsPath,
+                weightDensity: layer.mask.density, activationDensity: activationDensity))
+        }
+        let snapshot = TraceSnapshot(step: step, epoch: epoch, metrics: metrics, layers: entries)
+        manifest.snapshots.append(snapshot)
+        do {
+            try writeManifest()
+        } catch {
+            manifest.snapshots.removeLast()
+            throw error
+        }
+        return snapshot
+    }
+
+    // MARK: Helpers
+
+    /// `snapshots/step-00000100`: the directory of a step's files, relative to the trace.
+    public static func snapshotDirectory(step: Int) -> String {
+        let digits = String(step)
+        return "snapshots/step-" + String(repeating: "0", count: max(0, 8 - digits.count)) + digits
+    }
+
+    /// The fraction of elements that are not zero.
+    /// - Complexity: O(n).
+    public static func nonzeroFraction(_ values: [Float]) -> Double {
+        guard !values.isEmpty else { return 0 }
+        let nonzero = values.withUnsafeBufferPointer { v in
+            var n = 0
+            for x in v where x != 0 { n &+= 1 }
+            return n
+        }
+        return Double(nonzero) / Double(values.count)
+    }
+
+    private func writeManifest() throws {
+        let bytes: [UInt8]
+        do {
+            bytes = try TraceJSON.encode(manifest)
+        } catch {
+            throw SparseSimError(file: path + "/" + TraceManifest.fileName, message: "cannot encode manifest: \(error)")
+        }
+        try AtomicFile.write(bytes, to: path + "/" + TraceManifest.fileName)
+    }
+
+    static func validate(model: TraceModel, file: String) throws {
+        var names = Set<String>()
+        for (i, layer) in model.layers.enumerated() {
+            try layer.validate(file: file, location: "model.layers[\(i)]")
+            guard names.insert(layer.name).inserted else {
+                throw SparseSimError(file: file, location: "model.layers[\(i)].name", message: "layer name '\(layer.name)' repeats")
+            }
+        }
+    }
+
+    private static func makeEmptyDirectory(_ path: String) throws {
+        let fm = FileManager.default
+        var isDirectory: ObjCBool = false
+        if fm.fileExists(atPath: path, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else {
+                throw SparseSimError(file: path, message: "exists and is not a directory; not overwriting it")
+            }
+            let contents = (try? fm.contentsOfDirectory(atPath: path)) ?? []
+            guard contents.isEmpty else {
+                throw SparseSimError(file: path, message: "exists and is not empty; not overwriting it (choose another name or remove it)")
+            }
+            return
+        }
+        try makeDirectory(path)
+    }
+
+    private static func makeDirectory(_ path: String) throws {
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        } catch {
+            throw SparseSimError(file: path, message: "cannot create directory: \((error as NSError).localizedDescription)")
+        }
+    }
+}

@@ -1,0 +1,88 @@
+import ArgumentParser
+import Sim
+import Trace
+import Training
+
+// MARK: - env
+
+/// `sparsesim env`: the machine facts that decide speed and reproducibility.
+struct EnvCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "env",
+        abstract: "Show the BLAS kernels, threads, CPU features and library versions in use.",
+        discussion: """
+            Warns (on standard error) when OPENBLAS_CORETYPE pins kernels weaker than the CPU supports.
+            OpenBLAS reads that variable when it loads, so it must be unset before the process starts.
+
+            Examples:
+              sparsesim env
+              env -u OPENBLAS_CORETYPE sparsesim env --format json
+            """
+    )
+
+    @Option(help: "Output format: table or json.")
+    var format: OutputFormat = .table
+
+    @Option(help: "Threads OpenBLAS uses (default: OpenBLAS's own choice).")
+    var threads: Int?
+
+    func validate() throws {
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+    }
+
+    func run() throws {
+        if let threads { BLAS.setThreads(threads) }
+        let report = EnvironmentReport.current()
+        switch format {
+        case .json:
+            try Console.emit(String(decoding: try TraceJSON.encode(report), as: UTF8.self), to: nil)
+        case .table:
+            try Console.emit(report.renderTable(), to: nil)
+        }
+        if let warning = report.blas.weakerCoreWarning { Console.warning(warning) }
+    }
+}
+
+/// Everything `sparsesim env` reports.
+struct EnvironmentReport: Codable {
+    var sparsesimVersion: String
+    var gitCommit: String?
+    var blas: BLASEnvironment
+    var libxml2Version: String
+    var warning: String?
+
+    enum CodingKeys: String, CodingKey {
+        case sparsesimVersion = "sparsesim_version"
+        case gitCommit = "git_commit"
+        case blas
+        case libxml2Version = "libxml2_version"
+        case warning
+    }
+
+    static func current() -> EnvironmentReport {
+        let blas = BLASEnvironment.current()
+        return EnvironmentReport(
+            sparsesimVersion: SparseSimVersion.string, gitCommit: GitCommit.ofRunningExecutable(), blas: blas,
+            libxml2Version: XMLLibrary.version, warning: blas.weakerCoreWarning)
+    }
+
+    func renderTable() -> String {
+        let b = blas
+        var rows: [(String, String)] = [
+            ("sparsesim", sparsesimVersion + (gitCommit.map { " (\($0.prefix(12)))" } ?? "")),
+            ("blas core", "\(b.core)" + (b.coreInstructionSet.map { " (\($0) kernels)" } ?? "")),
+            ("blas pinned by", b.pinnedCoreType.map { "OPENBLAS_CORETYPE=\($0)" } ?? "nothing (OpenBLAS chose at load time)"),
+            ("blas threads", "\(b.threads)"),
+            ("openblas", "\(b.openBLASVersion) [\(b.configuration)]"),
+            ("cpu", b.cpuModel),
+            ("cpu logical processors", "\(b.logicalProcessors)"),
+            ("cpu instruction set", "\(b.cpuInstructionSet)"),
+            ("cpu vector features", b.cpuFeatures.joined(separator: " ")),
+            ("libxml2", libxml2Version),
+            ("zlib", b.zlibVersion),
+        ]
+        if warning != nil { rows.append(("status", "kernels weaker than the CPU supports (see warning)")) }
+        let width = rows.map(\.0.count).max() ?? 0
+        return rows.map { $0.0 + String(repeating: " ", count: width - $0.0.count) + "  " + $0.1 }.joined(separator: "\n") + "\n"
+    }
+}

@@ -1,0 +1,70 @@
+import ArgumentParser
+import Foundation
+import Trace
+
+// MARK: - Root command
+
+/// `sparsesim`: train sparse networks, record traces, replay them on accelerator models.
+@main
+struct SparseSimCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sparsesim",
+        abstract: "Train sparse networks, record real masks as traces, and replay them on sparse-accelerator models.",
+        discussion: """
+            Exit status: 0 on success, 1 for bad input or a failed run, 64 for bad usage.
+            Errors print one line to standard error: sparsesim: error: <file>:<where>: <message>
+
+            Examples:
+              sparsesim env
+              sparsesim trace inspect run.sstrace
+              sparsesim trace inspect run.sstrace --format json
+              env -u OPENBLAS_CORETYPE sparsesim bench blas --sizes 512,2048 --threads 1,2
+            """,
+        version: SparseSimVersion.string,
+        subcommands: [EnvCommand.self, TraceCommand.self, BenchCommand.self]
+    )
+
+    /// Parses, runs, and turns every error into the right message and exit status.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let error as SparseSimError {
+            reportAndExit(error)
+        } catch {
+            exit(withError: error)
+        }
+    }
+
+    static func reportAndExit(_ error: SparseSimError) -> Never {
+        Console.error("sparsesim: error: \(error.place): \(error.message)")
+        Foundation.exit(1)
+    }
+}
+
+// MARK: - Output
+
+/// Where the CLI writes: standard output for results, standard error for errors and warnings.
+enum Console {
+    static func error(_ line: String) {
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+
+    static func warning(_ line: String) {
+        error("sparsesim: warning: \(line)")
+    }
+
+    /// Writes `text` to `path` atomically, or to standard output when `path` is nil or `-`.
+    static func emit(_ text: String, to path: String?) throws {
+        if let path, path != "-" {
+            try AtomicFile.write(text, to: path)
+        } else {
+            FileHandle.standardOutput.write(Data(text.utf8))
+        }
+    }
+}
+
+/// How a command prints its result.
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case table, json
+}

@@ -1,0 +1,159 @@
+import Foundation
+import Testing
+import Training
+
+/// End-to-end tests of the `sparsesim` executable: output, exit status and error lines.
+@Suite struct CLITests {
+    static let repositoryRoot: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url.path
+    }()
+
+    /// The built executable: next to the test bundle, which SwiftPM builds into the same folder.
+    static let executable: String = {
+        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("sparsesim").path
+        if FileManager.default.isExecutableFile(atPath: beside) { return beside }
+        return repositoryRoot + "/.build/debug/sparsesim"
+    }()
+
+    static let fixture = repositoryRoot + "/Tests/TraceTests/Fixtures/tiny-cnn.sstrace"
+
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// Runs sparsesim with `arguments`; `environment` entries set (or, when nil, remove) variables.
+    static func run(_ arguments: [String], environment: [String: String?] = [:]) throws -> Result {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: executable)
+        p.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        for (key, value) in environment { env[key] = value }
+        p.environment = env
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    // MARK: help and usage
+
+    @Test func helpListsSubcommands() throws {
+        let r = try Self.run(["--help"])
+        #expect(r.status == 0)
+        for sub in ["env", "trace", "bench"] { #expect(r.stdout.contains("  \(sub) ")) }
+        #expect(r.stdout.contains("Examples:"))
+    }
+
+    @Test func badUsageExits64() throws {
+        #expect(try Self.run(["--no-such-flag"]).status == 64)
+        #expect(try Self.run(["trace", "inspect"]).status == 64)
+        #expect(try Self.run(["trace", "inspect", Self.fixture, "--snapshot", "abc"]).status == 64)
+        #expect(try Self.run(["trace", "inspect", Self.fixture, "--format", "xml"]).status == 64)
+        #expect(try Self.run(["bench", "blas", "--sizes", "0"]).status == 64)
+        #expect(try Self.run(["env", "--threads", "0"]).status == 64)
+    }
+
+    // MARK: env
+
+    @Test func envReportsTheKernelAndWarnsWhenPinnedBelowTheCPU() throws {
+        let cpu = CPUInfo.current().instructionSet
+        let unpinned = try Self.run(["env", "--format", "json"], environment: ["OPENBLAS_CORETYPE": nil])
+        #expect(unpinned.status == 0)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(unpinned.stdout.utf8)) as? [String: Any])
+        let blas = try #require(object["blas"] as? [String: Any])
+        #expect(blas["pinned_core_type"] == nil)
+        #expect(blas["cpu_instruction_set"] as? String == cpu.rawValue)
+        if cpu == .avx512 {
+            // OpenBLAS picks AVX-512 kernels by itself on an AVX-512 CPU.
+            #expect(blas["core_instruction_set"] as? String == "avx512", "\(blas)")
+            #expect(!unpinned.stderr.contains("warning"))
+        }
+
+        let pinned = try Self.run(["env"], environment: ["OPENBLAS_CORETYPE": "Haswell"])
+        #expect(pinned.status == 0)
+        #expect(pinned.stdout.contains("blas core               Haswell (AVX2 kernels)"))
+        #expect(pinned.stdout.contains("OPENBLAS_CORETYPE=Haswell"))
+        if cpu == .avx512 {
+            let lines = pinned.stderr.split(separator: "\n")
+            #expect(lines.count == 1)
+            #expect(lines.first?.hasPrefix("sparsesim: warning: OpenBLAS is pinned to its Haswell (AVX2) kernels") == true)
+        }
+    }
+
+    // MARK: trace inspect
+
+    @Test func inspectPrintsModelMethodSnapshotsAndDensities() throws {
+        let r = try Self.run(["trace", "inspect", Self.fixture])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("model      tiny-cnn, input 1x8x8, 3 layers"))
+        #expect(r.stdout.contains("method     magnitude  first_layer_dense=true schedule=linear sparsity=0.75"))
+        #expect(r.stdout.contains("conv2    conv  2   8    4  3x3  8x8  4x4       2    1       1      288  9216"))
+        #expect(r.stdout.contains("snapshot at step 100:"))
+        #expect(r.stdout.contains("fc             0.2500"))
+        let all = try Self.run(["trace", "inspect", Self.fixture, "--snapshot", "all"])
+        #expect(all.stdout.components(separatedBy: "snapshot at step").count == 4)
+    }
+
+    @Test func inspectJSON() throws {
+        let r = try Self.run(["trace", "inspect", Self.fixture, "--format", "json"])
+        #expect(r.status == 0)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let snapshots = try #require(object["snapshots"] as? [[String: Any]])
+        #expect(snapshots.map { $0["step"] as? Int } == [0, 50, 100])
+        let layers = try #require(object["layers"] as? [[String: Any]])
+        #expect(layers.map { $0["macs"] as? Int } == [4608, 9216, 2560])
+        #expect(object["tensors_verified"] as? Bool == true)
+    }
+
+    @Test func inspectErrorsAreOneLineAndExit1() throws {
+        var r = try Self.run(["trace", "inspect", "/nonexistent.sstrace"])
+        #expect(r.status == 1)
+        #expect(r.stderr == "sparsesim: error: /nonexistent.sstrace: no such trace directory\n")
+        #expect(r.stdout.isEmpty)
+
+        r = try Self.run(["trace", "inspect", Self.fixture, "--snapshot", "7"])
+        #expect(r.status == 1)
+        #expect(r.stderr.hasSuffix("snapshots: no snapshot at step 7\n"))
+
+        // A corrupted tensor: the error names the file and the part of it.
+        let dir = NSTemporaryDirectory() + "sparsesim-cli-\(UUID().uuidString)"
+        try FileManager.default.copyItem(atPath: Self.fixture, toPath: dir)
+        let victim = dir + "/snapshots/step-00000050/conv2.weights.npy"
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: victim))
+        try bytes.prefix(bytes.count - 5).write(to: URL(fileURLWithPath: victim))
+        r = try Self.run(["trace", "inspect", dir])
+        #expect(r.status == 1)
+        #expect(r.stderr == "sparsesim: error: \(victim):data: truncated data: shape [8, 4, 3, 3] of <f4 needs 1152 bytes, 1147 present\n")
+        // Without verification the structure still reads.
+        #expect(try Self.run(["trace", "inspect", dir, "--no-verify"]).status == 0)
+    }
+
+    // MARK: bench
+
+    @Test func benchBLASWritesJSONWithProvenance() throws {
+        let out = NSTemporaryDirectory() + "sparsesim-bench-\(UUID().uuidString).json"
+        let r = try Self.run(["bench", "blas", "--sizes", "32", "--threads", "1", "--repetitions", "1", "--format", "json", "--output", out])
+        #expect(r.status == 0, "\(r.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out))) as? [String: Any])
+        let results = try #require(object["results"] as? [[String: Any]])
+        #expect(results.count == 1 && results[0]["n"] as? Int == 32)
+        #expect((results[0]["gflops"] as? Double ?? 0) > 0)
+        let provenance = try #require(object["provenance"] as? [String: Any])
+        #expect(provenance["blas_core"] as? String == BLAS.coreName)
+        #expect((provenance["command_line"] as? [String])?.contains("--sizes") == true)
+    }
+
+    @Test func unwritableOutputFailsCleanly() throws {
+        let r = try Self.run(["bench", "blas", "--sizes", "8", "--threads", "1", "--repetitions", "1", "--output", "/nonexistent/dir/out.txt"])
+        #expect(r.status == 1)
+        #expect(r.stderr.hasPrefix("sparsesim: error: /nonexistent/dir/out.txt: cannot create temporary file"))
+    }
+}
