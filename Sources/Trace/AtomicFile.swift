@@ -55,6 +55,23 @@ package enum AtomicFile {
         if sync { syncDirectory(directory) }
     }
 
+    /// Checks, before any work is done, that `path` could be written: its directory exists
+    /// and is writable, and `path` itself is not a directory.
+    /// - Throws: `SparseSimError` naming `path`.
+    package static func checkWritable(_ path: String) throws {
+        let directory = Self.directory(of: path)
+        var info = stat()
+        guard stat(directory, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
+            throw SparseSimError(file: path, message: "cannot write here: directory \(directory) does not exist")
+        }
+        guard access(directory, W_OK) == 0 else {
+            throw SparseSimError(file: path, message: "cannot write here: directory \(directory) is not writable")
+        }
+        if stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR {
+            throw SparseSimError(file: path, message: "is a directory; give a file name")
+        }
+    }
+
     /// The directory part of `path` (`.` when there is none).
     package static func directory(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "." }

@@ -68,6 +68,7 @@ struct BenchBLASCommand: ParsableCommand {
     }
 
     func run() throws {
+        if let output, output != "-" { try AtomicFile.checkWritable(output) }
         let environment = BLASEnvironment.current()
         if let warning = environment.weakerCoreWarning { Console.warning(warning) }
         var results: [BLASBenchmark.Result] = []
