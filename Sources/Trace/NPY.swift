@@ -4,8 +4,8 @@ import Foundation
 
 /// Reads and writes NumPy `.npy` files.
 ///
-/// Reads format versions 1.0 and 2.0; writes 1.0 (2.0 when the header needs more than
-/// 65 535 bytes, as NumPy does). Only C-order arrays of the dtypes in `NPYDType`.
+/// Reads format versions 1.0 and 2.0; writes 1.0 (a header of at most 32 dimensions always
+/// fits its 16-bit length). Only C-order arrays of the dtypes in `NPYDType`.
 /// Every error names the file and the part of it that is wrong.
 public enum NPY {
     /// The largest header accepted when reading (NumPy's own default limit is 10 000 bytes).
