@@ -13,9 +13,9 @@ public struct NPYArray: Equatable, Sendable {
     public var elementCount: Int { shape.reduce(1, *) }
 
     /// An array from raw bytes.
-    /// - Precondition: `bytes.count == product(shape) · dtype.itemSize`.
+    /// - Precondition: at most 32 dimensions (NumPy's limit); `bytes.count == product(shape) · dtype.itemSize`.
     public init(dtype: NPYDType, shape: [Int], bytes: [UInt8]) {
-        precondition(shape.allSatisfy { $0 >= 0 }, "NPY shape must be non-negative")
+        precondition(shape.count <= 32 && shape.allSatisfy { $0 >= 0 }, "NPY shape must have at most 32 non-negative dimensions")
         precondition(
             LayerShape.checkedProduct(shape + [dtype.itemSize]) == bytes.count,
             "NPY byte count \(bytes.count) does not match shape \(shape) of \(dtype.rawValue)")
