@@ -57,6 +57,7 @@ let package = Package(
 
         // MARK: - Tests
         .testTarget(name: "TraceTests", dependencies: ["Trace"], exclude: ["Fixtures"]),
+        .testTarget(name: "DataflowTests", dependencies: ["Dataflow", "Trace"], exclude: ["Fixtures"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Trace"]),
         .testTarget(name: "SimTests", dependencies: ["Sim", "Trace"]),
         .testTarget(name: "sparsesimTests", dependencies: ["sparsesim", "Trace", "Training"]),

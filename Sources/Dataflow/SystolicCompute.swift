@@ -1,0 +1,100 @@
+import Trace
+
+// MARK: - SystolicCompute
+
+/// Compute cycles of a dense layer on a `rows × cols` systolic array, derived from how the
+/// array works (Docs/model.md), in the convention of SCALE-Sim 3.0.0.
+///
+/// A conv layer is the GEMM `ofmap[E×K] = ifmap[E×T] · filter[T×K]`, with `E = N·P·Q` output
+/// pixels, `T = C/groups·R·S` the reduction (one window) and `K` filters (per group). Each
+/// dataflow pins two of the three GEMM dimensions to the array's rows and columns and streams
+/// the third through it:
+///
+/// | dataflow | array rows | array cols | streamed | stationary preload |
+/// |---|---|---|---|---|
+/// | OS | E | K | T | none (outputs accumulate in place) |
+/// | WS | T | K | E | `rows` cycles to shift weights in |
+/// | IS | T | E | K | `rows` cycles to shift inputs in |
+///
+/// The pinned dimensions are cut into folds of `rows × cols`; each fold costs its preload, the
+/// streamed length, and `rows − 1 + cols − 1` cycles of skew to fill and drain the diagonal
+/// wavefront. SCALE-Sim numbers cycles from 0 and reports the index of the last one, so
+/// `computeCycles = folds · perFold − 1`.
+public struct SystolicCompute: Codable, Equatable, Sendable {
+    /// Array rows.
+    public var rows: Int
+    /// Array columns.
+    public var cols: Int
+    /// The dataflow.
+    public var dataflow: SystolicDataflow
+    /// GEMM dimensions after grouping and structured compression: output pixels `E`.
+    public var e: Int
+    /// Reduction length `T` (after N:M compression, if any).
+    public var t: Int
+    /// Filters `K` per group.
+    public var k: Int
+    /// Independent GEMMs (channel groups), run one after another.
+    public var groups: Int
+    /// Folds along the array's rows, per group.
+    public var rowFolds: Int
+    /// Folds along the array's columns, per group.
+    public var colFolds: Int
+    /// Cycles of one fold: preload + streamed length + `rows + cols − 2`.
+    public var cyclesPerFold: Int
+    /// SCALE-Sim's compute cycles: `groups · rowFolds · colFolds · cyclesPerFold − 1`.
+    public var computeCycles: Int
+    /// MACs performed: `groups · E · T · K`.
+    public var macs: Int
+    /// Mean over folds of the PEs a fold uses ÷ the array's PEs.
+    public var mappingEfficiency: Double
+    /// `macs / (computeCycles · rows · cols)`.
+    public var utilization: Double
+
+    enum CodingKeys: String, CodingKey {
+        case rows, cols, dataflow, e, t, k, groups
+        case rowFolds = "row_folds"
+        case colFolds = "col_folds"
+        case cyclesPerFold = "cycles_per_fold"
+        case computeCycles = "compute_cycles"
+        case macs
+        case mappingEfficiency = "mapping_efficiency"
+        case utilization
+    }
+
+    /// The compute cycles of `layer` on a `rows × cols` array.
+    /// - Parameters:
+    ///   - structured: an N:M pattern (e.g. 2:4) whose hardware compresses the weights along the
+    ///     reduction: `T` becomes `⌈T/M⌉·N`, as SCALE-Sim's sparsity support does.
+    /// - Precondition: `layer` is valid; `rows, cols >= 1`; `0 < n <= m` when structured.
+    /// - Complexity: O(1).
+    public init(layer: LayerShape, rows: Int, cols: Int, dataflow: SystolicDataflow, structured: (n: Int, m: Int)? = nil) {
+        precondition(rows >= 1 && cols >= 1, "array must have at least one row and column")
+        self.rows = rows
+        self.cols = cols
+        self.dataflow = dataflow
+        groups = layer.groups
+        e = layer.N * layer.P * layer.Q
+        var t = layer.channelsPerGroup * layer.R * layer.S
+        if let nm = structured {
+            precondition(nm.n > 0 && nm.n <= nm.m, "N:M needs 0 < N <= M")
+            t = (t + nm.m - 1) / nm.m * nm.n
+        }
+        self.t = t
+        k = layer.K / layer.groups
+
+        let (pinnedRows, pinnedCols, streamed, preload): (Int, Int, Int, Int)
+        switch dataflow {
+        case .outputStationary: (pinnedRows, pinnedCols, streamed, preload) = (e, k, t, 0)
+        case .weightStationary: (pinnedRows, pinnedCols, streamed, preload) = (t, k, e, rows)
+        case .inputStationary: (pinnedRows, pinnedCols, streamed, preload) = (t, e, k, rows)
+        }
+        rowFolds = (pinnedRows + rows - 1) / rows
+        colFolds = (pinnedCols + cols - 1) / cols
+        cyclesPerFold = preload + streamed + rows + cols - 2
+        computeCycles = groups * rowFolds * colFolds * cyclesPerFold - 1
+        macs = groups * e * t * k
+        mappingEfficiency = Double(pinnedRows) * Double(pinnedCols)
+            / (Double(rowFolds * rows) * Double(colFolds * cols))
+        utilization = computeCycles > 0 ? Double(macs) / (Double(computeCycles) * Double(rows * cols)) : 0
+    }
+}
