@@ -6,7 +6,7 @@ SWIFT ?= swift
 RELEASE_BIN := .build/release/sparsesim
 FIXTURE := Tests/TraceTests/Fixtures/tiny-cnn.sstrace
 
-.PHONY: all bootstrap build release test demo bench clean
+.PHONY: all bootstrap build release test demo bench clean schema
 
 all: build
 
@@ -44,3 +44,7 @@ bench: release
 
 clean:
 	rm -rf .build
+
+# Regenerate the schema compiled into Sim after editing HardwareSpecs/accelerator.xsd.
+schema:
+	scripts/embed-schema

@@ -26,4 +26,10 @@ static inline int sparsesim_xml_safe_parse_options(void) {
     return XML_PARSE_NONET | XML_PARSE_BIG_LINES;
 }
 
+/// Routes this thread's parser errors to `handler` (libxml2 keeps this setting per thread);
+/// pass NULLs to restore the default.
+static inline void sparsesim_xml_set_error_handler(void *context, xmlStructuredErrorFunc handler) {
+    xmlSetStructuredErrorFunc(context, handler);
+}
+
 #endif

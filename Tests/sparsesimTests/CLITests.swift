@@ -136,6 +136,34 @@ import Training
         #expect(try Self.run(["trace", "inspect", dir, "--no-verify"]).status == 0)
     }
 
+    // MARK: spec
+
+    @Test func specValidateAndShow() throws {
+        let presets = ["systolic-ws", "systolic-os", "systolic-is", "eyeriss-v1", "tpu-v1-like"].map { Self.repositoryRoot + "/HardwareSpecs/\($0).xml" }
+        let ok = try Self.run(["spec", "validate"] + presets)
+        #expect(ok.status == 0)
+        #expect(ok.stdout.split(separator: "\n").count == 5)
+        let broken = Self.repositoryRoot + "/Tests/SimTests/Fixtures/broken/schema-two-errors.xml"
+        let bad = try Self.run(["spec", "validate", presets[0], broken])
+        #expect(bad.status == 1)
+        #expect(bad.stdout == "\(presets[0]): ok\n")
+        let lines = bad.stderr.split(separator: "\n")
+        #expect(lines.count == 2)
+        #expect(lines[0].hasPrefix("\(broken):4: error: Element 'pe-array', attribute 'rows'"))
+        #expect(lines[1].hasPrefix("\(broken):9: error: Element 'dataflow'"))
+
+        let json = try Self.run(["spec", "show", presets[0], "--set", "pe-array.rows=128", "--set", "dataflow=os", "--format", "json"])
+        #expect(json.status == 0, "\(json.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect((object["pe_array"] as? [String: Any])?["rows"] as? Int == 128)
+        #expect(object["dataflow"] as? String == "output-stationary")
+        let xml = try Self.run(["spec", "show", presets[3]])
+        #expect(xml.stdout.contains("<dataflow type=\"row-stationary\"/>"))
+        let missing = try Self.run(["spec", "show", "/no/such.xml"])
+        #expect(missing.status == 1)
+        #expect(missing.stderr == "sparsesim: error: /no/such.xml: no such file\n")
+    }
+
     // MARK: bench
 
     @Test func benchBLASWritesJSONWithProvenance() throws {

@@ -1,0 +1,227 @@
+// MARK: - HardwareSpec
+
+/// An accelerator as a hardware spec describes it (`HardwareSpecs/*.xml`, schema
+/// `accelerator.xsd`), with every default filled in. Units are in the field names.
+public struct HardwareSpec: Codable, Equatable, Sendable {
+    /// The spec's name.
+    public var name: String
+    /// Process node and clock.
+    public var technology: Technology
+    /// The PE array.
+    public var peArray: PEArray
+    /// Energy of one MAC, effectual or gated.
+    public var energy: ComputeEnergy
+    /// Memory levels from DRAM inward.
+    public var memory: [MemoryLevel]
+    /// How the layer is mapped onto the array.
+    public var dataflow: Dataflow
+    /// How each operand's zeros are stored and exploited (dense and unexploited when absent).
+    public var sparsity: [OperandSparsity]
+    /// ESCALATE-style kernel decomposition, when the accelerator has it.
+    public var decomposition: Decomposition?
+
+    enum CodingKeys: String, CodingKey {
+        case name, technology
+        case peArray = "pe_array"
+        case energy, memory, dataflow, sparsity, decomposition
+    }
+
+    /// Process node and clock.
+    public struct Technology: Codable, Equatable, Sendable {
+        /// Process node in nm, when stated.
+        public var nodeNm: Double?
+        /// Clock frequency in MHz.
+        public var clockMHz: Double
+
+        enum CodingKeys: String, CodingKey {
+            case nodeNm = "node_nm"
+            case clockMHz = "clock_mhz"
+        }
+    }
+
+    /// The PE array.
+    public struct PEArray: Codable, Equatable, Sendable {
+        /// Rows of PEs.
+        public var rows: Int
+        /// Columns of PEs.
+        public var cols: Int
+        /// MACs each PE completes per cycle.
+        public var macsPerPE: Int
+        /// Bits of a weight or activation.
+        public var operandBits: Int
+        /// Bits of a partial sum.
+        public var accumulatorBits: Int
+
+        /// `rows · cols`.
+        public var peCount: Int { rows * cols }
+
+        enum CodingKeys: String, CodingKey {
+            case rows, cols
+            case macsPerPE = "macs_per_pe"
+            case operandBits = "operand_bits"
+            case accumulatorBits = "accumulator_bits"
+        }
+    }
+
+    /// Energy per MAC.
+    public struct ComputeEnergy: Codable, Equatable, Sendable {
+        /// An effectual MAC, pJ.
+        public var macPJ: Double
+        /// A MAC whose operand is zero and whose datapath is gated, pJ.
+        public var gatedMacPJ: Double
+
+        enum CodingKeys: String, CodingKey {
+            case macPJ = "mac_pj"
+            case gatedMacPJ = "gated_mac_pj"
+        }
+    }
+
+    /// One memory level.
+    public struct MemoryLevel: Codable, Equatable, Sendable {
+        /// The level's name, unique in the spec (used in `--set memory.NAME.ATTR=...`).
+        public var name: String
+        /// DRAM, on-chip SRAM, per-PE register file, or the array's network.
+        public var type: LevelType
+        /// Capacity in bytes (for a register file: per PE); nil for DRAM (unbounded).
+        public var sizeBytes: Int?
+        /// Banks.
+        public var banks: Int
+        /// Bits of one access.
+        public var widthBits: Int
+        /// Bandwidth in GB/s (10⁹ bytes per second); nil means as fast as the array needs.
+        public var bandwidthGBps: Double?
+        /// Energy of one read of `widthBits`, pJ.
+        public var readPJ: Double
+        /// Energy of one write of `widthBits`, pJ.
+        public var writePJ: Double
+        /// The operands this level holds.
+        public var holds: [Operand]
+
+        enum CodingKeys: String, CodingKey {
+            case name, type
+            case sizeBytes = "size_bytes"
+            case banks
+            case widthBits = "width_bits"
+            case bandwidthGBps = "bandwidth_gbps"
+            case readPJ = "read_pj"
+            case writePJ = "write_pj"
+            case holds
+        }
+    }
+
+    /// Kinds of memory level.
+    public enum LevelType: String, Codable, Sendable, CaseIterable {
+        /// Off-chip DRAM.
+        case dram
+        /// An on-chip SRAM buffer.
+        case sram
+        /// A register file in every PE.
+        case regfile
+        /// The array's interconnect (inter-PE transfers).
+        case noc
+    }
+
+    /// Dataflows a spec can name.
+    public enum Dataflow: String, Codable, Sendable, CaseIterable {
+        /// Weight stationary systolic array.
+        case weightStationary = "weight-stationary"
+        /// Output stationary systolic array.
+        case outputStationary = "output-stationary"
+        /// Input stationary systolic array.
+        case inputStationary = "input-stationary"
+        /// Eyeriss's row stationary.
+        case rowStationary = "row-stationary"
+        /// SCNN's Cartesian product of non-zeros.
+        case cartesianProduct = "cartesian-product"
+        /// SparTen's inner join of bitmasks.
+        case innerJoin = "inner-join"
+        /// ESCALATE's basis-first dataflow.
+        case basisFirst = "basis-first"
+
+        /// A dataflow from its name or short name (`ws`, `os`, `is`, `rs`).
+        public init?(name: String) {
+            switch name {
+            case "ws": self = .weightStationary
+            case "os": self = .outputStationary
+            case "is": self = .inputStationary
+            case "rs": self = .rowStationary
+            default: self.init(rawValue: name)
+            }
+        }
+    }
+
+    /// How one operand's zeros are handled.
+    public struct OperandSparsity: Codable, Equatable, Sendable {
+        /// The operand.
+        public var operand: Operand
+        /// `none`, `gate` (saves energy, not cycles) or `skip` (saves both).
+        public var exploit: Exploit
+        /// Storage format.
+        public var format: Format
+        /// Work balancing across PEs.
+        public var balancing: Balancing
+        /// Bits of a run length (`rle`).
+        public var runBits: Int?
+        /// Bits of an index (`csr`, `csc`).
+        public var indexBits: Int?
+        /// N of N:M (`nm`).
+        public var n: Int?
+        /// M of N:M (`nm`).
+        public var m: Int?
+        /// Block edge (`block`).
+        public var blockSize: Int?
+
+        enum CodingKeys: String, CodingKey {
+            case operand, exploit, format, balancing
+            case runBits = "run_bits"
+            case indexBits = "index_bits"
+            case n, m
+            case blockSize = "block_size"
+        }
+    }
+
+    /// What the hardware does with a zero operand.
+    public enum Exploit: String, Codable, Sendable, CaseIterable {
+        case none, gate, skip
+    }
+
+    /// Storage formats.
+    public enum Format: String, Codable, Sendable, CaseIterable {
+        case dense, bitmap, rle, csr, csc, nm, block
+    }
+
+    /// Load balancing.
+    public enum Balancing: String, Codable, Sendable, CaseIterable {
+        case none, greedy
+    }
+
+    /// ESCALATE-style decomposition of each kernel into shared bases.
+    public struct Decomposition: Codable, Equatable, Sendable {
+        /// Bases M per layer or per input channel.
+        public var bases: Int
+        /// `layer` (one set for the layer) or `channel` (one set per input channel).
+        public var sharing: String
+        /// Bits of a basis value.
+        public var basisBits: Int
+        /// Bits of a coefficient.
+        public var coefficientBits: Int
+        /// Bits of an intermediate (basis-convolved) value.
+        public var intermediateBits: Int
+
+        enum CodingKeys: String, CodingKey {
+            case bases, sharing
+            case basisBits = "basis_bits"
+            case coefficientBits = "coefficient_bits"
+            case intermediateBits = "intermediate_bits"
+        }
+    }
+
+    /// The level named `name`, if any.
+    public func level(named name: String) -> MemoryLevel? { memory.first { $0.name == name } }
+
+    /// The sparsity setting of `operand` (dense, not exploited, when the spec names none).
+    public func sparsity(of operand: Operand) -> OperandSparsity {
+        sparsity.first { $0.operand == operand }
+            ?? OperandSparsity(operand: operand, exploit: .none, format: .dense, balancing: .none)
+    }
+}
