@@ -39,6 +39,8 @@ public struct SystolicCompute: Codable, Equatable, Sendable {
     public var rowFolds: Int
     /// Folds along the array's columns, per group.
     public var colFolds: Int
+    /// Unique input activations: `N · C · H · W` (the im2col matrix repeats them).
+    public var uniqueInputs: Int
     /// Cycles of one fold: preload + streamed length + `rows + cols − 2`.
     public var cyclesPerFold: Int
     /// SCALE-Sim's compute cycles: `groups · rowFolds · colFolds · cyclesPerFold − 1`.
@@ -52,6 +54,7 @@ public struct SystolicCompute: Codable, Equatable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case rows, cols, dataflow, e, t, k, groups
+        case uniqueInputs = "unique_inputs"
         case rowFolds = "row_folds"
         case colFolds = "col_folds"
         case cyclesPerFold = "cycles_per_fold"
@@ -73,6 +76,7 @@ public struct SystolicCompute: Codable, Equatable, Sendable {
         self.cols = cols
         self.dataflow = dataflow
         groups = layer.groups
+        uniqueInputs = layer.inputCount
         e = layer.N * layer.P * layer.Q
         var t = layer.channelsPerGroup * layer.R * layer.S
         if let nm = structured {

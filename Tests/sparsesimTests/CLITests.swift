@@ -164,6 +164,50 @@ import Training
         #expect(missing.stderr == "sparsesim: error: /no/such.xml: no such file\n")
     }
 
+    // MARK: simulate
+
+    @Test func simulateFormatsAndErrors() throws {
+        let ws = Self.repositoryRoot + "/HardwareSpecs/systolic-ws.xml"
+        let os = Self.repositoryRoot + "/HardwareSpecs/systolic-os.xml"
+        let table = try Self.run(["simulate", "--hw", ws, "--model", "resnet18"])
+        #expect(table.status == 0, "\(table.stderr)")
+        #expect(table.stdout.contains("layer4.1.conv2"))
+        #expect(table.stdout.contains("\ntotal "))
+
+        let json = try Self.run(["simulate", "--hw", ws, "--model", "lenet5", "--format", "json"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let layers = try #require(object["layers"] as? [[String: Any]])
+        #expect(layers.count == 5)
+        for key in ["name", "macs", "compute_cycles", "cycles", "utilization", "mapping_efficiency", "dram_bytes", "energy_pj",
+                    "required_bandwidth_gbps"] {
+            #expect(layers[0][key] != nil, "\(key)")
+        }
+        #expect(((layers[0]["dram_bytes"] as? [String: Any])?.keys.sorted()) == ["inputs", "metadata", "outputs", "weights"])
+        #expect((object["total"] as? [String: Any])?["macs"] as? Int == layers.reduce(0) { $0 + ($1["macs"] as! Int) })
+
+        let csv = try Self.run(["simulate", "--hw", ws, "--hw", os, "--model", "mlp", "--format", "csv"])
+        let rows = csv.stdout.split(separator: "\n")
+        #expect(rows.count == 1 + 2 * 4)
+        #expect(rows[0].hasPrefix("spec,layer,macs,compute_cycles"))
+
+        let topology = NSTemporaryDirectory() + "sparsesim-topo-\(UUID().uuidString).csv"
+        try "Layer, H, W, R, S, C, K, stride,\nR18_Conv4_s, 28, 28, 1, 1, 128, 256, 2, 2:4\n".write(toFile: topology, atomically: true, encoding: .utf8)
+        let sparse = try Self.run(["simulate", "--hw", ws, "--topology", topology, "--format", "json"])
+        #expect(sparse.stdout.contains("\"compute_cycles\" : 5103"))
+
+        let trace = try Self.run(["simulate", "--hw", ws, "--trace", Self.fixture, "--snapshot", "50"])
+        #expect(trace.status == 0 && trace.stdout.contains("conv2"))
+
+        #expect(try Self.run(["simulate", "--model", "mlp"]).status == 64)
+        #expect(try Self.run(["simulate", "--hw", ws, "--model", "alexnet"]).status == 64)
+        #expect(try Self.run(["simulate", "--hw", ws, "--model", "mlp", "--topology", topology]).status == 64)
+        let eyeriss = try Self.run(["simulate", "--hw", Self.repositoryRoot + "/HardwareSpecs/eyeriss-v1.xml", "--model", "mlp"])
+        #expect(eyeriss.status == 1)
+        #expect(eyeriss.stderr.contains("row-stationary' is not modelled yet"))
+        let bad = try Self.run(["simulate", "--hw", ws, "--set", "pe-array.rows=0", "--model", "mlp"])
+        #expect(bad.status == 1 && bad.stderr.hasPrefix("sparsesim: error: \(ws):6: Element 'pe-array'"))
+    }
+
     // MARK: bench
 
     @Test func benchBLASWritesJSONWithProvenance() throws {

@@ -1,0 +1,62 @@
+import Foundation
+import Trace
+
+// MARK: - ScaleSimTopology
+
+/// Reads SCALE-Sim's topology CSV: `name, IFMAP H, IFMAP W, R, S, C, K, stride,` with an optional
+/// `N:M` column, a header line, and SCALE-Sim's unpadded output rule (`LayerShape.scaleSim`).
+public enum ScaleSimTopology {
+    /// Parses the topology file at `path` into a workload at batch `batch`.
+    /// - Throws: `SparseSimError` naming the file and line of the first bad row.
+    public static func load(path: String, batch: Int = 1) throws -> Workload {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw SparseSimError(file: path, message: FileManager.default.fileExists(atPath: path) ? "cannot read file" : "no such file")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw SparseSimError(file: path, message: "not UTF-8 text")
+        }
+        return try parse(text, file: path, batch: batch)
+    }
+
+    /// Parses topology text; `file` names it in errors.
+    public static func parse(_ text: String, file: String, batch: Int = 1) throws -> Workload {
+        var layers: [Workload.Layer] = []
+        var names = Set<String>()
+        for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = index + 1
+            var cells = rawLine.split(separator: ",", omittingEmptySubsequences: false)
+                .map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+            while cells.last == "" { cells.removeLast() }
+            if cells.isEmpty || cells[0].hasPrefix("#") { continue }
+            func fail(_ message: String) -> SparseSimError { SparseSimError(file: file, location: "\(line)", message: message) }
+            if layers.isEmpty && names.isEmpty && cells.count > 1 && Int(cells[1]) == nil { continue }  // header
+            guard cells.count == 8 || cells.count == 9 else {
+                throw fail("expected 8 columns (name, IFMAP H, IFMAP W, filter H, filter W, channels, filters, stride) and an optional N:M, found \(cells.count)")
+            }
+            var v: [Int] = []
+            for (i, column) in ["IFMAP height", "IFMAP width", "filter height", "filter width", "channels", "filters", "stride"].enumerated() {
+                guard let x = Int(cells[i + 1]), x > 0 else { throw fail("\(column) must be a positive integer, got '\(cells[i + 1])'") }
+                v.append(x)
+            }
+            guard v[2] <= v[0], v[3] <= v[1] else { throw fail("filter \(v[2])x\(v[3]) is larger than the IFMAP \(v[0])x\(v[1])") }
+            let name = cells[0].replacingOccurrences(of: " ", with: "_")
+            guard names.insert(name).inserted else { throw fail("layer name '\(name)' repeats") }
+            let shape = LayerShape.scaleSim(name, H: v[0], W: v[1], R: v[2], S: v[3], C: v[4], K: v[5], stride: v[6], N: batch)
+            do { try shape.validate(file: file, location: "\(line)") } catch let e as SparseSimError {
+                throw SparseSimError(file: file, location: "\(line)", message: e.message)
+            }
+            var structure: Workload.NMStructure?
+            if cells.count == 9 && !cells[8].isEmpty && cells[8].lowercased() != "dense" {
+                let parts = cells[8].split(separator: ":")
+                guard parts.count == 2, let n = Int(parts[0]), let m = Int(parts[1]), n > 0, n <= m else {
+                    throw fail("sparsity must be N:M with 0 < N <= M (e.g. 2:4), got '\(cells[8])'")
+                }
+                structure = Workload.NMStructure(n: n, m: m)
+            }
+            layers.append(Workload.Layer(shape: shape, structure: structure))
+        }
+        guard !layers.isEmpty else { throw SparseSimError(file: file, message: "no layers") }
+        let base = (file.split(separator: "/").last.map(String.init) ?? file)
+        return Workload(source: "topology \(file)", name: base.hasSuffix(".csv") ? String(base.dropLast(4)) : base, layers: layers)
+    }
+}

@@ -1,0 +1,43 @@
+import Trace
+
+// MARK: - Workload
+
+/// The layers a simulation runs, and where they came from.
+public struct Workload: Codable, Equatable, Sendable {
+    /// Where the layers came from: `model resnet18`, `topology FILE`, `trace DIR step N`.
+    public var source: String
+    /// The network's name.
+    public var name: String
+    /// The layers, in order.
+    public var layers: [Layer]
+
+    /// One layer and the structured sparsity its weights are known to have.
+    public struct Layer: Codable, Equatable, Sendable {
+        /// The shape.
+        public var shape: LayerShape
+        /// N:M structure of the weights along the reduction (e.g. 2:4), when declared.
+        public var structure: NMStructure?
+    }
+
+    /// An N:M pattern: at most N non-zeros in every M consecutive weights.
+    public struct NMStructure: Codable, Equatable, Sendable {
+        /// Kept per group.
+        public var n: Int
+        /// Group size.
+        public var m: Int
+    }
+
+    /// A workload from shapes without structure.
+    public init(source: String, name: String, shapes: [LayerShape]) {
+        self.source = source
+        self.name = name
+        self.layers = shapes.map { Layer(shape: $0, structure: nil) }
+    }
+
+    /// A workload from layers.
+    public init(source: String, name: String, layers: [Layer]) {
+        self.source = source
+        self.name = name
+        self.layers = layers
+    }
+}
