@@ -205,7 +205,7 @@ import Training
         #expect(eyeriss.status == 1)
         #expect(eyeriss.stderr.contains("row-stationary' is not modelled yet"))
         let bad = try Self.run(["simulate", "--hw", ws, "--set", "pe-array.rows=0", "--model", "mlp"])
-        #expect(bad.status == 1 && bad.stderr.hasPrefix("sparsesim: error: \(ws):6: Element 'pe-array'"))
+        #expect(bad.status == 1 && bad.stderr.hasPrefix("sparsesim: error: \(ws):10: Element 'pe-array'"))
     }
 
     // MARK: bench
