@@ -34,6 +34,12 @@ demo: release
 	@echo
 	@echo "== sparsesim trace inspect $(FIXTURE)  (a trace numpy wrote with tools/sstrace.py)"
 	@env -u OPENBLAS_CORETYPE $(RELEASE_BIN) trace inspect $(FIXTURE) --snapshot all
+	@echo
+	@echo "== sparsesim spec validate HardwareSpecs/*.xml"
+	@$(RELEASE_BIN) spec validate HardwareSpecs/*.xml
+	@echo
+	@echo "== sparsesim simulate --model resnet18 on a 32x32 weight-stationary array and a TPU v1-like one"
+	@$(RELEASE_BIN) simulate --hw HardwareSpecs/systolic-ws.xml --hw HardwareSpecs/tpu-v1-like.xml --model resnet18
 
 bench: release
 	@echo "== sgemm with OPENBLAS_CORETYPE unset (the kernels OpenBLAS picks for this CPU)"
@@ -41,6 +47,9 @@ bench: release
 	@echo
 	@echo "== sgemm with OPENBLAS_CORETYPE=Haswell (the AVX2 kernels this workplace pins by default)"
 	@env OPENBLAS_CORETYPE=Haswell $(RELEASE_BIN) bench blas --sizes 512,2048 --threads 1,2
+	@echo
+	@echo "== whole-network simulation time per spec"
+	@$(RELEASE_BIN) bench simulate HardwareSpecs/systolic-ws.xml HardwareSpecs/systolic-os.xml HardwareSpecs/systolic-is.xml HardwareSpecs/tpu-v1-like.xml
 
 clean:
 	rm -rf .build

@@ -1,4 +1,6 @@
 import ArgumentParser
+import Glibc
+import Sim
 import Trace
 import Training
 
@@ -9,7 +11,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure performance (BLAS throughput; training and simulation come with their issues).",
-        subcommands: [BenchBLASCommand.self]
+        subcommands: [BenchBLASCommand.self, BenchSimulateCommand.self]
     )
 }
 
@@ -91,5 +93,60 @@ struct BenchBLASCommand: ParsableCommand {
             }
             try Console.emit("OpenBLAS \(environment.openBLASVersion), \(environment.cpuModel)\n" + table.render(), to: output)
         }
+    }
+}
+
+/// `sparsesim bench simulate`.
+struct BenchSimulateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "simulate",
+        abstract: "Time a whole-network simulation (spec loading included) on each hardware spec.",
+        discussion: """
+            Each spec is loaded and the network simulated once to warm up, then --repetitions times;
+            the median wall time is reported.
+
+            Examples:
+              sparsesim bench simulate HardwareSpecs/systolic-*.xml HardwareSpecs/tpu-v1-like.xml
+              sparsesim bench simulate HardwareSpecs/systolic-ws.xml --model vgg16 --repetitions 50
+            """
+    )
+
+    @Argument(help: "Spec files.")
+    var specs: [String]
+
+    @Option(help: "A network from the catalog.")
+    var model: String = "resnet18"
+
+    @Option(help: "Timed repetitions per spec.")
+    var repetitions: Int = 20
+
+    func validate() throws {
+        guard NetworkCatalog.model(model) != nil else { throw ValidationError("unknown --model '\(model)'") }
+        guard repetitions >= 1 && repetitions <= 10_000 else { throw ValidationError("--repetitions must be in 1...10000") }
+    }
+
+    func run() throws {
+        let workload = Workload(source: "model \(model)", name: model, shapes: NetworkCatalog.model(model)!.layers)
+        var table = TextTable(["spec", "layers", "median ms", "best ms", "total cycles"])
+        for file in specs {
+            func once() throws -> SimulationResult {
+                let spec: HardwareSpec
+                do throws(SpecErrors) { spec = try SpecLoader.load(path: file) } catch { throw error.errors[0].sparseSimError }
+                return try Simulator(spec: spec, file: file).run(workload)
+            }
+            let result = try once()
+            var times: [Double] = []
+            for _ in 0..<repetitions {
+                var start = timespec(), end = timespec()
+                clock_gettime(CLOCK_MONOTONIC, &start)
+                _ = try once()
+                clock_gettime(CLOCK_MONOTONIC, &end)
+                times.append(Double(end.tv_sec - start.tv_sec) * 1e3 + Double(end.tv_nsec - start.tv_nsec) * 1e-6)
+            }
+            times.sort()
+            table.add([result.spec.name, "\(result.layers.count)", formatted(times[times.count / 2], digits: 3),
+                       formatted(times[0], digits: 3), "\(result.total.cycles)"])
+        }
+        try Console.emit("sparsesim simulate --model \(model), \(repetitions) repetitions per spec\n" + table.render(), to: nil)
     }
 }
