@@ -59,7 +59,7 @@ let package = Package(
         .testTarget(name: "TraceTests", dependencies: ["Trace"], exclude: ["Fixtures"]),
         .testTarget(name: "DataflowTests", dependencies: ["Dataflow", "Trace"], exclude: ["Fixtures"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Trace"]),
-        .testTarget(name: "SimTests", dependencies: ["Sim", "Trace"]),
+        .testTarget(name: "SimTests", dependencies: ["Sim", "Trace"], exclude: ["Fixtures"]),
         .testTarget(name: "sparsesimTests", dependencies: ["sparsesim", "Trace", "Training"]),
     ]
 )

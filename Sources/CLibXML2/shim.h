@@ -4,6 +4,13 @@
 #ifndef SPARSESIM_CLIBXML2_SHIM_H
 #define SPARSESIM_CLIBXML2_SHIM_H
 
+// Debian builds libxml2 with ICU, so <libxml/encoding.h> would include the system's ICU
+// headers, whose `UErrorCode` clashes with Foundation's bundled ICU in any Swift file that also
+// imports Foundation. SparseSim uses no ICU-dependent libxml2 API (only the ICU converter
+// fields of xmlCharEncodingHandler, which it never touches, depend on it), so hide ICU here.
+#include <libxml/xmlversion.h>
+#undef LIBXML_ICU_ENABLED
+
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <libxml/xmlerror.h>
