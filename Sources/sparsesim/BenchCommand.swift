@@ -130,9 +130,7 @@ struct BenchSimulateCommand: ParsableCommand {
         var table = TextTable(["spec", "layers", "median ms", "best ms", "total cycles"])
         for file in specs {
             func once() throws -> SimulationResult {
-                let spec: HardwareSpec
-                do throws(SpecErrors) { spec = try SpecLoader.load(path: file) } catch { throw error.errors[0].sparseSimError }
-                return try Simulator(spec: spec, file: file).run(workload)
+                try Simulator(spec: try loadSpec(file), file: file).run(workload)
             }
             let result = try once()
             var times: [Double] = []

@@ -86,14 +86,7 @@ struct SimulateCommand: ParsableCommand {
         let workload = try loadWorkload()
         var results: [SimulationResult] = []
         for file in specs {
-            let spec: HardwareSpec
-            do throws(SpecErrors) {
-                spec = try SpecLoader.load(path: file, overrides: overrides)
-            } catch {
-                for e in error.errors.dropLast() { Console.error(e.description) }
-                throw error.errors.last!.sparseSimError
-            }
-            let simulator = try Simulator(spec: spec, file: file)
+            let simulator = try Simulator(spec: try loadSpec(file, overrides: overrides), file: file)
             results.append(simulator.run(workload, provenance: .current()))
         }
         let text: String

@@ -74,16 +74,21 @@ struct SpecShowCommand: ParsableCommand {
     var format: Format = .xml
 
     func run() throws {
-        let spec: HardwareSpec
-        do throws(SpecErrors) {
-            spec = try SpecLoader.load(path: file, overrides: overrides)
-        } catch {
-            for e in error.errors.dropLast() { Console.error(e.description) }
-            throw error.errors.last!.sparseSimError
-        }
+        let spec = try loadSpec(file, overrides: overrides)
         switch format {
         case .xml: try Console.emit(spec.xmlText(), to: nil)
         case .json: try Console.emit(String(decoding: try TraceJSON.encode(spec), as: UTF8.self), to: nil)
         }
+    }
+}
+
+/// Loads a spec for a command: every error but the last is printed as
+/// `FILE:LINE: error: MESSAGE`, the last is thrown (and printed by the root command).
+func loadSpec(_ file: String, overrides: [String] = []) throws -> HardwareSpec {
+    do throws(SpecErrors) {
+        return try SpecLoader.load(path: file, overrides: overrides)
+    } catch {
+        for e in error.errors.dropLast() { Console.error(e.description) }
+        throw error.errors.last!.sparseSimError
     }
 }
