@@ -21,5 +21,10 @@ public enum GEMMOperand: String, Codable, Sendable, CaseIterable {
 
 /// A GEMM dimension: output pixels `E = N·P·Q`, reduction `T = C/g·R·S`, filters `K`.
 public enum GEMMDimension: String, Codable, Sendable, CaseIterable {
-    case e = "E", t = "T", k = "K"
+    /// Output pixels.
+    case e = "E"
+    /// The reduction (one window).
+    case t = "T"
+    /// Filters.
+    case k = "K"
 }

@@ -3,7 +3,7 @@ import Foundation
 // MARK: - EnergyDefaults
 
 /// Per-access and per-MAC energies used when a spec gives none: Horowitz, "Computing's Energy
-/// Problem", ISSCC 2014, 45 nm. Docs/model.md lists each figure and how it is scaled.
+/// Problem", ISSCC 2014, 45 nm. Docs/hardware-specs.md lists each figure and how it is scaled.
 public enum EnergyDefaults {
     /// An integer MAC with `operandBits` operands and an `accumulatorBits` adder, pJ:
     /// multiply `0.2·(b/8)²` (8-bit multiply 0.2 pJ, area and energy quadratic in width) plus

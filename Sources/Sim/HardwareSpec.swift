@@ -182,17 +182,38 @@ public struct HardwareSpec: Codable, Equatable, Sendable {
 
     /// What the hardware does with a zero operand.
     public enum Exploit: String, Codable, Sendable, CaseIterable {
-        case none, gate, skip
+        /// Zeros are computed like any value.
+        case none
+        /// Zero operands gate the MAC: energy saved, cycles not.
+        case gate
+        /// Zero operands are skipped: energy and cycles saved.
+        case skip
     }
 
     /// Storage formats.
     public enum Format: String, Codable, Sendable, CaseIterable {
-        case dense, bitmap, rle, csr, csc, nm, block
+        /// Every value stored.
+        case dense
+        /// Non-zeros plus one presence bit per value.
+        case bitmap
+        /// Non-zeros plus run lengths of zeros (`runBits`).
+        case rle
+        /// Compressed sparse rows (`indexBits`).
+        case csr
+        /// Compressed sparse columns (`indexBits`).
+        case csc
+        /// N of every M values kept, with an index per kept value.
+        case nm
+        /// Whole `blockSize`×`blockSize` blocks kept or dropped.
+        case block
     }
 
     /// Load balancing.
     public enum Balancing: String, Codable, Sendable, CaseIterable {
-        case none, greedy
+        /// Work assigned as it falls.
+        case none
+        /// Work assigned greedily to the least-loaded PE.
+        case greedy
     }
 
     /// ESCALATE-style decomposition of each kernel into shared bases.

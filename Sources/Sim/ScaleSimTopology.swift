@@ -29,7 +29,7 @@ public enum ScaleSimTopology {
             while cells.last == "" { cells.removeLast() }
             if cells.isEmpty || cells[0].hasPrefix("#") { continue }
             func fail(_ message: String) -> SparseSimError { SparseSimError(file: file, location: "\(line)", message: message) }
-            if layers.isEmpty && names.isEmpty && cells.count > 1 && Int(cells[1]) == nil { continue }  // header
+            if layers.isEmpty && cells.count > 1 && Int(cells[1]) == nil { continue }  // header
             guard cells.count == 8 || cells.count == 9 else {
                 throw fail("expected 8 columns (name, IFMAP H, IFMAP W, filter H, filter W, channels, filters, stride) and an optional N:M, found \(cells.count)")
             }

@@ -18,10 +18,15 @@ public struct SimulationResult: Codable, Equatable, Sendable {
 
     /// The spec's identifying facts.
     public struct SpecSummary: Codable, Equatable, Sendable {
+        /// The spec's name.
         public var name: String
+        /// Its dataflow.
         public var dataflow: String
+        /// PE rows.
         public var rows: Int
+        /// PE columns.
         public var cols: Int
+        /// Clock, MHz.
         public var clockMHz: Double
 
         enum CodingKeys: String, CodingKey {
@@ -32,16 +37,23 @@ public struct SimulationResult: Codable, Equatable, Sendable {
 
     /// The workload's identifying facts.
     public struct WorkloadSummary: Codable, Equatable, Sendable {
+        /// Where the layers came from.
         public var source: String
+        /// The network's name.
         public var name: String
+        /// Number of layers.
         public var layers: Int
     }
 
     /// Bytes by operand.
     public struct OperandBytes: Codable, Equatable, Sendable {
+        /// Weight bytes.
         public var weights: Double = 0
+        /// Input-activation bytes.
         public var inputs: Double = 0
+        /// Output and partial-sum bytes.
         public var outputs: Double = 0
+        /// Sparse-format metadata bytes (0 for dense operands).
         public var metadata: Double = 0
 
         /// All four.

@@ -2,7 +2,7 @@
 
 extension Bitmask {
     /// The indices of the set bits, in increasing order.
-    public var setBitIndices: SetBitIndices { SetBitIndices(words: words, count: count) }
+    public var setBitIndices: SetBitIndices { SetBitIndices(words: words) }
 
     /// Calls `body` with the index of every set bit, in increasing order.
     /// - Complexity: O(n/64 + popcount).
@@ -22,7 +22,6 @@ extension Bitmask {
     /// A sequence of the indices of the set bits of a mask, 64 bits at a time.
     public struct SetBitIndices: Sequence, Sendable {
         let words: [UInt64]
-        let count: Int
 
         /// Iterates the set bits.
         public func makeIterator() -> Iterator { Iterator(words: words) }

@@ -29,11 +29,4 @@ public struct SparseSimError: Error, Equatable, Sendable, CustomStringConvertibl
     public var description: String {
         "\(place): error: \(message)"
     }
-
-    /// Returns a copy whose location is prefixed with `outer` (e.g. a JSON path).
-    package func nested(in outer: String) -> SparseSimError {
-        var copy = self
-        copy.location = location.isEmpty ? outer : "\(outer).\(location)"
-        return copy
-    }
 }

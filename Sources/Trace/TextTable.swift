@@ -1,6 +1,6 @@
 // MARK: - TextTable
 
-/// A plain-text or Markdown table for people: a header row and aligned columns.
+/// A plain-text table for people: a header row and aligned columns.
 package struct TextTable: Sendable {
     /// Column alignment.
     package enum Alignment: Sendable { case left, right }
@@ -32,13 +32,6 @@ package struct TextTable: Sendable {
         var out = [line(headers), widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")]
         out += rows.map(line)
         return out.joined(separator: "\n") + "\n"
-    }
-
-    /// The table as GitHub-flavoured Markdown.
-    package func renderMarkdown() -> String {
-        func line(_ cells: [String]) -> String { "| " + cells.joined(separator: " | ") + " |" }
-        let rule = "|" + alignments.map { $0 == .left ? "---|" : "---:|" }.joined()
-        return ([line(headers), rule] + rows.map(line)).joined(separator: "\n") + "\n"
     }
 }
 

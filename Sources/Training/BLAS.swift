@@ -62,7 +62,4 @@ public enum BLAS {
         precondition(count >= 1, "thread count must be at least 1")
         openblas_set_num_threads(Int32(min(count, Int(Int32.max))))
     }
-
-    /// Processors OpenBLAS sees.
-    public static var processors: Int { Int(openblas_get_num_procs()) }
 }
