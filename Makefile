@@ -38,8 +38,8 @@ demo: release
 	@echo "== sparsesim spec validate HardwareSpecs/*.xml"
 	@$(RELEASE_BIN) spec validate HardwareSpecs/*.xml
 	@echo
-	@echo "== sparsesim simulate --model resnet18 on a 32x32 weight-stationary array and a TPU v1-like one"
-	@$(RELEASE_BIN) simulate --hw HardwareSpecs/systolic-ws.xml --hw HardwareSpecs/tpu-v1-like.xml --model resnet18
+	@echo "== sparsesim simulate --model resnet18 on a 32x32 weight-stationary array, a TPU v1-like one and Eyeriss v1"
+	@$(RELEASE_BIN) simulate --hw HardwareSpecs/systolic-ws.xml --hw HardwareSpecs/tpu-v1-like.xml --hw HardwareSpecs/eyeriss-v1.xml --model resnet18
 
 bench: release
 	@echo "== sgemm with OPENBLAS_CORETYPE unset (the kernels OpenBLAS picks for this CPU)"
@@ -49,7 +49,7 @@ bench: release
 	@env OPENBLAS_CORETYPE=Haswell $(RELEASE_BIN) bench blas --sizes 512,2048 --threads 1,2
 	@echo
 	@echo "== whole-network simulation time per spec"
-	@$(RELEASE_BIN) bench simulate HardwareSpecs/systolic-ws.xml HardwareSpecs/systolic-os.xml HardwareSpecs/systolic-is.xml HardwareSpecs/tpu-v1-like.xml
+	@$(RELEASE_BIN) bench simulate HardwareSpecs/systolic-ws.xml HardwareSpecs/systolic-os.xml HardwareSpecs/systolic-is.xml HardwareSpecs/tpu-v1-like.xml HardwareSpecs/eyeriss-v1.xml
 
 clean:
 	rm -rf .build

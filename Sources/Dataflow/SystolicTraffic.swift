@@ -43,6 +43,12 @@ public struct SystolicTraffic: Codable, Equatable, Sendable {
         public var inwardBits: Int
         /// Bits moving outward (toward DRAM): outputs and spilled partial sums.
         public var outwardBits: Int
+
+        /// A transfer of `inwardBits` toward the array and `outwardBits` away from it.
+        public init(inwardBits: Int, outwardBits: Int) {
+            self.inwardBits = inwardBits
+            self.outwardBits = outwardBits
+        }
     }
 
     /// A buffer an operand passes through: its capacity for that operand, in bits.

@@ -8,7 +8,13 @@ import Trace
 public struct Simulator: Sendable {
     /// The spec.
     public let spec: HardwareSpec
-    let dataflow: SystolicDataflow
+    let mode: Mode
+
+    /// How the PE array is modelled.
+    enum Mode {
+        case systolic(SystolicDataflow)
+        case rowStationary
+    }
 
     /// A simulator for `spec`.
     /// - Throws: `SparseSimError` when the spec's dataflow is not modelled yet, or a systolic
@@ -16,14 +22,15 @@ public struct Simulator: Sendable {
     public init(spec: HardwareSpec, file: String = "<spec>") throws {
         self.spec = spec
         switch spec.dataflow {
-        case .weightStationary: dataflow = .weightStationary
-        case .outputStationary: dataflow = .outputStationary
-        case .inputStationary: dataflow = .inputStationary
+        case .weightStationary: mode = .systolic(.weightStationary)
+        case .outputStationary: mode = .systolic(.outputStationary)
+        case .inputStationary: mode = .systolic(.inputStationary)
+        case .rowStationary: mode = .rowStationary
         default:
-            throw SparseSimError(file: file, location: "dataflow", message: "dataflow '\(spec.dataflow.rawValue)' is not modelled yet (modelled: weight-, output- and input-stationary)")
+            throw SparseSimError(file: file, location: "dataflow", message: "dataflow '\(spec.dataflow.rawValue)' is not modelled yet (modelled: weight-, output-, input- and row-stationary)")
         }
         guard spec.peArray.macsPerPE == 1 else {
-            throw SparseSimError(file: file, location: "pe-array", message: "systolic dataflows model one MAC per PE per cycle; macsPerPE is \(spec.peArray.macsPerPE)")
+            throw SparseSimError(file: file, location: "pe-array", message: "dense dataflows model one MAC per PE per cycle; macsPerPE is \(spec.peArray.macsPerPE)")
         }
     }
 
@@ -41,6 +48,15 @@ public struct Simulator: Sendable {
     /// Simulates one layer.
     /// - Precondition: `layer` is valid.
     public func simulate(_ layer: LayerShape, structure: Workload.NMStructure? = nil) -> SimulationResult.LayerResult {
+        switch mode {
+        case .systolic(let dataflow): simulateSystolic(layer, dataflow: dataflow, structure: structure)
+        case .rowStationary: simulateRowStationary(layer)
+        }
+    }
+
+    // MARK: Systolic arrays
+
+    func simulateSystolic(_ layer: LayerShape, dataflow: SystolicDataflow, structure: Workload.NMStructure?) -> SimulationResult.LayerResult {
         let array = spec.peArray
         let compute = SystolicCompute(layer: layer, rows: array.rows, cols: array.cols, dataflow: dataflow,
                                       structured: structure.map { ($0.n, $0.m) })
@@ -58,13 +74,114 @@ public struct Simulator: Sendable {
         }
         let traffic = SystolicTraffic(compute: compute, operandBits: array.operandBits,
                                       accumulatorBits: array.accumulatorBits, capacities: capacities)
+        var ledger = EnergyLedger(macs: compute.macs, macPJ: spec.energy.macPJ)
+        ledger.chargeChains(traffic.transfers, chains: chains, dram: spec.memory[0])
+        let tiling = "outer \(traffic.outer.rawValue)x\(traffic.outerFolds), inner \(traffic.inner.rawValue)x\(traffic.innerFolds), streamed \(traffic.streamed.rawValue)"
+            + (compute.groups > 1 ? ", \(compute.groups) groups" : "")
+        return result(
+            layer, macs: compute.macs, computeCycles: compute.computeCycles, mappingEfficiency: compute.mappingEfficiency,
+            tiling: tiling, ledger: ledger, dramBits: GEMMOperand.allCases.map { traffic.dramBits($0) })
+    }
 
-        // Energy and bytes through each level.
-        var energy: [String: Double] = ["mac": Double(compute.macs) * spec.energy.macPJ]
+    // MARK: Row stationary
+
+    func simulateRowStationary(_ layer: LayerShape) -> SimulationResult.LayerResult {
+        let array = spec.peArray
+        let ob = array.operandBits, ab = array.accumulatorBits
+        let levels = spec.memory
+        // Per operand (GEMMOperand.allCases order): the SRAM levels holding it, outermost first,
+        // with its share of each; the NoC and the scratchpad that carry it, if any.
+        var chains: [[Int]] = [], capacities: [[Int]] = [], noc: [Int?] = [], scratchpad: [Int?] = []
+        for operand in GEMMOperand.allCases {
+            let op = Operand(rawValue: operand.rawValue)!
+            let chain = levels.indices.filter { levels[$0].type == .sram && levels[$0].holds.contains(op) }
+            chains.append(chain)
+            capacities.append(chain.map { (levels[$0].sizeBytes ?? 0) * 8 / max(levels[$0].holds.count, 1) })
+            noc.append(levels.indices.last { levels[$0].type == .noc && levels[$0].holds.contains(op) })
+            scratchpad.append(levels.indices.last { levels[$0].type == .regfile && levels[$0].holds.contains(op) })
+        }
+        // The PE scratchpad (the innermost register file) is shared by what it holds.
+        let spad = levels.last { $0.type == .regfile }
+        let spadBits = (spad?.sizeBytes ?? 0) * 8
+        let holds = Set(spad?.holds ?? [])
+        let fits: (Int, Int) -> Bool = { p, q in
+            guard spad != nil else { return p == 1 && q == 1 }
+            var bits = 0
+            if holds.contains(.weights) { bits += p * q * layer.S * ob }
+            if holds.contains(.inputs) { bits += q * layer.S * ob }
+            if holds.contains(.outputs) { bits += p * ab }
+            return bits <= spadBits
+        }
+        let clockHz = spec.technology.clockMHz * 1e6
+        let readPJ = levels.map(\.readPJ), writePJ = levels.map(\.writePJ), width = levels.map { max($0.widthBits, 1) }
+        let bytesPerCycle = levels.map { $0.bandwidthGBps.map { $0 * 1e9 / clockHz } }
+        var energy = [Double](repeating: 0, count: levels.count)
+        var bits = [Int](repeating: 0, count: levels.count)
+
+        /// Charges `traffic` into `energy` and `bits` (per level) through `charge`.
+        func account(_ traffic: RowStationaryTraffic, _ charge: (Int, GEMMOperand, Int, Int) -> Void) {
+            for (o, operand) in GEMMOperand.allCases.enumerated() {
+                var outer = SystolicTraffic.Transfer(inwardBits: 0, outwardBits: 0)
+                var level = 0  // DRAM
+                for (c, index) in chains[o].enumerated() {
+                    let t = traffic.bufferTransfer(operand, capacityBits: capacities[o][c])
+                    charge(level, operand, t.inwardBits + outer.outwardBits, outer.inwardBits + t.outwardBits)
+                    outer = t
+                    level = index
+                }
+                let t = traffic.arrayTransfer(operand)
+                charge(level, operand, t.inwardBits + outer.outwardBits, outer.inwardBits + t.outwardBits)
+                if let n = noc[o] { charge(n, operand, traffic.nocBits(operand), 0) }
+                if let r = scratchpad[o] {
+                    charge(r, operand, traffic.scratchpadReadBits(operand), traffic.scratchpadWriteBits(operand))
+                }
+            }
+        }
+
+        var best: (mapping: RowStationaryMapping, cycles: Int, energy: Double)?
+        RowStationaryMapping.forEachCandidate(layer: layer, rows: array.rows, cols: array.cols, fits: fits) { mapping in
+            let traffic = RowStationaryTraffic(mapping: mapping, operandBits: ob, accumulatorBits: ab)
+            for i in levels.indices { energy[i] = 0; bits[i] = 0 }
+            account(traffic) { level, _, readBits, writeBits in
+                let w = width[level]
+                energy[level] += Double((readBits + w - 1) / w) * readPJ[level] + Double((writeBits + w - 1) / w) * writePJ[level]
+                bits[level] += readBits + writeBits
+            }
+            var cycles = mapping.computeCycles
+            var total = Double(mapping.macs) * spec.energy.macPJ
+            for i in levels.indices {
+                total += energy[i]
+                if let rate = bytesPerCycle[i] { cycles = max(cycles, Int((Double(bits[i]) / 8 / rate).rounded(.up))) }
+            }
+            if let b = best, (b.cycles, b.energy) <= (cycles, total) { return }
+            best = (mapping, cycles, total)
+        }
+        let mapping = best!.mapping
+        let traffic = RowStationaryTraffic(mapping: mapping, operandBits: ob, accumulatorBits: ab)
+        var ledger = EnergyLedger(macs: mapping.macs, macPJ: spec.energy.macPJ)
+        account(traffic) { ledger.charge(levels[$0], $1, readBits: $2, writeBits: $3) }
+        var dramBits: [Int] = []
+        for operand in GEMMOperand.allCases {
+            let o = GEMMOperand.allCases.firstIndex(of: operand)!
+            let t = chains[o].isEmpty ? traffic.arrayTransfer(operand)
+                : traffic.bufferTransfer(operand, capacityBits: capacities[o][0])
+            dramBits.append(t.inwardBits + t.outwardBits)
+        }
+        return result(layer, macs: mapping.macs, computeCycles: mapping.computeCycles,
+                      mappingEfficiency: mapping.mappingEfficiency, tiling: mapping.summary, ledger: ledger, dramBits: dramBits)
+    }
+
+    // MARK: Accounting
+
+    /// Energy and bits per level, accumulated as traffic is charged.
+    struct EnergyLedger {
+        var energy: [String: Double]
         var energyByOperand: [String: Double] = [:]
         var bitsThrough: [String: Int] = [:]
-        let dram = spec.memory[0]
-        func charge(_ level: HardwareSpec.MemoryLevel, _ operand: GEMMOperand, readBits: Int, writeBits: Int) {
+
+        init(macs: Int, macPJ: Double) { energy = ["mac": Double(macs) * macPJ] }
+
+        mutating func charge(_ level: HardwareSpec.MemoryLevel, _ operand: GEMMOperand, readBits: Int, writeBits: Int) {
             let width = max(level.widthBits, 1)
             let reads = (readBits + width - 1) / width
             let writes = (writeBits + width - 1) / width
@@ -73,40 +190,46 @@ public struct Simulator: Sendable {
             energyByOperand[operand.rawValue, default: 0] += pj
             bitsThrough[level.name, default: 0] += readBits + writeBits
         }
-        for operand in GEMMOperand.allCases {
-            let transfers = traffic.transfers[operand]!
-            let levels = [dram] + chains[operand]!
-            for (i, level) in levels.enumerated() {
-                // Boundary i: level i-1 ↔ level i; boundary i+1: level i ↔ level i+1 (or the array).
-                let fromAbove = i == 0 ? nil : transfers[i - 1]
-                let toBelow = transfers[i]
-                let reads = toBelow.inwardBits + (fromAbove?.outwardBits ?? 0)
-                let writes = (fromAbove?.inwardBits ?? 0) + toBelow.outwardBits
-                charge(level, operand, readBits: reads, writeBits: writes)
+
+        /// Charges each operand's transfers along DRAM and its chain of buffers.
+        mutating func chargeChains(_ transfers: [GEMMOperand: [SystolicTraffic.Transfer]],
+                                   chains: [GEMMOperand: [HardwareSpec.MemoryLevel]], dram: HardwareSpec.MemoryLevel) {
+            for operand in GEMMOperand.allCases {
+                let transfers = transfers[operand]!
+                let levels = [dram] + chains[operand]!
+                for (i, level) in levels.enumerated() {
+                    // Boundary i: level i-1 ↔ level i; boundary i+1: level i ↔ level i+1 (or the array).
+                    let fromAbove = i == 0 ? nil : transfers[i - 1]
+                    let toBelow = transfers[i]
+                    let reads = toBelow.inwardBits + (fromAbove?.outwardBits ?? 0)
+                    let writes = (fromAbove?.inwardBits ?? 0) + toBelow.outwardBits
+                    charge(level, operand, readBits: reads, writeBits: writes)
+                }
             }
         }
+    }
 
-        // Cycles: double-buffered, so transfers overlap compute; the slowest level sets the pace.
+    /// A layer's result from its compute cycles and charged traffic: transfers are
+    /// double-buffered and overlap compute, so the slowest level with a bandwidth sets the pace.
+    func result(_ layer: LayerShape, macs: Int, computeCycles: Int, mappingEfficiency: Double, tiling: String,
+                ledger: EnergyLedger, dramBits: [Int]) -> SimulationResult.LayerResult {
         let clockHz = spec.technology.clockMHz * 1e6
-        var cycles = compute.computeCycles
+        var cycles = computeCycles
         for level in spec.memory {
-            guard let gbps = level.bandwidthGBps, let bits = bitsThrough[level.name] else { continue }
+            guard let gbps = level.bandwidthGBps, let bits = ledger.bitsThrough[level.name] else { continue }
             let transferCycles = Int((Double(bits) / 8 / (gbps * 1e9) * clockHz).rounded(.up))
             cycles = max(cycles, transferCycles)
         }
         let dramBytes = SimulationResult.OperandBytes(
-            weights: Double(traffic.dramBits(.weights)) / 8, inputs: Double(traffic.dramBits(.inputs)) / 8,
-            outputs: Double(traffic.dramBits(.outputs)) / 8, metadata: 0)
-        let computeSeconds = Double(max(compute.computeCycles, 1)) / clockHz
+            weights: Double(dramBits[0]) / 8, inputs: Double(dramBits[1]) / 8, outputs: Double(dramBits[2]) / 8, metadata: 0)
+        let computeSeconds = Double(max(computeCycles, 1)) / clockHz
         let seconds = Double(max(cycles, 1)) / clockHz
-        let tiling = "outer \(traffic.outer.rawValue)x\(traffic.outerFolds), inner \(traffic.inner.rawValue)x\(traffic.innerFolds), streamed \(traffic.streamed.rawValue)"
-            + (compute.groups > 1 ? ", \(compute.groups) groups" : "")
         return SimulationResult.LayerResult(
-            name: layer.name, macs: compute.macs, computeCycles: compute.computeCycles, cycles: cycles,
-            stallCycles: cycles - compute.computeCycles,
-            utilization: Double(compute.macs) / (Double(max(cycles, 1)) * Double(array.peCount)),
-            mappingEfficiency: compute.mappingEfficiency, tiling: tiling, dramBytes: dramBytes, energyPJ: energy,
-            energyByOperandPJ: energyByOperand, requiredBandwidthGBps: dramBytes.total / computeSeconds / 1e9,
+            name: layer.name, macs: macs, computeCycles: computeCycles, cycles: cycles,
+            stallCycles: cycles - computeCycles,
+            utilization: Double(macs) / (Double(max(cycles, 1)) * Double(spec.peArray.peCount)),
+            mappingEfficiency: mappingEfficiency, tiling: tiling, dramBytes: dramBytes, energyPJ: ledger.energy,
+            energyByOperandPJ: ledger.energyByOperand, requiredBandwidthGBps: dramBytes.total / computeSeconds / 1e9,
             achievedBandwidthGBps: dramBytes.total / seconds / 1e9)
     }
 

@@ -5,7 +5,16 @@ import Testing
 @testable import Trace
 
 @Suite struct SimulatorTests {
-    static let presets = ["systolic-ws", "systolic-os", "systolic-is", "tpu-v1-like"]
+    static let presets = ["systolic-ws", "systolic-os", "systolic-is", "tpu-v1-like", "eyeriss-v1"]
+
+    /// Input activations some window reads (padding and rows or columns skipped by the stride
+    /// excluded), counted element by element.
+    static func touchedInputs(_ l: LayerShape) -> Int {
+        var rows = Set<Int>(), cols = Set<Int>()
+        for p in 0..<l.P { for r in 0..<l.R { rows.insert(p * l.stride + r - l.padding) } }
+        for q in 0..<l.Q { for s in 0..<l.S { cols.insert(q * l.stride + s - l.padding) } }
+        return l.N * l.C * rows.filter { (0..<l.H).contains($0) }.count * cols.filter { (0..<l.W).contains($0) }.count
+    }
 
     static func spec(_ name: String, _ overrides: [String] = []) throws -> HardwareSpec {
         try SpecLoader.load(path: SpecLoaderTests.root + "/HardwareSpecs/\(name).xml", overrides: overrides)
@@ -36,7 +45,7 @@ import Testing
             #expect(r.cycles >= r.computeCycles)
             // Every operand crosses DRAM at least once.
             #expect(r.dramBytes.weights >= Double(layer.weightCount) * bits / 8)
-            #expect(r.dramBytes.inputs >= Double(layer.inputCount) * bits / 8)
+            #expect(r.dramBytes.inputs >= Double(Self.touchedInputs(layer)) * bits / 8)
             #expect(r.dramBytes.outputs >= Double(layer.outputCount) * bits / 8)
             #expect(r.utilization > 0 && r.utilization <= 1)
         }
@@ -113,8 +122,63 @@ import Testing
     }
 
     @Test func unsupportedDataflowIsAnError() throws {
-        let eyeriss = try SpecLoader.load(path: SpecLoaderTests.root + "/HardwareSpecs/eyeriss-v1.xml")
-        #expect(throws: SparseSimError.self) { try Simulator(spec: eyeriss) }
+        let spec = try Self.spec("systolic-ws", ["dataflow=cartesian-product"])
+        #expect(throws: SparseSimError.self) { try Simulator(spec: spec) }
+    }
+
+    /// A hand calculation for row stationary: a 3×3 conv, 2→2 channels, 6×6 input, no padding,
+    /// on a 3×4 array (one PE set), Eyeriss's normalized energies (DRAM 200, GLB 6, NoC 2,
+    /// scratchpad 1, MAC 1), a GLB for inputs and outputs and a scratchpad big enough for
+    /// p = q = 2: one pass, so everything moves once.
+    @Test func handCalculatedRowStationary() throws {
+        let xml = """
+            <?xml version="1.0"?>
+            <accelerator name="tiny-rs" version="1">
+              <technology clockMHz="200"/>
+              <pe-array rows="3" cols="4" operandBits="16" accumulatorBits="16"/>
+              <energy macPJ="1" gatedMacPJ="0"/>
+              <memory>
+                <level name="dram" type="dram" widthBits="16" readPJ="200" writePJ="200" holds="weights inputs outputs"/>
+                <level name="glb" type="sram" sizeBytes="4096" widthBits="16" readPJ="6" writePJ="6" holds="inputs outputs"/>
+                <level name="array" type="noc" widthBits="16" readPJ="2" writePJ="2" holds="weights inputs outputs"/>
+                <level name="spad" type="regfile" sizeBytes="256" widthBits="16" readPJ="1" writePJ="1" holds="weights inputs outputs"/>
+              </memory>
+              <dataflow type="row-stationary"/>
+            </accelerator>
+            """
+        let spec = try SpecLoader.load(bytes: Array(xml.utf8), file: "tiny-rs.xml")
+        let r = try Simulator(spec: spec).simulate(.conv("c", N: 1, K: 2, C: 2, R: 3, H: 6, stride: 1, padding: 0))
+        // Each of the 12 PEs: 2 filters × 2 channels × 4 outputs × 3 taps = 48 cycles; 576 MACs.
+        #expect(r.macs == 576 && r.computeCycles == 48 && r.cycles == 48)
+        #expect(r.tiling.contains("p=2 q=2"), "\(r.tiling)")
+        // DRAM: 36 weights, 72 inputs in; 32 outputs out, 2 bytes each.
+        #expect(r.dramBytes.weights == 72 && r.dramBytes.inputs == 144 && r.dramBytes.outputs == 64)
+        #expect(r.energyPJ["dram"] == Double(36 + 72 + 32) * 200)
+        // GLB: inputs written and read once (72 + 72), outputs written by the array and read to DRAM (32 + 32).
+        #expect(r.energyPJ["glb"] == Double(72 + 72 + 32 + 32) * 6)
+        // NoC: each weight to the 4 PEs of its row (144); each PE streams its 6-wide input row for
+        // 2 channels (12 PEs × 2 × 6 = 144); partial sums climb 2 hops per column (32 × 2 = 64).
+        #expect(r.energyPJ["array"] == Double(144 + 144 + 64) * 2)
+        // Scratchpads: weight and input read per MAC plus their fills; partial sum read and written per MAC.
+        #expect(r.energyPJ["spad"] == Double(576 + 144 + 576 + 144 + 576 + 576))
+        #expect(r.energyPJ["mac"] == 576)
+    }
+
+    /// Eyeriss v1 on VGG-16's and ResNet-18's 3×3 layers: a set is 3 rows × up to 14 output
+    /// rows; layers whose output height is a multiple of 14 (or 7, two sets side by side) fill
+    /// all 168 PEs, and the mapping the search picks fits the 520-byte scratchpad.
+    @Test func eyerissUsesTheWholeArrayOnThreeByThreeLayers() throws {
+        let sim = try Simulator(spec: try Self.spec("eyeriss-v1"))
+        for layer in NetworkCatalog.model("resnet18")!.layers where layer.R == 3 {
+            let r = sim.simulate(layer)
+            #expect(r.mappingEfficiency == 1, "\(layer.name): \(r.tiling)")
+            let p = Int(r.tiling.split(separator: "p=")[1].prefix { $0.isNumber })!
+            let q = Int(r.tiling.split(separator: "q=")[1].prefix { $0.isNumber })!
+            #expect((p * q * 3 + q * 3 + p) * 2 <= 520)
+        }
+        // conv1 (7×7, stride 2, 112 output rows): one 7×14 set in 12×14 PEs → 7/12 of the array.
+        let conv1 = sim.simulate(NetworkCatalog.model("resnet18")!.layers[0])
+        #expect(conv1.mappingEfficiency == 7.0 / 12.0)
     }
 
     @Test func topologyReaderUsesScaleSimSemantics() throws {
