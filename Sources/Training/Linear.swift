@@ -1,0 +1,73 @@
+import Trace
+
+// MARK: - Linear
+
+/// A fully connected layer `y = x·Wᵀ + b`, with `W` stored `[out, in]` (PyTorch's layout).
+public final class Linear: Layer {
+    public let name: String
+    /// Input and output features.
+    public let inputs: Int, outputs: Int
+    /// `[out, in]`.
+    public let weight: Parameter
+    /// `[out]`.
+    public let bias: Parameter
+    public var parameters: [Parameter] { [weight, bias] }
+
+    let output = Tensor(shape: [0])
+    let inputGrad = Tensor(shape: [0])
+    var input: Tensor?
+
+    /// A layer from `inputs` to `outputs` features, Kaiming-normal weights (fan-in, ReLU gain),
+    /// zero bias.
+    public init(_ name: String, inputs: Int, outputs: Int, rng: inout RandomGenerator) {
+        self.name = name
+        self.inputs = inputs
+        self.outputs = outputs
+        weight = Parameter(name: "\(name).weight", shape: [outputs, inputs], decays: true)
+        bias = Parameter(name: "\(name).bias", shape: [outputs], decays: false)
+        let std = (2 / Float(inputs)).squareRoot()
+        let w = weight.value.buffer
+        for i in 0..<w.count { w[i] = rng.nextNormal() * std }
+    }
+
+    public func outputShape(_ shape: [Int]) throws -> [Int] {
+        guard shape.count >= 2, shape.dropFirst().reduce(1, *) == inputs else {
+            throw shapeError(name, "expects \(inputs) input features, got shape \(shape)")
+        }
+        return [shape[0], outputs]
+    }
+
+    /// - Complexity: `2·N·in·out` flops (one sgemm).
+    public func forward(_ x: Tensor, phase: Phase) -> Tensor {
+        let n = x.shape[0]
+        input = x
+        output.resize([n, outputs])
+        let y = output.buffer, b = bias.value.readBuffer
+        for i in 0..<n { for j in 0..<outputs { y[i &* outputs &+ j] = b[j] } }
+        BLAS.sgemm(transB: true, m: n, n: outputs, k: inputs, a: x.readBuffer, lda: inputs,
+                   b: weight.value.readBuffer, ldb: inputs, beta: 1, c: y, ldc: outputs)
+        return output
+    }
+
+    /// - Complexity: `4·N·in·out` flops (two sgemms).
+    public func backward(_ dy: Tensor) -> Tensor {
+        let x = input!
+        let n = x.shape[0]
+        let g = dy.readBuffer
+        // dW = dyᵀ · x
+        BLAS.sgemm(transA: true, m: outputs, n: inputs, k: n, a: g, lda: outputs, b: x.readBuffer, ldb: inputs,
+                   c: weight.grad.buffer, ldc: inputs)
+        let db = bias.grad.buffer
+        for j in 0..<outputs { db[j] = 0 }
+        for i in 0..<n { for j in 0..<outputs { db[j] += g[i &* outputs &+ j] } }
+        // dx = dy · W
+        inputGrad.resize(x.shape)
+        BLAS.sgemm(m: n, n: inputs, k: outputs, a: g, lda: outputs, b: weight.value.readBuffer, ldb: inputs,
+                   c: inputGrad.buffer, ldc: inputs)
+        return inputGrad
+    }
+
+    public func layerShapes(input shape: [Int]) -> [LayerShape] {
+        [.linear(name, N: shape[0], K: outputs, C: inputs)]
+    }
+}

@@ -1,0 +1,64 @@
+import Trace
+
+// MARK: - Model
+
+/// A network: layers run in order, with a softmax cross-entropy loss on top.
+public final class Model {
+    /// The model's name (`mlp`, `lenet5`, `vgg-small`, `resnet20`).
+    public let name: String
+    /// One sample's shape, e.g. `[1, 28, 28]`.
+    public let inputShape: [Int]
+    /// The layers, in order.
+    public let layers: [any Layer]
+    /// The loss.
+    public let loss = SoftmaxCrossEntropy()
+
+    /// A model of `layers` for samples of `inputShape`.
+    /// - Throws: `SparseSimError` when a layer cannot take its predecessor's output.
+    public init(name: String, inputShape: [Int], layers: [any Layer]) throws {
+        self.name = name
+        self.inputShape = inputShape
+        self.layers = layers
+        var shape = [1] + inputShape
+        for layer in layers { shape = try layer.outputShape(shape) }
+    }
+
+    /// Every trainable parameter, in layer order.
+    public var parameters: [Parameter] { layers.flatMap { $0.parameters } }
+
+    /// Every non-trainable state tensor (BatchNorm running statistics), in layer order.
+    public var buffers: [(name: String, tensor: Tensor)] { layers.flatMap { $0.buffers } }
+
+    /// The logits for a batch `[N] + inputShape`.
+    public func forward(_ x: Tensor, phase: Phase) -> Tensor {
+        var h = x
+        for layer in layers { h = layer.forward(h, phase: phase) }
+        return h
+    }
+
+    /// Back-propagates the loss's gradient through every layer (parameter gradients are
+    /// overwritten) and returns the gradient with respect to the input.
+    @discardableResult
+    public func backward() -> Tensor {
+        var g = loss.backward()
+        for layer in layers.reversed() { g = layer.backward(g) }
+        return g
+    }
+
+    /// The conv and linear layers as shapes for a batch of `batch`.
+    public func layerShapes(batch: Int = 1) -> [LayerShape] {
+        var shape = [batch] + inputShape
+        var out: [LayerShape] = []
+        for layer in layers {
+            out += layer.layerShapes(input: shape)
+            shape = (try? layer.outputShape(shape)) ?? shape
+        }
+        return out
+    }
+
+    /// Parameters counted.
+    public var parameterCount: Int { parameters.reduce(0) { $0 + $1.value.count } }
+
+    /// Forward flops of one sample: `2 · MACs` of the conv and linear layers.
+    public var forwardFlopsPerSample: Int { 2 * layerShapes().reduce(0) { $0 + $1.macs } }
+}

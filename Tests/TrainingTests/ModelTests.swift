@@ -1,0 +1,77 @@
+import Testing
+
+@testable import Trace
+@testable import Training
+
+@Suite struct ModelTests {
+    /// Each model describes its conv and linear layers exactly as the catalog in `Trace` does.
+    @Test(arguments: Model.names)
+    func layerShapesEqualTheCatalog(name: String) throws {
+        var rng = RandomGenerator(seed: 1)
+        let model = try Model.make(name, rng: &rng)
+        for batch in [1, 128] {
+            #expect(model.layerShapes(batch: batch) == NetworkCatalog.model(name, batch: batch)!.layers)
+        }
+    }
+
+    /// Parameter counts by hand: LeNet-300-100 has 784·300+300 + 300·100+100 + 100·10+10.
+    @Test func parameterCounts() throws {
+        var rng = RandomGenerator(seed: 1)
+        #expect(try Model.make("mlp", rng: &rng).parameterCount == 266_610)
+        // LeNet-5: 156 + 2,416 + 48,120 + 10,164 + 850.
+        #expect(try Model.make("lenet5", rng: &rng).parameterCount == 61_706)
+        // ResNet-20 (option A): the catalog's conv/fc weights plus BatchNorm's γ, β (2 per channel) and the fc bias.
+        let resnet = try Model.make("resnet20", rng: &rng)
+        let weights = NetworkCatalog.model("resnet20")!.layers.reduce(0) { $0 + $1.weightCount }
+        let bnChannels = 16 + 6 * 16 + 6 * 32 + 6 * 64
+        #expect(resnet.parameterCount == weights + 2 * bnChannels + 10)
+    }
+
+    @Test func unknownModelIsAnError() {
+        var rng = RandomGenerator(seed: 1)
+        #expect(throws: SparseSimError.self) { try Model.make("alexnet", rng: &rng) }
+    }
+
+    /// The whole model's parameter gradients against finite differences of the real loss
+    /// (ReLU and max-pool kinks skipped), on a tiny batch.
+    @Test(arguments: ["lenet5", "vgg-small"])
+    func modelGradient(name: String) throws {
+        var rng = RandomGenerator(seed: 2)
+        let model = try Model.make(name, rng: &rng)
+        let x = GradientCheck.randomTensor([2, 1, 28, 28], &rng)
+        let labels: [Int32] = [3, 7]
+        try labels.withUnsafeBufferPointer { l in
+            _ = model.loss.forward(model.forward(x, phase: .training), labels: l)
+            model.backward()
+            let relus = model.layers.compactMap { $0 as? ReLU }
+            let pools = model.layers.compactMap { $0 as? MaxPool2d }
+            func pattern() -> [Bool] { relus.flatMap { $0.output.array.map { $0 > 0 } } + pools.flatMap { $0.argmax.map { $0 % 2 == 0 } } }
+            let base = pattern()
+            for p in model.parameters {
+                let analytic = p.grad.array
+                var num: [Double] = [], ana: [Double] = []
+                for _ in 0..<6 {
+                    let i = rng.nextInt(below: p.value.count)
+                    let saved = p.value[i]
+                    let eps: Float = 1e-2
+                    p.value[i] = saved + eps
+                    let plus = model.loss.forward(model.forward(x, phase: .training), labels: l).loss
+                    let pp = pattern()
+                    p.value[i] = saved - eps
+                    let minus = model.loss.forward(model.forward(x, phase: .training), labels: l).loss
+                    let pm = pattern()
+                    p.value[i] = saved
+                    if pp != base || pm != base { continue }
+                    num.append((plus - minus) / Double(2 * eps))
+                    ana.append(Double(analytic[i]))
+                }
+                var diff = 0.0, nn = 0.0, na = 0.0
+                for (a, b) in zip(num, ana) { diff += (a - b) * (a - b); nn += a * a; na += b * b }
+                if nn > 1e-10 || na > 1e-10 {
+                    #expect(diff.squareRoot() / max(nn.squareRoot(), na.squareRoot()) < 1e-2, "\(name) \(p.name)")
+                }
+            }
+            _ = try #require(model.parameters.count > 0)
+        }
+    }
+}
