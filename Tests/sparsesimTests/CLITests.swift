@@ -236,4 +236,40 @@ import Training
         #expect(d.status == 1)
         #expect(d.stderr.hasSuffix("is a directory; give a file name\n"))
     }
+
+    // MARK: train
+
+    @Test func trainPrintsJSONSummaryAndMetrics() throws {
+        let dir = NSTemporaryDirectory() + "train-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let r = try Self.run(["train", "--model", "mlp", "--train-samples", "256", "--test-samples", "100", "--epochs", "2",
+                              "--batch-size", "64", "--checkpoint-dir", dir, "--metrics", dir + "/m.jsonl", "--format", "json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        for key in ["test_accuracy", "train_loss", "samples_per_second", "epochs", "steps"] { #expect(object[key] != nil, "\(key)") }
+        #expect(object["steps"] as? Int == 8 && object["epochs"] as? Int == 2)
+        // Not a terminal: one progress line per epoch on standard error.
+        #expect(r.stderr.split(separator: "\n").filter { $0.hasPrefix("epoch ") }.count == 2)
+        let lines = try String(contentsOfFile: dir + "/m.jsonl", encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 2 && lines[1].contains("\"test_accuracy\""))
+        #expect(FileManager.default.fileExists(atPath: dir + "/checkpoint.safetensors"))
+        // Resuming a finished run does nothing more and reports the same step count.
+        let again = try Self.run(["train", "--model", "mlp", "--train-samples", "256", "--test-samples", "100", "--epochs", "2",
+                                  "--batch-size", "64", "--checkpoint-dir", dir, "--resume", "--format", "json"])
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(again.stdout.contains("\"steps\" : 8"))
+    }
+
+    @Test func trainErrors() throws {
+        let unknown = try Self.run(["train", "--model", "alexnet"])
+        #expect(unknown.status == 1 && unknown.stderr.contains("unknown model 'alexnet'"), "\(unknown.stderr)")
+        let lr = try Self.run(["train", "--model", "mlp", "--lr", "0"])
+        #expect(lr.status == 1 && lr.stderr.contains("--lr"), "\(lr.stderr)")
+        let mnist = try Self.run(["train", "--model", "mlp", "--dataset", "mnist"])
+        #expect(mnist.status == 1 && mnist.stderr.contains("--data-dir"), "\(mnist.stderr)")
+        let resume = try Self.run(["train", "--model", "mlp", "--resume"])
+        #expect(resume.status == 64 && resume.stderr.contains("--resume needs --checkpoint-dir"), "\(resume.stderr)")
+        let missing = try Self.run(["train", "--model", "mlp", "--checkpoint-dir", "/no/such/dir", "--resume"])
+        #expect(missing.status == 1 && missing.stderr.contains("/no/such/dir/checkpoint.safetensors"), "\(missing.stderr)")
+    }
 }

@@ -1,0 +1,260 @@
+import Foundation
+import Trace
+
+// MARK: - Trainer
+
+/// Trains a model: seeded shuffling, SGD with a schedule, evaluation after every epoch,
+/// atomic safetensors checkpoints, resumption that ends bit-identical to an uninterrupted run.
+public final class Trainer {
+    /// The configuration.
+    public let configuration: TrainingConfiguration
+    /// The model.
+    public let model: Model
+    /// Training and test data.
+    public let train: Dataset, test: Dataset
+    /// The optimizer.
+    public let optimizer: SGD
+    let schedule: LearningRateSchedule
+    /// The generator for shuffling, dropout and augmentation (after initialization drew from it).
+    public internal(set) var rng: RandomGenerator
+    /// Steps taken, and epochs completed.
+    public internal(set) var step = 0, epoch = 0
+    /// Mean training loss of the last completed epoch (restored on resume).
+    public internal(set) var lastTrainLoss = Double.nan
+
+    let input = Tensor(shape: [0])
+    var batchLabels: [Int32] = []
+
+    /// Events reported while training (the CLI prints them; the library never does).
+    public enum Event: Sendable {
+        /// A step finished: epoch, step within the epoch, steps per epoch, loss, samples/s so far.
+        case step(epoch: Int, step: Int, of: Int, loss: Double, samplesPerSecond: Double)
+        /// An epoch finished.
+        case epoch(EpochMetrics)
+    }
+
+    /// One epoch's figures (a line of the metrics file).
+    public struct EpochMetrics: Codable, Sendable {
+        /// Epoch number, from 1.
+        public var epoch: Int
+        /// Steps taken so far.
+        public var step: Int
+        /// Mean training loss and accuracy over the epoch.
+        public var trainLoss: Double, trainAccuracy: Double
+        /// Test loss and accuracy after the epoch.
+        public var testLoss: Double, testAccuracy: Double
+        /// Learning rate of the epoch's last step.
+        public var learningRate: Double
+        /// Training samples per second (steps only, evaluation excluded).
+        public var samplesPerSecond: Double
+        /// Wall seconds of the epoch, evaluation included.
+        public var seconds: Double
+
+        enum CodingKeys: String, CodingKey {
+            case epoch, step
+            case trainLoss = "train_loss"
+            case trainAccuracy = "train_accuracy"
+            case testLoss = "test_loss"
+            case testAccuracy = "test_accuracy"
+            case learningRate = "lr"
+            case samplesPerSecond = "samples_per_second"
+            case seconds
+        }
+    }
+
+    /// The run's result.
+    public struct Summary: Codable, Sendable {
+        /// Final test accuracy and loss.
+        public var testAccuracy: Double, testLoss: Double
+        /// Mean training loss of the last epoch.
+        public var trainLoss: Double
+        /// Training samples per second over the run (this process).
+        public var samplesPerSecond: Double
+        /// Epochs completed and steps taken.
+        public var epochs: Int, steps: Int
+        /// Wall seconds (this process).
+        public var wallSeconds: Double
+
+        enum CodingKeys: String, CodingKey {
+            case testAccuracy = "test_accuracy"
+            case testLoss = "test_loss"
+            case trainLoss = "train_loss"
+            case samplesPerSecond = "samples_per_second"
+            case epochs, steps
+            case wallSeconds = "wall_seconds"
+        }
+    }
+
+    /// Loads the data and builds the model and optimizer.
+    /// - Throws: `SparseSimError` for an unknown model, dataset or schedule, a bad setting, or
+    ///   dataset files that are missing or corrupt.
+    public init(_ config: TrainingConfiguration) throws {
+        func bad(_ flag: String, _ message: String) -> SparseSimError {
+            SparseSimError(file: "<command line>", location: flag, message: message)
+        }
+        guard let kind = Dataset.Kind(rawValue: config.dataset) else {
+            throw bad("--dataset", "unknown dataset '\(config.dataset)' (known: \(Dataset.Kind.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        guard let schedule = LearningRateSchedule(rawValue: config.schedule) else {
+            throw bad("--schedule", "unknown schedule '\(config.schedule)' (known: constant, step, cosine)")
+        }
+        guard config.epochs >= 1 else { throw bad("--epochs", "must be at least 1") }
+        guard config.batchSize >= 1 else { throw bad("--batch-size", "must be at least 1") }
+        guard config.learningRate > 0, config.learningRate.isFinite else { throw bad("--lr", "must be positive") }
+        guard config.momentum >= 0, config.momentum < 1 else { throw bad("--momentum", "must be in [0, 1)") }
+        guard config.weightDecay >= 0 else { throw bad("--weight-decay", "must be non-negative") }
+        guard config.threads >= 1 else { throw bad("--threads", "must be at least 1") }
+        if let m = config.maxSteps, m < 1 { throw bad("--max-steps", "must be at least 1") }
+        if let n = config.trainSamples, n < 1 { throw bad("--train-samples", "must be at least 1") }
+        if let n = config.testSamples, n < 1 { throw bad("--test-samples", "must be at least 1") }
+        configuration = config
+        self.schedule = schedule
+        var train = try Dataset.load(kind, train: true, directory: config.dataDirectory)
+        var test = try Dataset.load(kind, train: false, directory: config.dataDirectory)
+        if let n = config.trainSamples { train = train.prefix(n) }
+        if let n = config.testSamples { test = test.prefix(n) }
+        self.train = train
+        self.test = test
+        var rng = RandomGenerator(seed: config.seed)
+        model = try Model.make(config.model, inputShape: kind.sampleShape, classes: train.classes, rng: &rng)
+        self.rng = rng
+        optimizer = SGD(parameters: model.parameters, momentum: config.momentum, weightDecay: config.weightDecay,
+                        nesterov: config.nesterov)
+        BLAS.setThreads(config.threads)
+    }
+
+    /// Steps in one epoch.
+    public var stepsPerEpoch: Int { (train.count + configuration.batchSize - 1) / configuration.batchSize }
+
+    /// Steps the whole run takes.
+    public var totalSteps: Int { min(configuration.maxSteps ?? Int.max, configuration.epochs * stepsPerEpoch) }
+
+    /// Whether the run is over.
+    public var finished: Bool { step >= totalSteps }
+
+    // MARK: Training
+
+    /// Trains until the run is over (or `epochLimit` epochs are complete: an interruption a
+    /// later `resume` continues), checkpointing into `checkpointDirectory` after every epoch
+    /// and at the end, appending one JSON line per epoch to `metricsPath`.
+    /// - Throws: `SparseSimError` when the loss becomes NaN or infinite (the last checkpoint is
+    ///   kept) or a file cannot be written.
+    @discardableResult
+    public func run(checkpointDirectory: String? = nil, metricsPath: String? = nil, epochLimit: Int? = nil,
+                    progress: (Event) -> Void = { _ in }) throws -> Summary {
+        let started = Date()
+        var trainedSamples = 0
+        var trainingSeconds = 0.0
+        var last: EpochMetrics?
+        while !finished && epoch < (epochLimit ?? Int.max) {
+            let epochStart = Date()
+            var order = Array(0..<train.count)
+            rng.shuffle(&order)
+            var lossSum = 0.0, correct = 0, seen = 0
+            let stepsThisEpoch = min(stepsPerEpoch, totalSteps - step)
+            var lr: Float = 0
+            for s in 0..<stepsThisEpoch {
+                let lo = s * configuration.batchSize, hi = min(lo + configuration.batchSize, train.count)
+                loadBatch(order[lo..<hi])
+                lr = schedule.rate(base: configuration.learningRate, step: step, total: totalSteps,
+                                   warmup: configuration.warmupEpochs * stepsPerEpoch)
+                let (loss, right) = batchLabels.withUnsafeBufferPointer { labels in
+                    model.loss.forward(model.forward(input, phase: .training), labels: labels)
+                }
+                guard loss.isFinite else {
+                    throw SparseSimError(file: checkpointDirectory.map { "\($0)/checkpoint.safetensors" } ?? "<training>",
+                                         location: "step \(step + 1)",
+                                         message: "the loss is \(loss) (diverged): stopped; the last checkpoint is kept — try a lower --lr")
+                }
+                model.backward()
+                optimizer.step(lr: lr)
+                step += 1
+                lossSum += loss * Double(hi - lo)
+                correct += right
+                seen += hi - lo
+                let elapsed = Date().timeIntervalSince(epochStart)
+                progress(.step(epoch: epoch + 1, step: s + 1, of: stepsThisEpoch, loss: loss,
+                               samplesPerSecond: Double(seen) / max(elapsed, 1e-9)))
+            }
+            let stepSeconds = Date().timeIntervalSince(epochStart)
+            trainingSeconds += stepSeconds
+            trainedSamples += seen
+            epoch += 1
+            let (testLoss, testAccuracy) = evaluate(test)
+            let metrics = EpochMetrics(
+                epoch: epoch, step: step, trainLoss: lossSum / Double(max(seen, 1)),
+                trainAccuracy: Double(correct) / Double(max(seen, 1)), testLoss: testLoss, testAccuracy: testAccuracy,
+                learningRate: Double(lr), samplesPerSecond: Double(seen) / max(stepSeconds, 1e-9),
+                seconds: Date().timeIntervalSince(epochStart))
+            last = metrics
+            lastTrainLoss = metrics.trainLoss
+            if let dir = checkpointDirectory { try saveCheckpoint(in: dir) }
+            if let metricsPath { try Self.appendLine(metrics, to: metricsPath) }
+            progress(.epoch(metrics))
+        }
+        let (testLoss, testAccuracy) = last.map { ($0.testLoss, $0.testAccuracy) } ?? evaluate(test)
+        return Summary(testAccuracy: testAccuracy, testLoss: testLoss, trainLoss: lastTrainLoss,
+                       samplesPerSecond: Double(trainedSamples) / max(trainingSeconds, 1e-9), epochs: epoch, steps: step,
+                       wallSeconds: Date().timeIntervalSince(started))
+    }
+
+    /// Copies samples `indices` into the input tensor and labels (augmenting when configured).
+    func loadBatch(_ indices: ArraySlice<Int>) {
+        let size = train.sampleSize
+        input.resize([indices.count] + train.sampleShape)
+        batchLabels.removeAll(keepingCapacity: true)
+        let x = input.buffer
+        let augment = configuration.augment && configuration.dataset == Dataset.Kind.cifar10.rawValue
+        train.images.withUnsafeBufferPointer { images in
+            for (b, i) in indices.enumerated() {
+                batchLabels.append(train.labels[i])
+                if augment {
+                    Augmentation.cropAndFlip(images, sample: i, shape: train.sampleShape, padding: 4,
+                                             into: UnsafeMutableBufferPointer(rebasing: x[(b * size)..<((b + 1) * size)]), rng: &rng)
+                } else {
+                    for j in 0..<size { x[b &* size &+ j] = images[i &* size &+ j] }
+                }
+            }
+        }
+    }
+
+    /// Mean loss and accuracy of the model (evaluation mode) on `data`.
+    public func evaluate(_ data: Dataset) -> (loss: Double, accuracy: Double) {
+        let batch = max(configuration.batchSize, 256)
+        let x = Tensor(shape: [0])
+        var lossSum = 0.0, correct = 0
+        var lo = 0
+        while lo < data.count {
+            let hi = min(lo + batch, data.count)
+            x.resize([hi - lo] + data.sampleShape)
+            let buf = x.buffer
+            data.images.withUnsafeBufferPointer { images in
+                for j in 0..<buf.count { buf[j] = images[lo * data.sampleSize + j] }
+            }
+            let (loss, right) = data.labels[lo..<hi].withUnsafeBufferPointer { labels in
+                model.loss.forward(model.forward(x, phase: .evaluation), labels: labels)
+            }
+            lossSum += loss * Double(hi - lo)
+            correct += right
+            lo = hi
+        }
+        return (lossSum / Double(max(data.count, 1)), Double(correct) / Double(max(data.count, 1)))
+    }
+
+    static func appendLine(_ metrics: EpochMetrics, to path: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let line = String(decoding: try encoder.encode(metrics), as: UTF8.self) + "\n"
+        if !FileManager.default.fileExists(atPath: path) {
+            guard FileManager.default.createFile(atPath: path, contents: nil) else {
+                throw SparseSimError(file: path, message: "cannot create the metrics file")
+            }
+        }
+        guard let handle = FileHandle(forWritingAtPath: path) else {
+            throw SparseSimError(file: path, message: "cannot open the metrics file for writing")
+        }
+        defer { try? handle.close() }
+        handle.seekToEndOfFile()
+        handle.write(Data(line.utf8))
+    }
+}

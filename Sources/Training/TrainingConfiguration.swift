@@ -1,0 +1,64 @@
+// MARK: - TrainingConfiguration
+
+/// Everything that determines a training run's result (the thread count included: BLAS sums
+/// in a different order with more threads).
+public struct TrainingConfiguration: Codable, Equatable, Sendable {
+    /// Model name (`Model.names`).
+    public var model: String
+    /// Dataset name (`Dataset.Kind`).
+    public var dataset: String
+    /// Directory of the dataset files (nil: Fashion-MNIST's Debian directory).
+    public var dataDirectory: String?
+    /// Passes over the training set.
+    public var epochs: Int
+    /// Stop after this many steps in total (nil: all epochs).
+    public var maxSteps: Int?
+    /// Samples per step.
+    public var batchSize: Int
+    /// Base learning rate.
+    public var learningRate: Float
+    /// Momentum μ.
+    public var momentum: Float
+    /// Nesterov momentum.
+    public var nesterov: Bool
+    /// Weight decay λ (not on biases or BatchNorm).
+    public var weightDecay: Float
+    /// Learning-rate schedule.
+    public var schedule: String
+    /// Warm-up epochs (linear).
+    public var warmupEpochs: Int
+    /// The seed behind initialization, shuffling, dropout and augmentation.
+    public var seed: UInt64
+    /// BLAS threads.
+    public var threads: Int
+    /// Use only the first this many training samples (nil: all).
+    public var trainSamples: Int?
+    /// Evaluate on only the first this many test samples (nil: all).
+    public var testSamples: Int?
+    /// Random crop (padding 4) and horizontal flip; CIFAR-10 only.
+    public var augment: Bool
+
+    /// A configuration with the defaults of `sparsesim train`.
+    public init(model: String, dataset: String = "fashion-mnist", dataDirectory: String? = nil, epochs: Int = 10,
+                maxSteps: Int? = nil, batchSize: Int = 128, learningRate: Float = 0.05, momentum: Float = 0.9,
+                nesterov: Bool = false, weightDecay: Float = 5e-4, schedule: String = "cosine", warmupEpochs: Int = 0,
+                seed: UInt64 = 0, threads: Int = 1, trainSamples: Int? = nil, testSamples: Int? = nil, augment: Bool = false) {
+        self.model = model
+        self.dataset = dataset
+        self.dataDirectory = dataDirectory
+        self.epochs = epochs
+        self.maxSteps = maxSteps
+        self.batchSize = batchSize
+        self.learningRate = learningRate
+        self.momentum = momentum
+        self.nesterov = nesterov
+        self.weightDecay = weightDecay
+        self.schedule = schedule
+        self.warmupEpochs = warmupEpochs
+        self.seed = seed
+        self.threads = threads
+        self.trainSamples = trainSamples
+        self.testSamples = testSamples
+        self.augment = augment
+    }
+}
