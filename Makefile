@@ -38,6 +38,9 @@ demo: release
 	@echo "== sparsesim spec validate HardwareSpecs/*.xml"
 	@$(RELEASE_BIN) spec validate HardwareSpecs/*.xml
 	@echo
+	@echo "== sparsesim train --model mlp --epochs 1  (real Fashion-MNIST, one epoch)"
+	@env -u OPENBLAS_CORETYPE $(RELEASE_BIN) train --model mlp --epochs 1 --threads 2
+	@echo
 	@echo "== sparsesim simulate --model resnet18 on a 32x32 weight-stationary array, a TPU v1-like one and Eyeriss v1"
 	@$(RELEASE_BIN) simulate --hw HardwareSpecs/systolic-ws.xml --hw HardwareSpecs/tpu-v1-like.xml --hw HardwareSpecs/eyeriss-v1.xml --model resnet18
 
@@ -47,6 +50,9 @@ bench: release
 	@echo
 	@echo "== sgemm with OPENBLAS_CORETYPE=Haswell (the AVX2 kernels this workplace pins by default)"
 	@env OPENBLAS_CORETYPE=Haswell $(RELEASE_BIN) bench blas --sizes 512,2048 --threads 1,2
+	@echo
+	@echo "== training throughput (batch 128, real Fashion-MNIST)"
+	@env -u OPENBLAS_CORETYPE $(RELEASE_BIN) bench train --models mlp,lenet5,vgg-small --threads 1,2
 	@echo
 	@echo "== whole-network simulation time per spec"
 	@$(RELEASE_BIN) bench simulate HardwareSpecs/systolic-ws.xml HardwareSpecs/systolic-os.xml HardwareSpecs/systolic-is.xml HardwareSpecs/tpu-v1-like.xml HardwareSpecs/eyeriss-v1.xml

@@ -58,20 +58,10 @@ public final class BatchNorm2d: Layer {
             var mean: Float, variance: Float
             if phase == .training {
                 var sum: Double = 0
-                for i in 0..<n {
-                    let base = (i &* c &+ ch) &* hw
-                    var s: Float = 0
-                    for j in 0..<hw { s += xs[base &+ j] }
-                    sum += Double(s)
-                }
+                for i in 0..<n { sum += Double(Reductions.sum(xs, (i &* c &+ ch) &* hw, hw)) }
                 mean = Float(sum / Double(count))
                 var sq: Double = 0
-                for i in 0..<n {
-                    let base = (i &* c &+ ch) &* hw
-                    var s: Float = 0
-                    for j in 0..<hw { let d = xs[base &+ j] - mean; s += d * d }
-                    sq += Double(s)
-                }
+                for i in 0..<n { sq += Double(Reductions.squaredDeviation(xs, (i &* c &+ ch) &* hw, hw, mean: mean)) }
                 variance = Float(sq / Double(count))
                 let unbiased = count > 1 ? Float(sq / Double(count - 1)) : variance
                 rm[ch] = (1 - momentum) * rm[ch] + momentum * mean
@@ -107,10 +97,8 @@ public final class BatchNorm2d: Layer {
             var sumDy: Float = 0, sumDyXh: Float = 0
             for i in 0..<n {
                 let base = (i &* c &+ ch) &* hw
-                for j in 0..<hw {
-                    sumDy += g[base &+ j]
-                    sumDyXh += g[base &+ j] * xh[base &+ j]
-                }
+                sumDy += Reductions.sum(g, base, hw)
+                sumDyXh += Reductions.dot(g, xh, base, hw)
             }
             dbeta[ch] = sumDy
             dgamma[ch] = sumDyXh

@@ -4,10 +4,12 @@ import Trace
 
 /// A 2-D convolution over NCHW input with `[K, C/groups, R, S]` weights and a bias.
 ///
-/// The general path lowers each channel group with im2col into a `[C/g·R·S, N·P·Q]` matrix
-/// and runs one sgemm for the whole batch (large matrices keep OpenBLAS's threads busy); the
-/// `1×1`, stride-1, unpadded case multiplies each image's `[C, H·W]` block directly, with no
-/// copy.
+/// The general path lowers each image and channel group with im2col into a
+/// `[C/g·R·S, P·Q]` matrix (kept for backward) and multiplies it by the weights with one
+/// sgemm whose result lands directly in the NCHW output; the `1×1`, stride-1, unpadded case
+/// multiplies each image's `[C, H·W]` block directly, with no copy. Images are split between
+/// `threads` threads, each running single-threaded sgemm on its own images (cache-resident
+/// im2col), which also parallelizes the lowering.
 public final class Conv2d: Layer {
     public let name: String
     /// Input channels, filters, kernel size, stride, padding, groups.
@@ -21,7 +23,6 @@ public final class Conv2d: Layer {
     let output = Tensor(shape: [0])
     let inputGrad = Tensor(shape: [0])
     let columns = Tensor(shape: [0])
-    let gemmOut = Tensor(shape: [0])
     var input: Tensor?
 
     /// A convolution; Kaiming-normal weights (fan-in `C/g·R·S`, ReLU gain), zero bias.
@@ -59,61 +60,67 @@ public final class Conv2d: Layer {
 
     var isPointwise: Bool { kernel == 1 && stride == 1 && padding == 0 && groups == 1 }
 
-    /// - Complexity: `2·N·K·(C/g)·R·S·P·Q` flops.
+    /// Whether `backward` computes the input gradient (the model turns it off for its first
+    /// layer, whose input is the data; `backward` then returns an empty tensor).
+    public var computesInputGradient = true
+
+    /// Threads for this layer's work (samples split between them); set through `Model.threads`.
+    public var threads = 1
+    let weightGradParts = Tensor(shape: [0])
+    let columnGrad = Tensor(shape: [0])
+
+    /// - Complexity: `2·N·K·(C/g)·R·S·P·Q` flops: per image and group, im2col then one sgemm
+    ///   `[K/g × C/g·R·S] · [C/g·R·S × P·Q]` written straight into the NCHW output.
     public func forward(_ x: Tensor, phase: Phase) -> Tensor {
         input = x
         let (n, h, w) = (x.shape[0], x.shape[2], x.shape[3])
         let p = LayerShape.outputSize(input: h, kernel: kernel, stride: stride, padding: padding)
         let q = LayerShape.outputSize(input: w, kernel: kernel, stride: stride, padding: padding)
         output.resize([n, outChannels, p, q])
-        let y = output.buffer
-        let pq = p &* q, k = outChannels
-        if isPointwise {
-            let xs = x.readBuffer
-            for i in 0..<n {
-                BLAS.sgemm(m: k, n: pq, k: inChannels, a: weight.value.readBuffer, lda: inChannels,
-                           b: UnsafeBufferPointer(rebasing: xs[(i &* inChannels &* pq)...]), ldb: pq,
-                           c: UnsafeMutableBufferPointer(rebasing: y[(i &* k &* pq)...]), ldc: pq)
-            }
-        } else {
-            let cg = inChannels / groups, kg = outChannels / groups
-            let rows = cg &* kernel &* kernel, cols = n &* pq
-            columns.resize([groups, rows, cols])
-            gemmOut.resize([kg, cols])
-            let col = columns.buffer, tmp = gemmOut.buffer
-            for g in 0..<groups {
-                let colG = UnsafeMutableBufferPointer(rebasing: col[(g &* rows &* cols)...])
-                Self.im2col(x.readBuffer, n: n, channels: inChannels, h: h, w: w, firstChannel: g &* cg, groupChannels: cg,
-                            kernel: kernel, stride: stride, padding: padding, p: p, q: q, into: colG)
-                BLAS.sgemm(m: kg, n: cols, k: rows,
-                           a: UnsafeBufferPointer(rebasing: weight.value.readBuffer[(g &* kg &* rows)...]), lda: rows,
-                           b: UnsafeBufferPointer(colG), ldb: cols, c: tmp, ldc: cols)
-                // [kg, N·PQ] → y[n, g·kg + k, PQ]
-                for kk in 0..<kg {
-                    for i in 0..<n {
-                        let src = kk &* cols &+ i &* pq, dst = (i &* k &+ g &* kg &+ kk) &* pq
-                        for j in 0..<pq { y[dst &+ j] = tmp[src &+ j] }
+        let pq = p &* q, k = outChannels, cin = inChannels
+        let cg = inChannels / groups, kg = outChannels / groups
+        let rows = cg &* kernel &* kernel
+        let pointwise = isPointwise
+        if !pointwise { columns.resize([n, groups, rows, pq]) }
+        let y = output.buffer, xs = x.readBuffer, col = columns.buffer, wt = weight.value.readBuffer
+        let bias = self.bias?.value.readBuffer
+        let (kernel, stride, padding, groups) = (self.kernel, self.stride, self.padding, self.groups)
+        let ranges = Parallel.split(n, into: threads)
+        Parallel.run(ranges.count, blasThreads: threads) { t in
+            for i in ranges[t] {
+                let xi = UnsafeBufferPointer(rebasing: xs[(i &* cin &* h &* w)...])
+                for g in 0..<groups {
+                    let b: UnsafeBufferPointer<Float>
+                    if pointwise {
+                        b = xi
+                    } else {
+                        let colI = UnsafeMutableBufferPointer(rebasing: col[((i &* groups &+ g) &* rows &* pq)...])
+                        Self.im2col(xi, n: 1, channels: cin, h: h, w: w, firstChannel: g &* cg, groupChannels: cg,
+                                    kernel: kernel, stride: stride, padding: padding, p: p, q: q, into: colI)
+                        b = UnsafeBufferPointer(colI)
                     }
+                    BLAS.sgemm(m: kg, n: pq, k: rows, a: UnsafeBufferPointer(rebasing: wt[(g &* kg &* rows)...]), lda: rows,
+                               b: b, ldb: pq, c: UnsafeMutableBufferPointer(rebasing: y[((i &* k &+ g &* kg) &* pq)...]), ldc: pq)
                 }
-            }
-        }
-        if let b = bias?.value.readBuffer {
-            for i in 0..<n {
-                for kk in 0..<k {
-                    let base = (i &* k &+ kk) &* pq, v = b[kk]
-                    for j in 0..<pq { y[base &+ j] += v }
+                if let bias {
+                    for kk in 0..<k {
+                        let base = (i &* k &+ kk) &* pq, v = bias[kk]
+                        for j in 0..<pq { y[base &+ j] += v }
+                    }
                 }
             }
         }
         return output
     }
 
-    /// - Complexity: `4·N·K·(C/g)·R·S·P·Q` flops.
+    /// - Complexity: `4·N·K·(C/g)·R·S·P·Q` flops: per image and group, `dW += dY·colᵀ` and
+    ///   `dcol = Wᵀ·dY` (sgemm), then col2im into the image's input gradient. Threads sum their
+    ///   weight gradients in a fixed order.
     public func backward(_ dy: Tensor) -> Tensor {
         let x = input!
         let (n, h, w) = (x.shape[0], x.shape[2], x.shape[3])
         let (p, q) = (dy.shape[2], dy.shape[3])
-        let pq = p &* q, k = outChannels
+        let pq = p &* q, k = outChannels, cin = inChannels
         let g = dy.readBuffer
         if let db = bias?.grad.buffer {
             for kk in 0..<k { db[kk] = 0 }
@@ -126,45 +133,47 @@ public final class Conv2d: Layer {
                 }
             }
         }
-        inputGrad.resize(x.shape)
-        let dx = inputGrad.buffer
-        if isPointwise {
-            let xs = x.readBuffer
-            for i in 0..<n {
-                let dyI = UnsafeBufferPointer(rebasing: g[(i &* k &* pq)...])
-                // dW += dy_i · x_iᵀ
-                BLAS.sgemm(transB: true, m: k, n: inChannels, k: pq, a: dyI, lda: pq,
-                           b: UnsafeBufferPointer(rebasing: xs[(i &* inChannels &* pq)...]), ldb: pq,
-                           beta: i == 0 ? 0 : 1, c: weight.grad.buffer, ldc: inChannels)
-                // dx_i = Wᵀ · dy_i
-                BLAS.sgemm(transA: true, m: inChannels, n: pq, k: k, a: weight.value.readBuffer, lda: inChannels,
-                           b: dyI, ldb: pq, c: UnsafeMutableBufferPointer(rebasing: dx[(i &* inChannels &* pq)...]), ldc: pq)
-            }
-            return inputGrad
-        }
+        let needsInput = computesInputGradient
+        inputGrad.resize(needsInput ? x.shape : [0])
         let cg = inChannels / groups, kg = outChannels / groups
-        let rows = cg &* kernel &* kernel, cols = n &* pq
-        let col = columns.buffer, tmp = gemmOut.buffer
-        for i in 0..<dx.count { dx[i] = 0 }
-        for gi in 0..<groups {
-            // dy[n, g·kg + k, PQ] → [kg, N·PQ]
-            for kk in 0..<kg {
-                for i in 0..<n {
-                    let dst = kk &* cols &+ i &* pq, src = (i &* k &+ gi &* kg &+ kk) &* pq
-                    for j in 0..<pq { tmp[dst &+ j] = g[src &+ j] }
+        let rows = cg &* kernel &* kernel
+        let ranges = Parallel.split(n, into: threads)
+        let weightCount = weight.value.count
+        weightGradParts.resize([max(ranges.count - 1, 1), weightCount])
+        columnGrad.resize([ranges.count, rows &* pq])
+        let dx = inputGrad.buffer, xs = x.readBuffer, col = columns.buffer, wt = weight.value.readBuffer
+        let parts = weightGradParts.buffer, dcols = columnGrad.buffer, dw = weight.grad.buffer
+        let pointwise = isPointwise
+        let (kernel, stride, padding, groups) = (self.kernel, self.stride, self.padding, self.groups)
+        Parallel.run(ranges.count, blasThreads: threads) { t in
+            let dwT = t == 0 ? dw : UnsafeMutableBufferPointer(rebasing: parts[((t &- 1) &* weightCount)...])
+            let dcol = UnsafeMutableBufferPointer(rebasing: dcols[(t &* rows &* pq)...])
+            for (j, i) in ranges[t].enumerated() {
+                let dxi = needsInput ? UnsafeMutableBufferPointer(rebasing: dx[(i &* cin &* h &* w)..<((i &+ 1) &* cin &* h &* w)])
+                    : UnsafeMutableBufferPointer(rebasing: dx[0..<0])
+                for gi in 0..<groups {
+                    let dyG = UnsafeBufferPointer(rebasing: g[((i &* k &+ gi &* kg) &* pq)...])
+                    let colI = pointwise ? UnsafeBufferPointer(rebasing: xs[(i &* cin &* pq)...])
+                        : UnsafeBufferPointer(rebasing: col[((i &* groups &+ gi) &* rows &* pq)...])
+                    let wG = UnsafeBufferPointer(rebasing: wt[(gi &* kg &* rows)...])
+                    BLAS.sgemm(transB: true, m: kg, n: rows, k: pq, a: dyG, lda: pq, b: colI, ldb: pq, beta: j == 0 ? 0 : 1,
+                               c: UnsafeMutableBufferPointer(rebasing: dwT[(gi &* kg &* rows)...]), ldc: rows)
+                    if !needsInput { continue }
+                    if pointwise {
+                        BLAS.sgemm(transA: true, m: rows, n: pq, k: kg, a: wG, lda: rows, b: dyG, ldb: pq, c: dxi, ldc: pq)
+                    } else {
+                        BLAS.sgemm(transA: true, m: rows, n: pq, k: kg, a: wG, lda: rows, b: dyG, ldb: pq, c: dcol, ldc: pq)
+                        let plane = h &* w
+                        for e in (gi &* cg &* plane)..<((gi &+ 1) &* cg &* plane) { dxi[e] = 0 }
+                        Self.col2im(UnsafeBufferPointer(dcol), n: 1, channels: cin, h: h, w: w, firstChannel: gi &* cg,
+                                    groupChannels: cg, kernel: kernel, stride: stride, padding: padding, p: p, q: q, into: dxi)
+                    }
                 }
             }
-            let colG = UnsafeMutableBufferPointer(rebasing: col[(gi &* rows &* cols)...])
-            // dW_g = dY · colᵀ
-            BLAS.sgemm(transB: true, m: kg, n: rows, k: cols, a: UnsafeBufferPointer(tmp), lda: cols,
-                       b: UnsafeBufferPointer(colG), ldb: cols,
-                       c: UnsafeMutableBufferPointer(rebasing: weight.grad.buffer[(gi &* kg &* rows)...]), ldc: rows)
-            // dcol = W_gᵀ · dY (reusing the column buffer), then scatter-add into dx.
-            BLAS.sgemm(transA: true, m: rows, n: cols, k: kg,
-                       a: UnsafeBufferPointer(rebasing: weight.value.readBuffer[(gi &* kg &* rows)...]), lda: rows,
-                       b: UnsafeBufferPointer(tmp), ldb: cols, c: colG, ldc: cols)
-            Self.col2im(UnsafeBufferPointer(colG), n: n, channels: inChannels, h: h, w: w, firstChannel: gi &* cg,
-                        groupChannels: cg, kernel: kernel, stride: stride, padding: padding, p: p, q: q, into: dx)
+        }
+        for t in 1..<max(ranges.count, 1) {
+            let part = UnsafeBufferPointer(rebasing: parts[((t &- 1) &* weightCount)...])
+            for j in 0..<weightCount { dw[j] += part[j] }
         }
         return inputGrad
     }
@@ -196,10 +205,18 @@ public final class Conv2d: Layer {
                                 for j in 0..<q { col[out &+ j] = 0 }
                             } else {
                                 let rowBase = plane &+ ih &* w
-                                for qq in 0..<q {
-                                    let iw = qq &* stride &+ s &- padding
-                                    col[out &+ qq] = (iw >= 0 && iw < w) ? x[rowBase &+ iw] : 0
+                                // Output columns whose input column s − padding + qq·stride lies inside the row.
+                                let lo = min(q, max(0, (padding &- s &+ stride &- 1) / stride))
+                                let last = w &- 1 &+ padding &- s
+                                let hi = last < 0 ? lo : max(lo, min(q, last / stride &+ 1))
+                                for qq in 0..<lo { col[out &+ qq] = 0 }
+                                if stride == 1 {
+                                    let shift = rowBase &+ s &- padding
+                                    for qq in lo..<hi { col[out &+ qq] = x[shift &+ qq] }
+                                } else {
+                                    for qq in lo..<hi { col[out &+ qq] = x[rowBase &+ qq &* stride &+ s &- padding] }
                                 }
+                                for qq in hi..<q { col[out &+ qq] = 0 }
                             }
                             out &+= q
                         }
@@ -225,9 +242,14 @@ public final class Conv2d: Layer {
                             let ih = pp &* stride &+ r &- padding
                             if ih >= 0 && ih < h {
                                 let rowBase = plane &+ ih &* w
-                                for qq in 0..<q {
-                                    let iw = qq &* stride &+ s &- padding
-                                    if iw >= 0 && iw < w { dx[rowBase &+ iw] += col[src &+ qq] }
+                                let lo = min(q, max(0, (padding &- s &+ stride &- 1) / stride))
+                                let last = w &- 1 &+ padding &- s
+                                let hi = last < 0 ? lo : max(lo, min(q, last / stride &+ 1))
+                                if stride == 1 {
+                                    let shift = rowBase &+ s &- padding
+                                    for qq in lo..<hi { dx[shift &+ qq] += col[src &+ qq] }
+                                } else {
+                                    for qq in lo..<hi { dx[rowBase &+ qq &* stride &+ s &- padding] += col[src &+ qq] }
                                 }
                             }
                             src &+= q

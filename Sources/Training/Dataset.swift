@@ -142,9 +142,18 @@ extension Dataset {
         let plane = kind.sampleShape[1] * kind.sampleShape[2]
         let channels = kind.sampleShape[0]
         var out = [Float](repeating: 0, count: bytes.count)
-        for i in 0..<bytes.count {
-            let c = (i / plane) % channels
-            out[i] = (Float(bytes[i]) / 255 - mean[c]) / std[c]
+        let scale = std.map { 1 / (255 * $0) }, shift = zip(mean, std).map { -$0 / $1 }
+        out.withUnsafeMutableBufferPointer { o in
+            bytes.withUnsafeBufferPointer { b in
+                var i = 0
+                while i < b.count {
+                    for c in 0..<channels {
+                        let (a, z) = (scale[c], shift[c])
+                        for j in i..<(i &+ plane) { o[j] = Float(b[j]) * a + z }
+                        i &+= plane
+                    }
+                }
+            }
         }
         return out
     }

@@ -13,6 +13,10 @@ public final class Linear: Layer {
     public let bias: Parameter
     public var parameters: [Parameter] { [weight, bias] }
 
+    /// Whether `backward` computes the input gradient (the model turns it off for its first
+    /// layer, whose input is the data; `backward` then returns an empty tensor).
+    public var computesInputGradient = true
+
     let output = Tensor(shape: [0])
     let inputGrad = Tensor(shape: [0])
     var input: Tensor?
@@ -61,6 +65,7 @@ public final class Linear: Layer {
         for j in 0..<outputs { db[j] = 0 }
         for i in 0..<n { for j in 0..<outputs { db[j] += g[i &* outputs &+ j] } }
         // dx = dy · W
+        guard computesInputGradient else { inputGrad.resize([0]); return inputGrad }
         inputGrad.resize(x.shape)
         BLAS.sgemm(m: n, n: inputs, k: outputs, a: g, lda: outputs, b: weight.value.readBuffer, ldb: inputs,
                    c: inputGrad.buffer, ldc: inputs)

@@ -21,6 +21,24 @@ public final class Model {
         self.layers = layers
         var shape = [1] + inputShape
         for layer in layers { shape = try layer.outputShape(shape) }
+        firstTrainable = layers.firstIndex { !$0.parameters.isEmpty } ?? 0
+        // Nothing needs the gradient with respect to the data: the first trainable layer skips it.
+        if let linear = layers[firstTrainable] as? Linear { linear.computesInputGradient = false }
+        if let conv = layers[firstTrainable] as? Conv2d { conv.computesInputGradient = false }
+    }
+
+    /// Index of the first layer with parameters; backward stops there.
+    let firstTrainable: Int
+
+    /// Threads the layers split their work between (convolutions split the batch; OpenBLAS
+    /// runs linear layers with as many threads).
+    public var threads = 1 {
+        didSet {
+            for layer in layers {
+                if let conv = layer as? Conv2d { conv.threads = threads }
+                if let block = layer as? BasicBlock { block.conv1.threads = threads; block.conv2.threads = threads }
+            }
+        }
     }
 
     /// Every trainable parameter, in layer order.
@@ -36,13 +54,11 @@ public final class Model {
         return h
     }
 
-    /// Back-propagates the loss's gradient through every layer (parameter gradients are
-    /// overwritten) and returns the gradient with respect to the input.
-    @discardableResult
-    public func backward() -> Tensor {
+    /// Back-propagates the loss's gradient down to the first trainable layer, overwriting every
+    /// parameter gradient (the gradient with respect to the data is not computed).
+    public func backward() {
         var g = loss.backward()
-        for layer in layers.reversed() { g = layer.backward(g) }
-        return g
+        for layer in layers[firstTrainable...].reversed() { g = layer.backward(g) }
     }
 
     /// The conv and linear layers as shapes for a batch of `batch`.

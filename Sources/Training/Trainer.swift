@@ -121,6 +121,7 @@ public final class Trainer {
         optimizer = SGD(parameters: model.parameters, momentum: config.momentum, weightDecay: config.weightDecay,
                         nesterov: config.nesterov)
         BLAS.setThreads(config.threads)
+        model.threads = config.threads
     }
 
     /// Steps in one epoch.

@@ -51,3 +51,34 @@ import Testing
         #expect(try conv.outputShape([1, 3, 8, 8]) == [1, 4, 4, 4])
     }
 }
+
+extension Conv2dTests {
+    /// im2col against a direct definition, including windows wider than the input (padding
+    /// larger than the image on a side) and strides above 1.
+    @Test func im2colEdgeCases() {
+        for (h, w, kernel, stride, padding) in [(1, 1, 5, 2, 2), (2, 3, 5, 3, 2), (4, 4, 3, 2, 1), (5, 2, 3, 1, 2)] {
+            let p = (h + 2 * padding - kernel) / stride + 1, q = (w + 2 * padding - kernel) / stride + 1
+            let x = (0..<(2 * h * w)).map { Float($0 + 1) }
+            var col = [Float](repeating: -1, count: 2 * kernel * kernel * p * q)
+            x.withUnsafeBufferPointer { xs in
+                col.withUnsafeMutableBufferPointer { c in
+                    Conv2d.im2col(xs, n: 1, channels: 2, h: h, w: w, firstChannel: 0, groupChannels: 2, kernel: kernel,
+                                  stride: stride, padding: padding, p: p, q: q, into: c)
+                }
+            }
+            for c in 0..<2 {
+                for r in 0..<kernel {
+                    for s in 0..<kernel {
+                        for pp in 0..<p {
+                            for qq in 0..<q {
+                                let ih = pp * stride + r - padding, iw = qq * stride + s - padding
+                                let expected: Float = (ih >= 0 && ih < h && iw >= 0 && iw < w) ? x[(c * h + ih) * w + iw] : 0
+                                #expect(col[(((c * kernel + r) * kernel + s) * p + pp) * q + qq] == expected)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

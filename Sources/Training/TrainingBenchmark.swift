@@ -1,0 +1,74 @@
+import Foundation
+
+// MARK: - TrainingBenchmark
+
+/// Training throughput: forward, backward and SGD steps at a fixed batch on real data, after
+/// warm-up (`sparsesim bench train`).
+public enum TrainingBenchmark {
+    /// One measurement.
+    public struct Result: Codable, Sendable {
+        /// Model, threads, batch size.
+        public var model: String, threads: Int, batchSize: Int
+        /// Median samples per second over the repetitions, and the best.
+        public var samplesPerSecond: Double, bestSamplesPerSecond: Double
+        /// Achieved GFLOP/s at the median: 3 × forward flops (forward, input and weight
+        /// gradients) × samples/s.
+        public var gflops: Double
+        /// Forward flops per sample (2 × MACs of conv and linear layers).
+        public var forwardFlopsPerSample: Int
+        /// The OpenBLAS kernel family in use.
+        public var blasCore: String
+
+        enum CodingKeys: String, CodingKey {
+            case model, threads
+            case batchSize = "batch_size"
+            case samplesPerSecond = "samples_per_second"
+            case bestSamplesPerSecond = "best_samples_per_second"
+            case gflops
+            case forwardFlopsPerSample = "forward_flops_per_sample"
+            case blasCore = "blas_core"
+        }
+    }
+
+    /// Measures `model` with `threads` threads: `warmup` steps, then `repetitions` timed runs
+    /// of `steps` steps each, on the first `batchSize · steps` Fashion-MNIST training samples.
+    /// - Throws: `SparseSimError` for an unknown model or missing dataset.
+    public static func run(model: String, threads: Int, batchSize: Int = 128, steps: Int = 20, warmup: Int = 5,
+                           repetitions: Int = 5, dataDirectory: String? = nil) throws -> Result {
+        let config = TrainingConfiguration(model: model, dataDirectory: dataDirectory, epochs: 1, batchSize: batchSize,
+                                           seed: 1, threads: threads, trainSamples: batchSize * steps, testSamples: 1)
+        let trainer = try Trainer(config)
+        _ = trainer.timeSteps(warmup)
+        var rates: [Double] = []
+        for _ in 0..<repetitions {
+            let seconds = trainer.timeSteps(steps)
+            rates.append(Double(steps * batchSize) / seconds)
+        }
+        rates.sort()
+        let median = rates[rates.count / 2]
+        let flops = trainer.model.forwardFlopsPerSample
+        return Result(model: model, threads: threads, batchSize: batchSize, samplesPerSecond: median,
+                      bestSamplesPerSecond: rates.last!, gflops: 3 * Double(flops) * median / 1e9,
+                      forwardFlopsPerSample: flops, blasCore: BLAS.coreName)
+    }
+}
+
+extension Trainer {
+    /// Runs `count` training steps over the training set's batches in order (no shuffling, no
+    /// evaluation, the learning rate fixed) and returns the wall seconds.
+    func timeSteps(_ count: Int) -> Double {
+        let start = Date()
+        let batches = stepsPerEpoch
+        for s in 0..<count {
+            let b = s % batches
+            let lo = b * configuration.batchSize, hi = min(lo + configuration.batchSize, train.count)
+            loadBatch(Array(lo..<hi)[...])
+            _ = batchLabels.withUnsafeBufferPointer { labels in
+                model.loss.forward(model.forward(input, phase: .training), labels: labels)
+            }
+            model.backward()
+            optimizer.step(lr: 0.01)
+        }
+        return Date().timeIntervalSince(start)
+    }
+}
