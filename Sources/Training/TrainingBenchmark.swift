@@ -57,12 +57,13 @@ extension Trainer {
     /// Runs `count` training steps over the training set's batches in order (no shuffling, no
     /// evaluation, the learning rate fixed) and returns the wall seconds.
     func timeSteps(_ count: Int) -> Double {
-        let start = Date()
         let batches = stepsPerEpoch
+        let order = Array(0..<train.count)
+        let start = Date()
         for s in 0..<count {
             let b = s % batches
             let lo = b * configuration.batchSize, hi = min(lo + configuration.batchSize, train.count)
-            loadBatch(Array(lo..<hi)[...])
+            loadBatch(order[lo..<hi])
             _ = batchLabels.withUnsafeBufferPointer { labels in
                 model.loss.forward(model.forward(input, phase: .training), labels: labels)
             }
