@@ -161,8 +161,7 @@ public struct Simulator: Sendable {
         var ledger = EnergyLedger(macs: mapping.macs, macPJ: spec.energy.macPJ)
         account(traffic) { ledger.charge(levels[$0], $1, readBits: $2, writeBits: $3) }
         var dramBits: [Int] = []
-        for operand in GEMMOperand.allCases {
-            let o = GEMMOperand.allCases.firstIndex(of: operand)!
+        for (o, operand) in GEMMOperand.allCases.enumerated() {
             let t = chains[o].isEmpty ? traffic.arrayTransfer(operand)
                 : traffic.bufferTransfer(operand, capacityBits: capacities[o][0])
             dramBits.append(t.inwardBits + t.outwardBits)

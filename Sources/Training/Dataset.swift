@@ -27,12 +27,6 @@ public struct Dataset: Sendable {
         return Dataset(name: name, sampleShape: sampleShape, images: Array(images[0..<(m * sampleSize)]),
                        labels: Array(labels[0..<m]), classes: classes)
     }
-
-    /// Samples `range`.
-    public func slice(_ range: Range<Int>) -> Dataset {
-        Dataset(name: name, sampleShape: sampleShape, images: Array(images[(range.lowerBound * sampleSize)..<(range.upperBound * sampleSize)]),
-                labels: Array(labels[range]), classes: classes)
-    }
 }
 
 // MARK: - Loading

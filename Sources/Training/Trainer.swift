@@ -23,6 +23,7 @@ public final class Trainer {
     public internal(set) var lastTrainLoss = Double.nan
 
     let input = Tensor(shape: [0])
+    let evaluationInput = Tensor(shape: [0])
     var batchLabels: [Int32] = []
 
     /// Events reported while training (the CLI prints them; the library never does).
@@ -222,7 +223,7 @@ public final class Trainer {
     /// Mean loss and accuracy of the model (evaluation mode) on `data`.
     public func evaluate(_ data: Dataset) -> (loss: Double, accuracy: Double) {
         let batch = max(configuration.batchSize, 256)
-        let x = Tensor(shape: [0])
+        let x = evaluationInput
         var lossSum = 0.0, correct = 0
         var lo = 0
         while lo < data.count {
