@@ -6,7 +6,7 @@ import Trace
 /// 3×3 convolutions without bias. The shortcut is the identity, or — when the block changes
 /// stride or width — the parameter-free option A of the CIFAR ResNets: subsample by the stride
 /// and pad the new channels with zeros, half before and half after.
-public final class BasicBlock: Layer {
+public final class BasicBlock: Layer, ThreadedLayer {
     public let name: String
     /// Input and output channels, stride.
     public let inChannels: Int, outChannels: Int, stride: Int
@@ -14,6 +14,13 @@ public final class BasicBlock: Layer {
     public let conv1: Conv2d, bn1: BatchNorm2d, relu1: ReLU, conv2: Conv2d, bn2: BatchNorm2d, relu2: ReLU
     public var parameters: [Parameter] { conv1.parameters + bn1.parameters + conv2.parameters + bn2.parameters }
     public var buffers: [(name: String, tensor: Tensor)] { bn1.buffers + bn2.buffers }
+
+    /// Threads of the block's layers.
+    public var threads = 1 {
+        didSet {
+            for layer in [conv1, conv2] as [ThreadedLayer] + [bn1, bn2] + [relu1, relu2] { layer.threads = threads }
+        }
+    }
 
     let sum = Tensor(shape: [0])
     let inputGrad = Tensor(shape: [0])

@@ -3,7 +3,7 @@
 /// Batch normalization over `[N, C, H, W]` per channel (Ioffe & Szegedy, 2015), PyTorch's
 /// conventions: biased batch variance to normalize, unbiased for the running estimate,
 /// momentum 0.1, ε = 1e-5.
-public final class BatchNorm2d: Layer {
+public final class BatchNorm2d: Layer, ThreadedLayer {
     public let name: String
     /// Channels.
     public let channels: Int
@@ -21,7 +21,10 @@ public final class BatchNorm2d: Layer {
     let output = Tensor(shape: [0])
     let inputGrad = Tensor(shape: [0])
     let normalized = Tensor(shape: [0])
-    var inverseStd: [Float]
+    let inverseStd: Tensor
+    /// Threads the channels are split between (each channel's statistics are computed by one
+    /// thread, so results do not depend on the thread count).
+    public var threads = 1
 
     /// A layer for `channels` channels.
     public init(_ name: String, channels: Int, momentum: Float = 0.1, epsilon: Float = 1e-5) {
@@ -35,7 +38,7 @@ public final class BatchNorm2d: Layer {
         runningMean = Tensor(shape: [channels])
         runningVar = Tensor(shape: [channels])
         runningVar.fill(1)
-        inverseStd = [Float](repeating: 0, count: channels)
+        inverseStd = Tensor(shape: [channels])
     }
 
     public func outputShape(_ shape: [Int]) throws -> [Int] {
@@ -52,33 +55,37 @@ public final class BatchNorm2d: Layer {
         normalized.resize(x.shape)
         let xs = x.readBuffer, y = output.buffer, xh = normalized.buffer
         let g = gamma.value.readBuffer, b = beta.value.readBuffer
-        let rm = runningMean.buffer, rv = runningVar.buffer
+        let rm = runningMean.buffer, rv = runningVar.buffer, istd = inverseStd.buffer
+        let (momentum, epsilon) = (self.momentum, self.epsilon)
         let count = n &* hw
-        for ch in 0..<c {
-            var mean: Float, variance: Float
-            if phase == .training {
-                var sum: Double = 0
-                for i in 0..<n { sum += Double(Reductions.sum(xs, (i &* c &+ ch) &* hw, hw)) }
-                mean = Float(sum / Double(count))
-                var sq: Double = 0
-                for i in 0..<n { sq += Double(Reductions.squaredDeviation(xs, (i &* c &+ ch) &* hw, hw, mean: mean)) }
-                variance = Float(sq / Double(count))
-                let unbiased = count > 1 ? Float(sq / Double(count - 1)) : variance
-                rm[ch] = (1 - momentum) * rm[ch] + momentum * mean
-                rv[ch] = (1 - momentum) * rv[ch] + momentum * unbiased
-            } else {
-                mean = rm[ch]
-                variance = rv[ch]
-            }
-            let inv = 1 / (variance + epsilon).squareRoot()
-            inverseStd[ch] = inv
-            let scale = g[ch], shift = b[ch]
-            for i in 0..<n {
-                let base = (i &* c &+ ch) &* hw
-                for j in 0..<hw {
-                    let v = (xs[base &+ j] - mean) * inv
-                    xh[base &+ j] = v
-                    y[base &+ j] = v * scale + shift
+        let training = phase == .training
+        Parallel.chunks(c, threads: threads, minimum: count >= 4096 ? 2 : Int.max) { channels in
+            for ch in channels {
+                var mean: Float, variance: Float
+                if training {
+                    var sum: Double = 0
+                    for i in 0..<n { sum += Double(Reductions.sum(xs, (i &* c &+ ch) &* hw, hw)) }
+                    mean = Float(sum / Double(count))
+                    var sq: Double = 0
+                    for i in 0..<n { sq += Double(Reductions.squaredDeviation(xs, (i &* c &+ ch) &* hw, hw, mean: mean)) }
+                    variance = Float(sq / Double(count))
+                    let unbiased = count > 1 ? Float(sq / Double(count - 1)) : variance
+                    rm[ch] = (1 - momentum) * rm[ch] + momentum * mean
+                    rv[ch] = (1 - momentum) * rv[ch] + momentum * unbiased
+                } else {
+                    mean = rm[ch]
+                    variance = rv[ch]
+                }
+                let inv = 1 / (variance + epsilon).squareRoot()
+                istd[ch] = inv
+                let scale = g[ch], shift = b[ch]
+                for i in 0..<n {
+                    let base = (i &* c &+ ch) &* hw
+                    for j in base..<(base &+ hw) {
+                        let v = (xs[j] - mean) * inv
+                        xh[j] = v
+                        y[j] = v * scale + shift
+                    }
                 }
             }
         }
@@ -92,21 +99,24 @@ public final class BatchNorm2d: Layer {
         inputGrad.resize(dy.shape)
         let g = dy.readBuffer, xh = normalized.readBuffer, dx = inputGrad.buffer
         let dgamma = gamma.grad.buffer, dbeta = beta.grad.buffer, gv = gamma.value.readBuffer
+        let istd = inverseStd.readBuffer
         let count = Float(n &* hw)
-        for ch in 0..<c {
-            var sumDy: Float = 0, sumDyXh: Float = 0
-            for i in 0..<n {
-                let base = (i &* c &+ ch) &* hw
-                sumDy += Reductions.sum(g, base, hw)
-                sumDyXh += Reductions.dot(g, xh, base, hw)
-            }
-            dbeta[ch] = sumDy
-            dgamma[ch] = sumDyXh
-            let k = gv[ch] * inverseStd[ch]
-            let meanDy = sumDy / count, meanDyXh = sumDyXh / count
-            for i in 0..<n {
-                let base = (i &* c &+ ch) &* hw
-                for j in 0..<hw { dx[base &+ j] = k * (g[base &+ j] - meanDy - xh[base &+ j] * meanDyXh) }
+        Parallel.chunks(c, threads: threads, minimum: n &* hw >= 4096 ? 2 : Int.max) { channels in
+            for ch in channels {
+                var sumDy: Float = 0, sumDyXh: Float = 0
+                for i in 0..<n {
+                    let base = (i &* c &+ ch) &* hw
+                    sumDy += Reductions.sum(g, base, hw)
+                    sumDyXh += Reductions.dot(g, xh, base, hw)
+                }
+                dbeta[ch] = sumDy
+                dgamma[ch] = sumDyXh
+                let k = gv[ch] * istd[ch]
+                let meanDy = sumDy / count, meanDyXh = sumDyXh / count
+                for i in 0..<n {
+                    let base = (i &* c &+ ch) &* hw
+                    for j in base..<(base &+ hw) { dx[j] = k * (g[j] - meanDy - xh[j] * meanDyXh) }
+                }
             }
         }
         return inputGrad

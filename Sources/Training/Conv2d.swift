@@ -10,7 +10,7 @@ import Trace
 /// multiplies each image's `[C, H·W]` block directly, with no copy. Images are split between
 /// `threads` threads, each running single-threaded sgemm on its own images (cache-resident
 /// im2col), which also parallelizes the lowering.
-public final class Conv2d: Layer {
+public final class Conv2d: Layer, ThreadedLayer {
     public let name: String
     /// Input channels, filters, kernel size, stride, padding, groups.
     public let inChannels: Int, outChannels: Int, kernel: Int, stride: Int, padding: Int, groups: Int
@@ -196,6 +196,10 @@ public final class Conv2d: Layer {
             for r in 0..<kernel {
                 for s in 0..<kernel {
                     let row = ((c &* kernel) &+ r) &* kernel &+ s
+                    // Output columns whose input column s − padding + qq·stride lies inside the row.
+                    let lo = min(q, max(0, (padding &- s &+ stride &- 1) / stride))
+                    let last = w &- 1 &+ padding &- s
+                    let hi = last < 0 ? lo : max(lo, min(q, last / stride &+ 1))
                     var out = row &* cols
                     for i in 0..<n {
                         let plane = (i &* channels &+ firstChannel &+ c) &* h &* w
@@ -205,10 +209,6 @@ public final class Conv2d: Layer {
                                 for j in 0..<q { col[out &+ j] = 0 }
                             } else {
                                 let rowBase = plane &+ ih &* w
-                                // Output columns whose input column s − padding + qq·stride lies inside the row.
-                                let lo = min(q, max(0, (padding &- s &+ stride &- 1) / stride))
-                                let last = w &- 1 &+ padding &- s
-                                let hi = last < 0 ? lo : max(lo, min(q, last / stride &+ 1))
                                 for qq in 0..<lo { col[out &+ qq] = 0 }
                                 if stride == 1 {
                                     let shift = rowBase &+ s &- padding
@@ -235,6 +235,10 @@ public final class Conv2d: Layer {
             for r in 0..<kernel {
                 for s in 0..<kernel {
                     let row = ((c &* kernel) &+ r) &* kernel &+ s
+                    // Output columns whose input column s − padding + qq·stride lies inside the row.
+                    let lo = min(q, max(0, (padding &- s &+ stride &- 1) / stride))
+                    let last = w &- 1 &+ padding &- s
+                    let hi = last < 0 ? lo : max(lo, min(q, last / stride &+ 1))
                     var src = row &* cols
                     for i in 0..<n {
                         let plane = (i &* channels &+ firstChannel &+ c) &* h &* w
@@ -242,9 +246,6 @@ public final class Conv2d: Layer {
                             let ih = pp &* stride &+ r &- padding
                             if ih >= 0 && ih < h {
                                 let rowBase = plane &+ ih &* w
-                                let lo = min(q, max(0, (padding &- s &+ stride &- 1) / stride))
-                                let last = w &- 1 &+ padding &- s
-                                let hi = last < 0 ? lo : max(lo, min(q, last / stride &+ 1))
                                 if stride == 1 {
                                     let shift = rowBase &+ s &- padding
                                     for qq in lo..<hi { dx[shift &+ qq] += col[src &+ qq] }

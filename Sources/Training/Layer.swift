@@ -68,3 +68,12 @@ extension Layer {
 func shapeError(_ name: String, _ message: String) -> SparseSimError {
     SparseSimError(file: "<model>", location: name, message: message)
 }
+
+// MARK: - Threaded layers
+
+/// A layer that splits its work between threads (set through `Model.threads`). Splits are
+/// along samples, channels or contiguous chunks; only the convolutions' weight-gradient sums
+/// depend on the split, and they add the threads' parts in a fixed order.
+protocol ThreadedLayer: AnyObject {
+    var threads: Int { get set }
+}

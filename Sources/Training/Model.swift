@@ -30,14 +30,12 @@ public final class Model {
     /// Index of the first layer with parameters; backward stops there.
     let firstTrainable: Int
 
-    /// Threads the layers split their work between (convolutions split the batch; OpenBLAS
-    /// runs linear layers with as many threads).
+    /// Threads the layers split their work between (convolutions split the batch, batch norm
+    /// its channels, ReLU and pooling their elements; OpenBLAS runs linear layers with as many
+    /// threads).
     public var threads = 1 {
         didSet {
-            for layer in layers {
-                if let conv = layer as? Conv2d { conv.threads = threads }
-                if let block = layer as? BasicBlock { block.conv1.threads = threads; block.conv2.threads = threads }
-            }
+            for layer in layers { (layer as? ThreadedLayer)?.threads = threads }
         }
     }
 

@@ -24,6 +24,17 @@ enum Parallel {
     }
 
     /// `0..<count` cut into `pieces` contiguous ranges of near-equal size (the first ones longer).
+    /// Runs `body` over `0..<count` in up to `threads` contiguous chunks; counts below
+    /// `minimum` run on the calling thread, so small tensors pay no dispatch cost.
+    static func chunks(_ count: Int, threads: Int, minimum: Int = 32_768, _ body: (Range<Int>) -> Void) {
+        if threads <= 1 || count < minimum {
+            body(0..<count)
+            return
+        }
+        let ranges = split(count, into: threads)
+        run(ranges.count, blasThreads: 1) { body(ranges[$0]) }
+    }
+
     static func split(_ count: Int, into pieces: Int) -> [Range<Int>] {
         let p = max(1, min(pieces, count))
         return (0..<p).map { i in (count * i / p)..<(count * (i + 1) / p) }

@@ -1,28 +1,43 @@
 // MARK: - ReLU
 
 /// `max(x, 0)`, elementwise.
-public final class ReLU: Layer {
+public final class ReLU: Layer, ThreadedLayer {
     public let name: String
     let output = Tensor(shape: [0])
     let inputGrad = Tensor(shape: [0])
+    /// Threads the elements are split between (large tensors only).
+    public var threads = 1
 
     /// A ReLU.
     public init(_ name: String) { self.name = name }
 
     public func outputShape(_ shape: [Int]) throws -> [Int] { shape }
 
+    /// - Complexity: O(elements), vectorized.
     public func forward(_ x: Tensor, phase: Phase) -> Tensor {
         output.resize(x.shape)
         let xs = x.readBuffer, y = output.buffer
-        for i in 0..<xs.count { y[i] = max(xs[i], 0) }
+        Parallel.chunks(xs.count, threads: threads) { range in
+            for i in range {
+                let v = xs[i]
+                y[i] = v < 0 ? 0 : v  // NaN passes through, so divergence still shows in the loss
+            }
+        }
         return output
     }
 
     /// The gradient passes where the output is positive.
+    /// - Complexity: O(elements), vectorized (both operands are loaded unconditionally so the
+    ///   select compiles to a masked blend, not a branch).
     public func backward(_ dy: Tensor) -> Tensor {
         inputGrad.resize(dy.shape)
         let g = dy.readBuffer, y = output.readBuffer, dx = inputGrad.buffer
-        for i in 0..<g.count { dx[i] = y[i] > 0 ? g[i] : 0 }
+        Parallel.chunks(g.count, threads: threads) { range in
+            for i in range {
+                let gv = g[i], yv = y[i]
+                dx[i] = yv > 0 ? gv : 0
+            }
+        }
         return inputGrad
     }
 }
