@@ -22,8 +22,8 @@ struct BenchBLASCommand: ParsableCommand {
         commandName: "blas",
         abstract: "Measure square sgemm GFLOP/s of the OpenBLAS kernels in use.",
         discussion: """
-            Each size and thread count gets one warm-up and --repetitions timed repetitions of enough calls
-            to last 0.1 s; the median is reported. The kernel family is fixed when OpenBLAS loads, so
+            Each size and thread count gets one warm-up and --repetitions timed repetitions of enough calls \
+            to last 0.1 s; the median is reported. The kernel family is fixed when OpenBLAS loads, so \
             compare kernels by running twice:
 
             Examples:
@@ -103,7 +103,7 @@ struct BenchSimulateCommand: ParsableCommand {
         commandName: "simulate",
         abstract: "Time a whole-network simulation (spec loading included) on each hardware spec.",
         discussion: """
-            Each spec is loaded and the network simulated once to warm up, then --repetitions times;
+            Each spec is loaded and the network simulated once to warm up, then --repetitions times; \
             the median wall time is reported.
 
             Examples:
@@ -156,8 +156,8 @@ struct BenchTrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Measure training throughput (forward + backward + SGD at batch 128 on real Fashion-MNIST).",
         discussion: """
-            For each model and thread count: warm-up steps, then --repetitions timed runs of --steps steps;
-            the median samples/s is reported with the achieved GFLOP/s (3 x forward flops per sample).
+            For each model and thread count: warm-up steps, then --repetitions timed runs of --steps steps; \
+            the median samples/s is reported with the achieved GFLOP/s (3 x forward flops per sample). \
             Run with OPENBLAS_CORETYPE unset to use the CPU's best kernels.
 
             Examples:

@@ -11,7 +11,7 @@ struct EnvCommand: ParsableCommand {
         commandName: "env",
         abstract: "Show the BLAS kernels, threads, CPU features and library versions in use.",
         discussion: """
-            Warns (on standard error) when OPENBLAS_CORETYPE pins kernels weaker than the CPU supports.
+            Warns (on standard error) when OPENBLAS_CORETYPE pins kernels weaker than the CPU supports. \
             OpenBLAS reads that variable when it loads, so it must be unset before the process starts.
 
             Examples:

@@ -10,7 +10,7 @@ struct SimulateCommand: ParsableCommand {
         commandName: "simulate",
         abstract: "Simulate a network, a SCALE-Sim topology or a trace on hardware specs: cycles, traffic, energy.",
         discussion: """
-            Exactly one of --model, --topology or --trace gives the layers. Each --hw spec is simulated
+            Exactly one of --model, --topology or --trace gives the layers. Each --hw spec is simulated \
             with the same --set overrides. JSON (snake_case) and CSV are for programs, the table for people.
 
             Examples:

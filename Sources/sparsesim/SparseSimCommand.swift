@@ -11,7 +11,7 @@ struct SparseSimCommand: ParsableCommand {
         commandName: "sparsesim",
         abstract: "Train sparse networks, record real masks as traces, and replay them on sparse-accelerator models.",
         discussion: """
-            Exit status: 0 on success, 1 for bad input or a failed run, 64 for bad usage.
+            Exit status: 0 on success, 1 for bad input or a failed run, 64 for bad usage. \
             Errors print one line to standard error: sparsesim: error: <file>:<where>: <message>
 
             Examples:

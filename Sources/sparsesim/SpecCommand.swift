@@ -19,7 +19,7 @@ struct SpecValidateCommand: ParsableCommand {
         commandName: "validate",
         abstract: "Check specs against accelerator.xsd and the model's rules; print every error.",
         discussion: """
-            Prints 'FILE: ok' for each valid spec; otherwise one 'FILE:LINE: error: MESSAGE' line per
+            Prints 'FILE: ok' for each valid spec; otherwise one 'FILE:LINE: error: MESSAGE' line per \
             problem on standard error, and exits with status 1.
 
             Examples:

@@ -18,7 +18,7 @@ struct InspectCommand: ParsableCommand {
         commandName: "inspect",
         abstract: "Check a trace and print its model, method, snapshots and per-layer shapes and densities.",
         discussion: """
-            Every tensor is read and checked against the manifest (dtype, shape, recorded densities)
+            Every tensor is read and checked against the manifest (dtype, shape, recorded densities) \
             unless --no-verify is given. A trace that fails a check exits with status 1.
 
             Examples:

@@ -11,11 +11,12 @@ struct TrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Train a network (mlp, lenet5, vgg-small, resnet20) on Fashion-MNIST, MNIST or CIFAR-10.",
         discussion: """
-            One --seed drives initialization, shuffling, dropout and augmentation: the same command
-            with the same --threads gives bit-identical checkpoints. Checkpoints are safetensors files
-            written atomically to DIR/checkpoint.safetensors after every epoch and at the end;
+            One --seed drives initialization, shuffling, dropout and augmentation: the same command \
+            with the same --threads gives bit-identical checkpoints. Checkpoints are safetensors files \
+            written atomically to DIR/checkpoint.safetensors after every epoch and at the end; \
             --resume continues from there and ends exactly where an uninterrupted run would.
-            Progress goes to standard error (a live line on a terminal, one line per epoch otherwise);
+
+            Progress goes to standard error (a live line on a terminal, one line per epoch otherwise); \
             the summary goes to standard output.
 
             Examples:
@@ -66,7 +67,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "The seed behind every random choice.")
     var seed: UInt64 = 0
 
-    @Option(help: "BLAS threads.")
+    @Option(help: "Threads: convolutions split the batch, other layers their channels or elements, OpenBLAS the linear layers. Results are bit-identical for a given count.")
     var threads: Int = 1
 
     @Option(name: .customLong("train-samples"), help: "Train on only the first N training samples.")
