@@ -13,6 +13,7 @@ Command line:
     python3 tools/sstrace.py --check run.sstrace           # verify; exit 1 on any problem
     python3 tools/sstrace.py --check run.sstrace --json    # also print per-layer statistics
     python3 tools/sstrace.py --example out.sstrace --seed 7  # write a small example trace
+    python3 tools/sstrace.py --check run.sstrace --nm 2:4  # every sparse mask keeps 2 of each 4
 """
 
 import argparse
@@ -161,6 +162,31 @@ def statistics(trace):
     return out
 
 
+def nm_report(trace, n, m, skip_dense=True):
+    """Checks an N:M pattern on every snapshot's masks: each run of m consecutive weights along
+    a row of the K x (C*R*S) matrix keeps exactly n (a row's last, shorter run min(n, length)).
+
+    Layers whose masks are all true (kept dense) are skipped when skip_dense. Returns
+    {"groups": checked, "violations": [(step, layer, row, start, kept)], "layers": [names]}.
+    """
+    groups, violations, names = 0, [], set()
+    for snap in trace["snapshots"]:
+        for name, t in snap["layers"].items():
+            mask = t["weight_mask"]
+            if skip_dense and mask.all():
+                continue
+            names.add(name)
+            rows = mask.reshape(mask.shape[0], -1)
+            length = rows.shape[1]
+            for start in range(0, length, m):
+                kept = rows[:, start:start + m].sum(axis=1)
+                want = min(n, min(m, length - start))
+                groups += rows.shape[0]
+                for row in np.nonzero(kept != want)[0]:
+                    violations.append((snap["step"], name, int(row), start, int(kept[row])))
+    return {"groups": groups, "violations": violations, "layers": sorted(names)}
+
+
 # ---------------------------------------------------------------------------
 # Writing (for numpy/PyTorch users and for test fixtures)
 
@@ -269,12 +295,29 @@ def main(argv=None):
     g.add_argument("--example", metavar="PATH", help="write a small example trace")
     ap.add_argument("--json", action="store_true", help="with --check: print per-layer statistics as JSON")
     ap.add_argument("--seed", type=int, default=7, help="with --example: random seed (default 7)")
+    ap.add_argument("--nm", metavar="N:M", help="with --check: verify every sparse mask is N:M; exit 1 otherwise")
     args = ap.parse_args(argv)
     try:
         if args.example:
             write_example(args.example, args.seed)
             return 0
         trace = load(args.check)
+        if args.nm:
+            try:
+                n, m = (int(v) for v in args.nm.split(":"))
+                if not 1 <= n <= m:
+                    raise ValueError
+            except ValueError:
+                raise TraceError(f"--nm: expected N:M with 1 <= N <= M, got '{args.nm}'") from None
+            report = nm_report(trace, n, m)
+            if not report["layers"]:
+                raise TraceError(f"{args.check}: no sparse layer to check for {n}:{m}")
+            if report["violations"]:
+                step, name, row, start, kept = report["violations"][0]
+                raise TraceError(f"{args.check}:step {step}.{name}: row {row}, weights {start}..{start + m - 1} keep "
+                                 f"{kept}, not {n} ({len(report['violations'])} groups violate {n}:{m})")
+            print(f"{args.check}: {n}:{m} ok ({report['groups']} groups in {', '.join(report['layers'])})")
+            return 0
         if args.json:
             print(json.dumps(statistics(trace), indent=1, sort_keys=True))
         else:

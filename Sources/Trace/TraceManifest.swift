@@ -116,6 +116,9 @@ public struct TraceSnapshotLayer: Codable, Equatable, Sendable {
     public var weightDensity: Double
     /// The fraction of non-zero input activations; absent when activations are not recorded.
     public var activationDensity: Double?
+    /// SWAT: the fraction of the training inputs kept for the weight gradient (`x_s`) when the
+    /// layer last computed its threshold; absent for other methods.
+    public var backwardActivationDensity: Double?
 
     enum CodingKeys: String, CodingKey {
         case name, weights
@@ -123,13 +126,15 @@ public struct TraceSnapshotLayer: Codable, Equatable, Sendable {
         case inputActivations = "input_activations"
         case weightDensity = "weight_density"
         case activationDensity = "activation_density"
+        case backwardActivationDensity = "backward_activation_density"
     }
 
     /// A layer entry.
     public init(
         name: String, weights: String, weightMask: String, inputActivations: String?,
-        weightDensity: Double, activationDensity: Double?
+        weightDensity: Double, activationDensity: Double?, backwardActivationDensity: Double? = nil
     ) {
+        self.backwardActivationDensity = backwardActivationDensity
         self.name = name
         self.weights = weights
         self.weightMask = weightMask

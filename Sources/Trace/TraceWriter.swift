@@ -44,9 +44,13 @@ public struct TraceWriter: Sendable {
         public var mask: Bitmask
         /// Input activations of the fixed sample batch in `inputShape` order, if recorded.
         public var inputActivations: [Float]?
+        /// SWAT: the fraction of training inputs kept for the weight gradient.
+        public var backwardActivationDensity: Double?
 
         /// A layer's tensors.
-        public init(name: String, weights: [Float], mask: Bitmask, inputActivations: [Float]? = nil) {
+        public init(name: String, weights: [Float], mask: Bitmask, inputActivations: [Float]? = nil,
+                    backwardActivationDensity: Double? = nil) {
+            self.backwardActivationDensity = backwardActivationDensity
             self.name = name
             self.weights = weights
             self.mask = mask
@@ -114,7 +118,8 @@ public struct TraceWriter: Sendable {
             }
             entries.append(TraceSnapshotLayer(
                 name: layer.name, weights: weightsPath, weightMask: maskPath, inputActivations: inputsPath,
-                weightDensity: layer.mask.density, activationDensity: activationDensity))
+                weightDensity: layer.mask.density, activationDensity: activationDensity,
+                backwardActivationDensity: layer.backwardActivationDensity))
         }
         let snapshot = TraceSnapshot(step: step, epoch: epoch, metrics: metrics, layers: entries)
         manifest.snapshots.append(snapshot)

@@ -10,7 +10,7 @@ import Trace
 /// multiplies each image's `[C, H·W]` block directly, with no copy. Images are split between
 /// `threads` threads, each running single-threaded sgemm on its own images (cache-resident
 /// im2col), which also parallelizes the lowering.
-public final class Conv2d: Layer, ThreadedLayer {
+public final class Conv2d: WeightLayer, ThreadedLayer {
     public let name: String
     /// Input channels, filters, kernel size, stride, padding, groups.
     public let inChannels: Int, outChannels: Int, kernel: Int, stride: Int, padding: Int, groups: Int
@@ -24,6 +24,35 @@ public final class Conv2d: Layer, ThreadedLayer {
     let inputGrad = Tensor(shape: [0])
     let columns = Tensor(shape: [0])
     var input: Tensor?
+
+    // MARK: Sparsity
+
+    public var weightDimensions: (k: Int, c: Int, r: Int, s: Int) { (outChannels, inChannels / groups, kernel, kernel) }
+    public var weightMask: Tensor?
+    public var activationDensity: Double?
+    public var refreshActivationThreshold = true
+    public var activationThreshold: Float = -.infinity
+    public private(set) var keptActivationFraction = 1.0
+    public var lastInput: Tensor? { input }
+    public func restoreActivationState(threshold: Float, keptFraction: Double) {
+        activationThreshold = threshold
+        keptActivationFraction = keptFraction
+    }
+    /// `W ⊙ mask` of the last forward pass.
+    let maskedWeight = Tensor(shape: [0])
+    /// SWAT: the sparse input of a pointwise layer, kept for the weight gradient.
+    let sparseInput = Tensor(shape: [0])
+    var thresholdScratch: [Float] = []
+    /// Whether the last forward pass used `maskedWeight`, and whether it kept sparse inputs.
+    var forwardUsedMask = false, forwardSparseInputs = false
+
+    /// The weights forward uses: `W ⊙ mask` when masked.
+    func effectiveWeight() -> UnsafeBufferPointer<Float> {
+        guard let mask = weightMask else { return weight.value.readBuffer }
+        maskedWeight.resize(weight.value.shape)
+        Masking.apply(weight.value.readBuffer, mask.readBuffer, into: maskedWeight.buffer)
+        return maskedWeight.readBuffer
+    }
 
     /// A convolution; Kaiming-normal weights (fan-in `C/g·R·S`, ReLU gain), zero bias.
     /// - Precondition: channels divisible by `groups`; `kernel, stride >= 1`; `padding >= 0`.
@@ -82,7 +111,23 @@ public final class Conv2d: Layer, ThreadedLayer {
         let rows = cg &* kernel &* kernel
         let pointwise = isPointwise
         if !pointwise { columns.resize([n, groups, rows, pq]) }
-        let y = output.buffer, xs = x.readBuffer, col = columns.buffer, wt = weight.value.readBuffer
+        let wt = effectiveWeight()
+        forwardUsedMask = weightMask != nil
+        // SWAT: only inputs with |x| ≥ τ are kept for the weight gradient; im2col copies values,
+        // so thresholding the columns after the forward sgemm equals lowering the sparse input.
+        let sparse = phase == .training && activationDensity != nil
+        forwardSparseInputs = sparse
+        if sparse, let density = activationDensity, refreshActivationThreshold || !activationThreshold.isFinite {
+            (activationThreshold, keptActivationFraction) = Masking.activationThreshold(x.readBuffer, density: density,
+                                                                                       scratch: &thresholdScratch)
+            refreshActivationThreshold = false
+        }
+        let tau = activationThreshold
+        if sparse && pointwise {
+            sparseInput.resize(x.shape)
+            Masking.keepLarge(x.readBuffer, threshold: tau, into: sparseInput.buffer)
+        }
+        let y = output.buffer, xs = x.readBuffer, col = columns.buffer
         let bias = self.bias?.value.readBuffer
         let (kernel, stride, padding, groups) = (self.kernel, self.stride, self.padding, self.groups)
         let ranges = Parallel.split(n, into: threads)
@@ -101,6 +146,10 @@ public final class Conv2d: Layer, ThreadedLayer {
                     }
                     BLAS.sgemm(m: kg, n: pq, k: rows, a: UnsafeBufferPointer(rebasing: wt[(g &* kg &* rows)...]), lda: rows,
                                b: b, ldb: pq, c: UnsafeMutableBufferPointer(rebasing: y[((i &* k &+ g &* kg) &* pq)...]), ldc: pq)
+                    if sparse && !pointwise {
+                        Masking.keepLarge(UnsafeMutableBufferPointer(rebasing: col[((i &* groups &+ g) &* rows &* pq)..<((i &* groups &+ g &+ 1) &* rows &* pq)]),
+                                          threshold: tau)
+                    }
                 }
                 if let bias {
                     for kk in 0..<k {
@@ -141,7 +190,9 @@ public final class Conv2d: Layer, ThreadedLayer {
         let weightCount = weight.value.count
         weightGradParts.resize([max(ranges.count - 1, 1), weightCount])
         columnGrad.resize([ranges.count, rows &* pq])
-        let dx = inputGrad.buffer, xs = x.readBuffer, col = columns.buffer, wt = weight.value.readBuffer
+        let dx = inputGrad.buffer, col = columns.buffer
+        let xs = forwardSparseInputs && isPointwise ? sparseInput.readBuffer : x.readBuffer
+        let wt = forwardUsedMask ? maskedWeight.readBuffer : weight.value.readBuffer
         let parts = weightGradParts.buffer, dcols = columnGrad.buffer, dw = weight.grad.buffer
         let pointwise = isPointwise
         let (kernel, stride, padding, groups) = (self.kernel, self.stride, self.padding, self.groups)

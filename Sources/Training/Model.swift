@@ -39,6 +39,15 @@ public final class Model {
         }
     }
 
+    /// The convolution and linear layers, in order (inside residual blocks too).
+    public var weightLayers: [any WeightLayer] {
+        layers.flatMap { layer -> [any WeightLayer] in
+            if let block = layer as? BasicBlock { return [block.conv1, block.conv2] }
+            if let w = layer as? any WeightLayer { return [w] }
+            return []
+        }
+    }
+
     /// Every trainable parameter, in layer order.
     public var parameters: [Parameter] { layers.flatMap { $0.parameters } }
 

@@ -18,6 +18,9 @@ extension Trainer {
         for (p, m) in zip(optimizer.parameters, optimizer.momenta) {
             file.add("optimizer.\(p.name).momentum", shape: m.shape, values: m.array)
         }
+        if let sparse {
+            for m in sparse.checkpointMasks { file.add(m.name, shape: m.tensor.shape, values: m.tensor.array) }
+        }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         file.metadata = [
@@ -29,6 +32,7 @@ extension Trainer {
             "rng": rng.stateWords.map(String.init).joined(separator: ","),
             "configuration": String(decoding: (try? encoder.encode(configuration)) ?? Data(), as: UTF8.self),
         ]
+        if let sparse { file.metadata["sparse_state"] = sparse.stateJSON() }
         return file
     }
 
@@ -81,6 +85,12 @@ extension Trainer {
         for p in model.parameters { try restore(p.name, into: p.value) }
         for b in model.buffers { try restore(b.name, into: b.tensor) }
         for (p, m) in zip(optimizer.parameters, optimizer.momenta) { try restore("optimizer.\(p.name).momentum", into: m) }
+        if let sparse {
+            for m in sparse.checkpointMasks { try restore(m.name, into: m.tensor) }
+            guard let text = file.metadata["sparse_state"], sparse.restoreState(text) else {
+                throw fail("__metadata__.sparse_state", "missing or unreadable sparse-training state")
+            }
+        }
         step = s
         epoch = e
         lastTrainLoss = file.metadata["train_loss"].flatMap(Double.init) ?? .nan

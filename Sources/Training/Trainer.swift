@@ -14,6 +14,8 @@ public final class Trainer {
     public let train: Dataset, test: Dataset
     /// The optimizer.
     public let optimizer: SGD
+    /// The sparse method's state; nil for dense and small-dense runs.
+    public let sparse: SparseTraining?
     let schedule: LearningRateSchedule
     /// The generator for shuffling, dropout and augmentation (after initialization drew from it).
     public internal(set) var rng: RandomGenerator
@@ -116,11 +118,19 @@ public final class Trainer {
         if let n = config.testSamples { test = test.prefix(n) }
         self.train = train
         self.test = test
+        try config.sparse.validate()
         var rng = RandomGenerator(seed: config.seed)
-        model = try Model.make(config.model, inputShape: kind.sampleShape, classes: train.classes, rng: &rng)
-        self.rng = rng
+        var width = 1.0
+        if config.sparse.method == .smallDense {
+            width = try Model.smallDenseWidth(config.model, inputShape: kind.sampleShape, classes: train.classes,
+                                              configuration: config.sparse).width
+        }
+        model = try Model.make(config.model, inputShape: kind.sampleShape, classes: train.classes, width: width, rng: &rng)
         optimizer = SGD(parameters: model.parameters, momentum: config.momentum, weightDecay: config.weightDecay,
                         nesterov: config.nesterov)
+        sparse = config.sparse.method.isSparse
+            ? try SparseTraining(configuration: config.sparse, model: model, optimizer: optimizer, rng: &rng) : nil
+        self.rng = rng
         BLAS.setThreads(config.threads)
         model.threads = config.threads
     }
@@ -143,8 +153,9 @@ public final class Trainer {
     ///   kept) or a file cannot be written.
     @discardableResult
     public func run(checkpointDirectory: String? = nil, metricsPath: String? = nil, epochLimit: Int? = nil,
-                    progress: (Event) -> Void = { _ in }) throws -> Summary {
+                    trace: TraceRecorder? = nil, progress: (Event) -> Void = { _ in }) throws -> Summary {
         let started = Date()
+        if let trace, trace.isDue(step: step, total: totalSteps) { try trace.record(self) }
         var trainedSamples = 0
         var trainingSeconds = 0.0
         var last: EpochMetrics?
@@ -160,6 +171,7 @@ public final class Trainer {
                 loadBatch(order[lo..<hi])
                 lr = schedule.rate(base: configuration.learningRate, step: step, total: totalSteps,
                                    warmup: configuration.warmupEpochs * stepsPerEpoch)
+                sparse?.prepareForward(step: step)
                 let (loss, right) = batchLabels.withUnsafeBufferPointer { labels in
                     model.loss.forward(model.forward(input, phase: .training), labels: labels)
                 }
@@ -169,8 +181,13 @@ public final class Trainer {
                                          message: "the loss is \(loss) (diverged): stopped; the last checkpoint is kept — try a lower --lr")
                 }
                 model.backward()
-                optimizer.step(lr: lr)
+                let skip = sparse?.afterBackward(step: step, totalSteps: totalSteps, rng: &rng) ?? false
+                if !skip { optimizer.step(lr: lr) }
+                sparse?.afterOptimizerStep()
                 step += 1
+                if let trace, step < totalSteps, trace.isDue(step: step, total: totalSteps) {
+                    try trace.record(self, metrics: ["loss": loss, "lr": Double(lr)])
+                }
                 lossSum += loss * Double(hi - lo)
                 correct += right
                 seen += hi - lo
@@ -190,6 +207,10 @@ public final class Trainer {
                 seconds: Date().timeIntervalSince(epochStart))
             last = metrics
             lastTrainLoss = metrics.trainLoss
+            if let trace, trace.isDue(step: step, total: totalSteps) {
+                try trace.record(self, metrics: ["test_accuracy": testAccuracy, "test_loss": testLoss,
+                                                 "train_accuracy": metrics.trainAccuracy, "lr": Double(lr)])
+            }
             if let dir = checkpointDirectory { try saveCheckpoint(in: dir) }
             if let metricsPath { try Self.appendLine(metrics, to: metricsPath) }
             progress(.epoch(metrics))

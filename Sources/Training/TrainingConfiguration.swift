@@ -37,12 +37,15 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     public var testSamples: Int?
     /// Random crop (padding 4) and horizontal flip; CIFAR-10 only.
     public var augment: Bool
+    /// The training method and its sparsity flags.
+    public var sparse: SparseConfiguration
 
     /// A configuration with the defaults of `sparsesim train`.
     public init(model: String, dataset: String = "fashion-mnist", dataDirectory: String? = nil, epochs: Int = 10,
                 maxSteps: Int? = nil, batchSize: Int = 128, learningRate: Float = 0.05, momentum: Float = 0.9,
                 nesterov: Bool = false, weightDecay: Float = 5e-4, schedule: String = "cosine", warmupEpochs: Int = 0,
-                seed: UInt64 = 0, threads: Int = 1, trainSamples: Int? = nil, testSamples: Int? = nil, augment: Bool = false) {
+                seed: UInt64 = 0, threads: Int = 1, trainSamples: Int? = nil, testSamples: Int? = nil, augment: Bool = false,
+                sparse: SparseConfiguration = SparseConfiguration()) {
         self.model = model
         self.dataset = dataset
         self.dataDirectory = dataDirectory
@@ -60,5 +63,6 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         self.trainSamples = trainSamples
         self.testSamples = testSamples
         self.augment = augment
+        self.sparse = sparse
     }
 }

@@ -25,6 +25,9 @@ struct TrainCommand: ParsableCommand {
               sparsesim train --model lenet5 --epochs 10 --threads 2 --checkpoint-dir runs/lenet5 --resume
               sparsesim train --model resnet20 --dataset cifar10 --data-dir ~/cifar-10-batches-bin --augment --epochs 30
               sparsesim train --model mlp --train-samples 2000 --max-steps 300 --format json
+              sparsesim train --model vgg-small --method rigl --sparsity 0.9 --distribution erk --threads 2
+              sparsesim train --model vgg-small --method swat-u --sparsity 0.9 --structure channel
+              sparsesim train --model mlp --method rigl --structure nm:2:4 --trace runs/mlp.sstrace --trace-every 500
             """
     )
 
@@ -91,8 +94,72 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Summary format: table or json.")
     var format: OutputFormat = .table
 
+    // MARK: Sparse training
+
+    @Option(help: "Method: dense, small-dense, static, set, rigl, snfs, swat-u, swat-erk, swat-m.")
+    var method: String = "dense"
+
+    @Option(help: "Fraction of zero weights in the sparse layers (default 0.9; N:M fixes it at 1 - N/M).")
+    var sparsity: Double?
+
+    @Option(help: "Per-layer sparsity: uniform or erk (swat-u is uniform and swat-erk ERK regardless).")
+    var distribution: String = "erk"
+
+    @Option(help: "Mask structure: unstructured, channel, filter, block:BxB, nm:N:M.")
+    var structure: String = "unstructured"
+
+    @Flag(inversion: .prefixedNo, help: "Keep the first conv/linear layer dense (default: when it is a convolution).")
+    var denseFirstLayer: Bool?
+
+    @Flag(inversion: .prefixedNo, help: "Keep the last layer dense.")
+    var denseLastLayer = false
+
+    @Option(name: .customLong("update-interval"), help: "Steps between mask updates (RigL, SET, SNFS).")
+    var updateInterval: Int = 100
+
+    @Option(name: .customLong("drop-fraction"), help: "Initial fraction of active weights dropped per update (cosine decay).")
+    var dropFraction: Double = 0.3
+
+    @Option(name: .customLong("update-end"), help: "Fraction of training after which masks stop changing.")
+    var updateEnd: Double = 0.75
+
+    @Option(name: .customLong("topk-period"), help: "SWAT: steps between convolution threshold updates (linear: every step).")
+    var topkPeriod: Int = 10
+
+    @Flag(name: .customLong("step-on-update"), help: "Apply the SGD step on mask-update steps too (RigL's code skips it).")
+    var stepOnUpdate = false
+
+    @Option(help: "Record a trace directory (NAME.sstrace): weights, masks and input activations.")
+    var trace: String?
+
+    @Option(name: .customLong("trace-every"), help: "Steps between trace snapshots (default: start and end only).")
+    var traceEvery: Int?
+
+    @Option(name: .customLong("trace-samples"), help: "Test samples whose activations the trace records.")
+    var traceSamples: Int = 16
+
     func validate() throws {
         if resume && checkpointDir == nil { throw ValidationError("--resume needs --checkpoint-dir") }
+        if traceEvery != nil && trace == nil { throw ValidationError("--trace-every needs --trace") }
+    }
+
+    func sparseConfiguration() throws -> SparseConfiguration {
+        guard let m = SparseMethod(rawValue: method) else {
+            throw SparseSimError(file: "<command line>", location: "--method",
+                                 message: "unknown method '\(method)' (known: \(SparseMethod.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        guard let d = SparsityDistribution(rawValue: distribution) else {
+            throw SparseSimError(file: "<command line>", location: "--distribution",
+                                 message: "unknown distribution '\(distribution)' (known: uniform, erk)")
+        }
+        if !m.isSparse && m != .smallDense && (sparsity != nil || structure != "unstructured") {
+            throw SparseSimError(file: "<command line>", location: "--method",
+                                 message: "--sparsity and --structure need a sparse --method (dense trains every weight)")
+        }
+        return SparseConfiguration(method: m, sparsity: sparsity, distribution: d, structure: structure,
+                                   denseFirstLayer: denseFirstLayer, denseLastLayer: denseLastLayer,
+                                   updateInterval: updateInterval, dropFraction: dropFraction, updateEnd: updateEnd,
+                                   topkPeriod: topkPeriod, stepOnUpdate: stepOnUpdate)
     }
 
     func run() throws {
@@ -100,15 +167,18 @@ struct TrainCommand: ParsableCommand {
             model: model, dataset: dataset, dataDirectory: dataDir, epochs: epochs, maxSteps: maxSteps, batchSize: batchSize,
             learningRate: lr, momentum: momentum, nesterov: nesterov, weightDecay: weightDecay, schedule: schedule,
             warmupEpochs: warmupEpochs, seed: seed, threads: threads, trainSamples: trainSamples, testSamples: testSamples,
-            augment: augment)
+            augment: augment, sparse: try sparseConfiguration())
         let trainer = try Trainer(config)
         if resume {
             try trainer.resume(from: checkpointDir!)
             Console.error("sparsesim: resuming at epoch \(trainer.epoch), step \(trainer.step) of \(trainer.totalSteps)")
         }
+        let recorder = try trace.map {
+            try TraceRecorder(path: $0, trainer: trainer, every: traceEvery, sampleCount: traceSamples, resuming: resume)
+        }
         let live = isatty(2) == 1
         var lastDraw = Date.distantPast
-        let summary = try trainer.run(checkpointDirectory: checkpointDir, metricsPath: metrics) { event in
+        let summary = try trainer.run(checkpointDirectory: checkpointDir, metricsPath: metrics, trace: recorder) { event in
             switch event {
             case let .step(epoch, step, of, loss, rate):
                 guard live, Date().timeIntervalSince(lastDraw) > 0.1 || step == of else { return }

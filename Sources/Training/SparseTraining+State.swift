@@ -1,0 +1,59 @@
+import Foundation
+
+// MARK: - Checkpoint state
+
+extension SparseTraining {
+    /// What a checkpoint must hold to resume bit-identically: every mask, the SWAT thresholds
+    /// (as bit patterns), the densities (SWAT-M changes them) and the update history.
+    struct State: Codable, Equatable {
+        var weightThresholds: [UInt32]
+        var activationThresholds: [UInt32]
+        var keptActivationFractions: [Double]
+        var densities: [Double]
+        var updateSteps: [Int]
+
+        enum CodingKeys: String, CodingKey {
+            case weightThresholds = "weight_thresholds"
+            case activationThresholds = "activation_thresholds"
+            case keptActivationFractions = "kept_activation_fractions"
+            case densities
+            case updateSteps = "update_steps"
+        }
+    }
+
+    /// The name of layer `i`'s mask in a checkpoint.
+    func maskName(_ i: Int) -> String { "sparse.\(layers[i].name).mask" }
+
+    /// Masks to save, by checkpoint name.
+    var checkpointMasks: [(name: String, tensor: Tensor)] {
+        layers.indices.compactMap { i in layers[i].weightMask.map { (maskName(i), $0) } }
+    }
+
+    /// The state as JSON (sorted keys).
+    func stateJSON() -> String {
+        let state = State(
+            weightThresholds: weightThresholds.map(\.bitPattern),
+            activationThresholds: layers.map { $0.activationThreshold.bitPattern },
+            keptActivationFractions: layers.map(\.keptActivationFraction),
+            densities: densities, updateSteps: updateSteps)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: (try? encoder.encode(state)) ?? Data(), as: UTF8.self)
+    }
+
+    /// Restores what `stateJSON` wrote (the masks are restored by the caller).
+    /// - Returns: false when the text does not describe this model's layers.
+    func restoreState(_ text: String) -> Bool {
+        guard let state = try? JSONDecoder().decode(State.self, from: Data(text.utf8)),
+              state.weightThresholds.count == layers.count, state.activationThresholds.count == layers.count,
+              state.keptActivationFractions.count == layers.count, state.densities.count == layers.count else { return false }
+        weightThresholds = state.weightThresholds.map(Float.init(bitPattern:))
+        for (i, layer) in layers.enumerated() {
+            layer.restoreActivationState(threshold: Float(bitPattern: state.activationThresholds[i]),
+                                         keptFraction: state.keptActivationFractions[i])
+        }
+        densities = state.densities
+        updateSteps = state.updateSteps
+        return true
+    }
+}

@@ -1,0 +1,162 @@
+import Trace
+
+// MARK: - SparseTraining
+
+/// Keeps a model's weight layers sparse during training: masks for static, SET, RigL and
+/// SNFS; TopK weight masks and sparse backward inputs for SWAT.
+///
+/// The trainer calls `prepareForward(step:)` before each forward pass, then
+/// `afterBackward(step:totalSteps:rng:)` (which may update masks and says whether to skip the
+/// optimizer step) and `afterOptimizerStep()`. Every decision is a function of the weights,
+/// gradients, momenta, step and the trainer's generator, so runs are reproducible.
+public final class SparseTraining {
+    /// The flags.
+    public let configuration: SparseConfiguration
+    /// The parsed structure and the sparsity in effect.
+    public let structure: SparsityStructure, sparsity: Double
+    /// The model's weight layers.
+    let layers: [any WeightLayer]
+    /// Whether each layer is sparse (the others stay dense).
+    public let isSparse: [Bool]
+    /// Each layer's target density (1 for dense layers).
+    public internal(set) var densities: [Double]
+    let groups: [WeightGroups]
+    /// The optimizer's momentum of each layer's weight.
+    let momenta: [Tensor]
+    /// SWAT: each sparse layer's threshold on group scores (unstructured: on `|w|`).
+    var weightThresholds: [Float]
+    /// Steps at which masks changed (mask updates), for tests and metrics.
+    public internal(set) var updateSteps: [Int] = []
+
+    var method: SparseMethod { configuration.method }
+
+    /// Sets up masks on `model`'s weight layers (mask methods: random masks of each layer's
+    /// density, weights off the mask zeroed).
+    /// - Throws: `SparseSimError` for bad flags.
+    public init(configuration: SparseConfiguration, model: Model, optimizer: SGD, rng: inout RandomGenerator) throws {
+        try configuration.validate()
+        precondition(configuration.method.isSparse, "SparseTraining is for sparse methods")
+        self.configuration = configuration
+        let structure = try configuration.parsedStructure()
+        self.structure = structure
+        sparsity = try configuration.effectiveSparsity()
+        let layers = model.weightLayers
+        self.layers = layers
+        let n = layers.count
+        let dense = configuration.denseLayers(layers)
+        isSparse = (0..<n).map { !dense.contains($0) }
+        let shapes = layers.map { $0.weight.value.shape }
+        densities = configuration.effectiveDistribution.densities(shapes: shapes, sparsity: sparsity, dense: dense)
+        groups = layers.map {
+            let d = $0.weightDimensions
+            return WeightGroups(structure, k: d.k, c: d.c, r: d.r, s: d.s)
+        }
+        momenta = layers.map { layer in
+            let i = optimizer.parameters.firstIndex { $0 === layer.weight }!
+            return optimizer.momenta[i]
+        }
+        weightThresholds = [Float](repeating: -.infinity, count: n)
+        for (i, layer) in layers.enumerated() where isSparse[i] {
+            let mask = Tensor(shape: layer.weight.value.shape)
+            layer.weightMask = mask
+            if method.isMaskBased {
+                let g = groups[i]
+                var scores = [Float](repeating: 0, count: g.count)
+                for j in 0..<g.count { scores[j] = rng.nextUniform() }
+                g.expand(g.select(scores: scores, keep: g.keptGroups(density: densities[i])), into: mask.buffer)
+                Masking.apply(layer.weight.value.readBuffer, mask.readBuffer, into: layer.weight.value.buffer)
+            } else {
+                mask.fill(1)
+            }
+        }
+    }
+
+    // MARK: Steps
+
+    /// SWAT: reallocates densities (SWAT-M), refreshes thresholds on schedule (every step for
+    /// linear layers, every `--topk-period` steps for convolutions) and sets each layer's mask
+    /// to the TopK of its current weights. Idempotent for a given state and step.
+    public func prepareForward(step: Int) {
+        guard method.isSWAT else { return }
+        if method == .swatM { reallocateByMomentum() }
+        for (i, layer) in layers.enumerated() where isSparse[i] {
+            let refresh = layer is Linear || step % configuration.topkPeriod == 0 || !weightThresholds[i].isFinite
+            layer.activationDensity = densities[i]
+            if refresh { layer.refreshActivationThreshold = true }
+            let g = groups[i], w = layer.weight.value.readBuffer, mask = layer.weightMask!.buffer
+            if g.isNM {
+                if refresh {
+                    g.expand(g.select(scores: g.sums(w, magnitude: true), keep: 0), into: mask)
+                    weightThresholds[i] = 0
+                }
+                continue
+            }
+            if structure == .unstructured {
+                if refresh {
+                    var scratch: [Float] = []
+                    weightThresholds[i] = TopK.threshold(magnitudes: w, keep: TopK.keptCount(density: densities[i], of: w.count),
+                                                         scratch: &scratch)
+                }
+                let t = weightThresholds[i]
+                for j in 0..<w.count { mask[j] = abs(w[j]) >= t ? 1 : 0 }
+            } else {
+                let scores = g.sums(w, magnitude: true)
+                if refresh { weightThresholds[i] = TopK.threshold(scores: scores, keep: g.keptGroups(density: densities[i])) }
+                let t = weightThresholds[i]
+                g.expand(scores.map { $0 >= t }, into: mask)
+            }
+        }
+    }
+
+    /// Mask methods: on update steps, drops and grows (RigL, SET, SNFS); then zeroes the
+    /// gradients off the mask.
+    /// - Returns: whether the optimizer step should be skipped (an update step without
+    ///   `--step-on-update`).
+    public func afterBackward(step: Int, totalSteps: Int, rng: inout RandomGenerator) -> Bool {
+        guard method.isMaskBased else { return false }
+        var updated = false
+        if method.updatesMask && step > 0 && step % configuration.updateInterval == 0 {
+            let fraction = configuration.dropFraction(step: step, total: totalSteps)
+            if fraction > 0 {
+                updateMasks(fraction: fraction, rng: &rng)
+                updateSteps.append(step)
+                updated = true
+            }
+        }
+        for (i, layer) in layers.enumerated() where isSparse[i] {
+            let mask = layer.weightMask!.readBuffer, g = layer.weight.grad.buffer
+            for j in 0..<g.count { g[j] *= mask[j] }
+        }
+        return updated && !configuration.stepOnUpdate
+    }
+
+    /// Mask methods: weights and momenta off the mask are zero.
+    public func afterOptimizerStep() {
+        guard method.isMaskBased else { return }
+        for (i, layer) in layers.enumerated() where isSparse[i] {
+            let mask = layer.weightMask!.readBuffer, w = layer.weight.value.buffer, v = momenta[i].buffer
+            for j in 0..<w.count {
+                w[j] *= mask[j]
+                v[j] *= mask[j]
+            }
+        }
+    }
+
+    // MARK: Inspection
+
+    /// Non-zeros of each layer's mask.
+    public var maskCounts: [Int] {
+        layers.map { layer in
+            guard let m = layer.weightMask else { return layer.weightCount }
+            var n = 0
+            for v in m.readBuffer where v != 0 { n &+= 1 }
+            return n
+        }
+    }
+
+    /// The mask forward uses for layer `i` (all ones for a dense layer).
+    public func mask(of i: Int) -> Bitmask {
+        guard let m = layers[i].weightMask else { return Bitmask(repeating: true, count: layers[i].weightCount) }
+        return Bitmask(m.readBuffer.map { $0 != 0 })
+    }
+}

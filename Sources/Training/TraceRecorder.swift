@@ -1,0 +1,113 @@
+import Foundation
+import Trace
+
+// MARK: - TraceRecorder
+
+/// Records a training run as a trace: at the start, every `every` steps and at the end, each
+/// conv/linear layer's weights, the mask its forward pass uses, and its input activations for
+/// a fixed batch of test samples (the first `samples` test images, the same every time).
+///
+/// Recording runs the model in evaluation mode on the fixed batch and touches nothing the
+/// training reads (no generator draws, no statistics updates), so the final weights are the
+/// same with and without a trace.
+public final class TraceRecorder {
+    /// Steps between snapshots (nil: only the start and the end).
+    public let every: Int?
+    /// The trace being written.
+    public private(set) var writer: TraceWriter
+    let samples = Tensor(shape: [0])
+
+    /// Starts a trace at `path` for `trainer`'s model and method, or reopens it when resuming.
+    /// - Parameters:
+    ///   - every: steps between snapshots; nil or 0 for only the start and the end.
+    ///   - sampleCount: test samples whose activations are recorded (at most the test set).
+    ///   - commandLine: the command line for the provenance record.
+    /// - Throws: `SparseSimError` for a bad count, an existing non-empty `path` (new trace), or a
+    ///   trace that does not match the run (resuming).
+    public init(path: String, trainer: Trainer, every: Int?, sampleCount: Int, resuming: Bool,
+                commandLine: [String] = CommandLine.arguments) throws {
+        func bad(_ flag: String, _ message: String) -> SparseSimError {
+            SparseSimError(file: "<command line>", location: flag, message: message)
+        }
+        if let every, every < 0 { throw bad("--trace-every", "must be positive") }
+        guard sampleCount >= 1 else { throw bad("--trace-samples", "must be at least 1") }
+        self.every = every.flatMap { $0 > 0 ? $0 : nil }
+        let test = trainer.test
+        let n = min(sampleCount, test.count)
+        samples.resize([n] + test.sampleShape)
+        let buf = samples.buffer
+        test.images.withUnsafeBufferPointer { images in
+            for j in 0..<buf.count { buf[j] = images[j] }
+        }
+        let model = TraceModel(name: trainer.model.name, inputShape: trainer.model.inputShape,
+                               layers: trainer.model.layerShapes(batch: n))
+        if resuming && FileManager.default.fileExists(atPath: path) {
+            writer = try TraceWriter(resuming: path)
+            guard writer.manifest.model == model else {
+                throw SparseSimError(file: path + "/" + TraceManifest.fileName, location: "model",
+                                     message: "the trace was recorded for a different model or sample count")
+            }
+        } else {
+            let config = trainer.configuration
+            var parameters = config.sparse.method.isSparse || config.sparse.method == .smallDense
+                ? try config.sparse.parameters() : [:]
+            parameters["seed"] = .string(String(config.seed))
+            parameters["epochs"] = .int(config.epochs)
+            parameters["batch_size"] = .int(config.batchSize)
+            parameters["lr"] = .double(Double(config.learningRate))
+            parameters["schedule"] = .string(config.schedule)
+            parameters["trace_samples"] = .int(n)
+            if let every = self.every { parameters["trace_every"] = .int(every) }
+            let provenance = Provenance.current(
+                seed: config.seed, threads: config.threads,
+                dataset: DatasetInfo(name: trainer.train.name, checksum: Self.checksum(trainer.train, trainer.test)),
+                blasCore: BLAS.coreName, commandLine: commandLine)
+            writer = try TraceWriter(path: path, model: model,
+                                     method: TraceMethod(name: config.sparse.method.rawValue, parameters: parameters),
+                                     provenance: provenance)
+        }
+    }
+
+    /// Whether a snapshot is due after `step` steps of `total` (always at 0 and at the end).
+    public func isDue(step: Int, total: Int) -> Bool {
+        if let last = writer.manifest.snapshots.last, last.step >= step { return false }
+        if step == 0 || step >= total { return true }
+        if let every { return step % every == 0 }
+        return false
+    }
+
+    /// Appends a snapshot of `trainer`'s current state.
+    /// - Throws: `SparseSimError` when the files cannot be written.
+    public func record(_ trainer: Trainer, metrics: [String: Double] = [:]) throws {
+        trainer.sparse?.prepareForward(step: trainer.step)
+        _ = trainer.model.forward(samples, phase: .evaluation)
+        var layers: [TraceWriter.LayerTensors] = []
+        for (i, layer) in trainer.model.weightLayers.enumerated() {
+            let mask = trainer.sparse?.mask(of: i) ?? Bitmask(repeating: true, count: layer.weightCount)
+            let backward = trainer.sparse.flatMap { $0.method.isSWAT && $0.isSparse[i] ? layer.keptActivationFraction : nil }
+            layers.append(TraceWriter.LayerTensors(name: layer.name, weights: layer.weight.value.array, mask: mask,
+                                                   inputActivations: layer.lastInput?.array,
+                                                   backwardActivationDensity: backward))
+        }
+        var values = metrics.filter { $0.value.isFinite }
+        if trainer.lastTrainLoss.isFinite { values["train_loss"] = trainer.lastTrainLoss }
+        try writer.append(step: trainer.step, epoch: trainer.epoch, metrics: values, layers: layers)
+    }
+
+    /// `fnv1a64:` and 16 hex digits over the images' and labels' bytes of both splits.
+    static func checksum(_ datasets: Dataset...) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        func mix(_ bytes: UnsafeRawBufferPointer) {
+            for b in bytes {
+                hash ^= UInt64(b)
+                hash = hash &* 0x0000_0100_0000_01b3
+            }
+        }
+        for d in datasets {
+            d.images.withUnsafeBytes(mix)
+            d.labels.withUnsafeBytes(mix)
+        }
+        let hex = String(hash, radix: 16)
+        return "fnv1a64:" + String(repeating: "0", count: 16 - hex.count) + hex
+    }
+}
