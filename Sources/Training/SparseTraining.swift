@@ -82,7 +82,7 @@ public final class SparseTraining {
         for (i, layer) in layers.enumerated() where isSparse[i] {
             let refresh = layer is Linear || step % configuration.topkPeriod == 0 || !weightThresholds[i].isFinite
             layer.activationDensity = densities[i]
-            if refresh { layer.refreshActivationThreshold = true }
+            layer.refreshActivationThreshold = refresh
             let g = groups[i], w = layer.weight.value.readBuffer, mask = layer.weightMask!.buffer
             if g.isNM {
                 if refresh {

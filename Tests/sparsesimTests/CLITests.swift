@@ -272,4 +272,61 @@ import Training
         let missing = try Self.run(["train", "--model", "mlp", "--checkpoint-dir", "/no/such/dir", "--resume"])
         #expect(missing.status == 1 && missing.stderr.contains("/no/such/dir/checkpoint.safetensors"), "\(missing.stderr)")
     }
+
+    // MARK: sparse training
+
+    static let numpyAvailable: Bool = {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", "-c", "import numpy"]
+        p.standardError = FileHandle.nullDevice
+        guard (try? p.run()) != nil else { return false }
+        p.waitUntilExit()
+        return p.terminationStatus == 0
+    }()
+
+    /// `train --method rigl --sparsity 0.5 --structure nm:2:4 --trace` writes a trace whose
+    /// masks tools/sstrace.py (numpy) finds 2:4 in every group of 4.
+    @Test(.enabled(if: numpyAvailable, "python3 with numpy is not available"))
+    func nmTraceIsCheckedByPython() throws {
+        let dir = NSTemporaryDirectory() + "nm-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let trace = dir + "/run.sstrace"
+        let r = try Self.run(["train", "--model", "lenet5", "--method", "rigl", "--sparsity", "0.5", "--structure", "nm:2:4",
+                              "--train-samples", "256", "--test-samples", "64", "--epochs", "2", "--batch-size", "64",
+                              "--update-interval", "2", "--trace", trace, "--trace-every", "4", "--trace-samples", "4"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", Self.repositoryRoot + "/tools/sstrace.py", "--check", trace, "--nm", "2:4"]
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0, "\(errors)")
+        // conv1 stays dense (the first layer); conv2 and the three linear layers are 2:4.
+        #expect(text.contains("2:4 ok") && text.contains("conv2, fc1, fc2, fc3"), "\(text)")
+        // The trace's manifest names the method and its structure.
+        let manifest = try String(contentsOfFile: trace + "/manifest.json", encoding: .utf8)
+        #expect(manifest.contains("\"rigl\"") && manifest.contains("\"nm:2:4\""))
+    }
+
+    @Test func sparseTrainErrors() throws {
+        let contradiction = try Self.run(["train", "--model", "mlp", "--method", "rigl", "--structure", "nm:2:4", "--sparsity", "0.9"])
+        #expect(contradiction.status == 1 && contradiction.stderr.contains("--sparsity") && contradiction.stderr.contains("nm:2:4"),
+                "\(contradiction.stderr)")
+        let method = try Self.run(["train", "--model", "mlp", "--method", "lottery"])
+        #expect(method.status == 1 && method.stderr.contains("unknown method 'lottery'"), "\(method.stderr)")
+        let structure = try Self.run(["train", "--model", "mlp", "--method", "rigl", "--structure", "block:3x4"])
+        #expect(structure.status == 1 && structure.stderr.contains("--structure"), "\(structure.stderr)")
+        let dense = try Self.run(["train", "--model", "mlp", "--sparsity", "0.5"])
+        #expect(dense.status == 1 && dense.stderr.contains("sparse --method"), "\(dense.stderr)")
+        let every = try Self.run(["train", "--model", "mlp", "--trace-every", "10"])
+        #expect(every.status == 64 && every.stderr.contains("--trace-every needs --trace"), "\(every.stderr)")
+        let lines = [contradiction, method, structure, dense].map { $0.stderr.split(separator: "\n").count }
+        #expect(lines.allSatisfy { $0 == 1 }, "\(lines)")
+    }
 }

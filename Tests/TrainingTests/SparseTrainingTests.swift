@@ -1,0 +1,188 @@
+import Foundation
+import Testing
+
+@testable import Trace
+@testable import Training
+
+@Suite struct SparseTrainingTests {
+    /// conv 2→8 (3×3) → ReLU → flatten → linear 8·6·6 → 10.
+    static func tinyModel(_ rng: inout RandomGenerator) throws -> Model {
+        try Model(name: "tiny", inputShape: [2, 6, 6], layers: [
+            Conv2d("conv", inChannels: 2, outChannels: 8, kernel: 3, padding: 1, rng: &rng), ReLU("relu"),
+            Flatten("flatten"), Linear("fc", inputs: 8 * 36, outputs: 10, rng: &rng),
+        ])
+    }
+
+    static func setUp(_ method: SparseMethod, sparsity: Double = 0.8, structure: String = "unstructured",
+                      seed: UInt64 = 1) throws -> (Model, SGD, SparseTraining, RandomGenerator) {
+        var rng = RandomGenerator(seed: seed)
+        let model = try tinyModel(&rng)
+        let sgd = SGD(parameters: model.parameters, momentum: 0.9, weightDecay: 0, nesterov: false)
+        let config = SparseConfiguration(method: method, sparsity: sparsity, distribution: .uniform, structure: structure,
+                                         denseFirstLayer: false, updateInterval: 1)
+        let sparse = try SparseTraining(configuration: config, model: model, optimizer: sgd, rng: &rng)
+        return (model, sgd, sparse, rng)
+    }
+
+    /// Random gradients and momenta on every weight (dense gradients, as backward gives).
+    static func randomize(_ model: Model, _ sgd: SGD, _ rng: inout RandomGenerator) {
+        for p in model.parameters { for i in 0..<p.grad.count { p.grad[i] = rng.nextNormal() } }
+        for m in sgd.momenta { for i in 0..<m.count { m[i] = m[i] == 0 ? 0 : m[i] + 0.01 * rng.nextNormal() } }
+    }
+
+    /// RigL keeps every layer's non-zero count exactly through 1,000 drop-and-grow updates,
+    /// and weights off the mask stay zero.
+    @Test func rigLKeepsExactPerLayerCounts() throws {
+        var (model, sgd, sparse, rng) = try Self.setUp(.rigl)
+        let counts = sparse.maskCounts
+        #expect(counts == [TopK.keptCount(density: 0.2, of: 144), TopK.keptCount(density: 0.2, of: 2880)])
+        for step in 1...1000 {
+            Self.randomize(model, sgd, &rng)
+            if !sparse.afterBackward(step: step, totalSteps: 1_000_000, rng: &rng) { sgd.step(lr: 0.01) }
+            sparse.afterOptimizerStep()
+            #expect(sparse.maskCounts == counts, "step \(step)")
+        }
+        #expect(sparse.updateSteps.count == 1000)
+        for layer in model.weightLayers {
+            let w = layer.weight.value.readBuffer, m = layer.weightMask!.readBuffer
+            #expect((0..<w.count).allSatisfy { m[$0] != 0 || w[$0] == 0 })
+        }
+    }
+
+    /// RigL grows the inactive weights of largest gradient; grown weights and momenta start at 0.
+    @Test func rigLGrowsByGradient() throws {
+        var (model, sgd, sparse, rng) = try Self.setUp(.rigl, sparsity: 0.5)
+        Self.randomize(model, sgd, &rng)
+        let fc = model.weightLayers[1]
+        let before = fc.weightMask!.array, w = fc.weight.value.array, g = fc.weight.grad.array
+        _ = sparse.afterBackward(step: 1, totalSteps: 1000, rng: &rng)
+        let after = fc.weightMask!.array
+        // Dropped: the round(α·active) active weights of smallest |w|, α = 0.3/2·(1+cos(π/750)).
+        let active = before.indices.filter { before[$0] != 0 }
+        let alpha = 0.15 * (1 + cos(Double.pi / 750))
+        let d = Int((alpha * Double(active.count)).rounded())
+        let dropped = Set(active.sorted { abs(w[$0]) < abs(w[$1]) }.prefix(d))
+        var afterDrop = before
+        for i in dropped { afterDrop[i] = 0 }
+        let grown = Set(afterDrop.indices.filter { afterDrop[$0] == 0 }.sorted { abs(g[$0]) > abs(g[$1]) }.prefix(d))
+        for i in after.indices {
+            let expected: Float = (afterDrop[i] != 0 || grown.contains(i)) ? 1 : 0
+            #expect(after[i] == expected, "weight \(i)")
+        }
+        for i in grown where afterDrop[i] == 0 { #expect(fc.weight.value[i] == 0) }
+    }
+
+    /// SET grows only positions that were inactive after the drop, and its counts stay exact.
+    @Test func setGrowsOnlyInactivePositions() throws {
+        var (model, sgd, sparse, rng) = try Self.setUp(.set, sparsity: 0.7)
+        let counts = sparse.maskCounts
+        for step in 1...50 {
+            Self.randomize(model, sgd, &rng)
+            for m in sgd.momenta { for i in 0..<m.count { m[i] = 1 } }
+            let layers = model.weightLayers
+            let before = layers.map { $0.weightMask!.array }
+            _ = sparse.afterBackward(step: step, totalSteps: 1_000_000, rng: &rng)
+            for (l, layer) in layers.enumerated() {
+                let after = layer.weightMask!.array
+                for i in after.indices where after[i] != 0 && before[l][i] == 0 {
+                    // Newly active: zero weight, zero momentum.
+                    #expect(layer.weight.value[i] == 0 && sparse.momenta[l][i] == 0)
+                }
+            }
+            sgd.step(lr: 0.01)
+            sparse.afterOptimizerStep()
+            #expect(sparse.maskCounts == counts)
+        }
+    }
+
+    /// SNFS moves growth between layers but keeps the total.
+    @Test func snfsKeepsTheTotal() throws {
+        var (model, sgd, sparse, rng) = try Self.setUp(.snfs)
+        let total = sparse.maskCounts.reduce(0, +)
+        for step in 1...30 {
+            Self.randomize(model, sgd, &rng)
+            for m in sgd.momenta { for i in 0..<m.count { m[i] = rng.nextNormal() } }
+            _ = sparse.afterBackward(step: step, totalSteps: 1_000_000, rng: &rng)
+            sparse.afterOptimizerStep()
+            #expect(sparse.maskCounts.reduce(0, +) == total)
+        }
+    }
+
+    /// SWAT keeps ⌈(1 − s)·numel⌉ weights of largest magnitude (no ties in random weights).
+    @Test(arguments: [0.5, 0.8, 0.9, 0.97])
+    func swatKeepsTheTopK(sparsity: Double) throws {
+        let (model, _, sparse, _) = try Self.setUp(.swatU, sparsity: sparsity)
+        sparse.prepareForward(step: 0)
+        for layer in model.weightLayers {
+            let expected = Int((Double(layer.weightCount) * (1 - sparsity) - 1e-9).rounded(.up))
+            let mask = layer.weightMask!.array, w = layer.weight.value.array
+            #expect(mask.count { $0 != 0 } == expected)
+            let smallestKept = zip(w, mask).filter { $0.1 != 0 }.map { abs($0.0) }.min()!
+            let largestDropped = zip(w, mask).filter { $0.1 == 0 }.map { abs($0.0) }.max()!
+            #expect(smallestKept > largestDropped)
+        }
+    }
+
+    /// SWAT's backward keeps only the TopK inputs for dW: the linear layer's weight gradient
+    /// equals dyᵀ·x_s computed by hand; its input gradient uses the masked weights.
+    @Test func swatBackwardUsesSparseInputsAndMaskedWeights() throws {
+        var (model, _, sparse, rng) = try Self.setUp(.swatU, sparsity: 0.75)
+        sparse.prepareForward(step: 0)
+        let fc = model.weightLayers[1] as! Linear
+        let x = GradientCheck.randomTensor([3, 8 * 36], &rng)
+        _ = fc.forward(x, phase: .training)
+        let dy = GradientCheck.randomTensor([3, 10], &rng)
+        let dx = fc.backward(dy).array
+        let keep = TopK.keptCount(density: 0.25, of: x.count)
+        let tau = x.array.map(abs).sorted(by: >)[keep - 1]
+        let xs = x.array.map { abs($0) >= tau ? $0 : 0 }
+        #expect(xs.count { $0 != 0 } == keep)
+        #expect(abs(fc.keptActivationFraction - 0.25) < 1e-9)
+        let w = fc.weight.value.array, m = fc.weightMask!.array
+        for o in 0..<10 {
+            for i in 0..<(8 * 36) {
+                var s: Float = 0
+                for n in 0..<3 { s += dy[n * 10 + o] * xs[n * 288 + i] }
+                #expect(abs(fc.weight.grad[o * 288 + i] - s) <= 1e-5 * max(1, abs(s)))
+            }
+        }
+        for n in 0..<3 {
+            for i in 0..<288 {
+                var s: Float = 0
+                for o in 0..<10 { s += dy[n * 10 + o] * w[o * 288 + i] * m[o * 288 + i] }
+                #expect(abs(dx[n * 288 + i] - s) <= 1e-5 * max(1, abs(s)))
+            }
+        }
+    }
+
+    /// Masked convolutions equal convolutions with the masked weights, forward and backward.
+    @Test func maskedConvolutionEqualsConvolutionWithMaskedWeights() throws {
+        var rng = RandomGenerator(seed: 5)
+        let a = Conv2d("a", inChannels: 3, outChannels: 4, kernel: 3, padding: 1, rng: &rng)
+        var rng2 = RandomGenerator(seed: 5)
+        let b = Conv2d("b", inChannels: 3, outChannels: 4, kernel: 3, padding: 1, rng: &rng2)
+        let mask = Tensor(shape: a.weight.value.shape)
+        for i in 0..<mask.count { mask[i] = rng.nextUniform() < 0.3 ? 1 : 0 }
+        a.weightMask = mask
+        for i in 0..<mask.count { b.weight.value[i] *= mask[i] }
+        let x = GradientCheck.randomTensor([2, 3, 7, 7], &rng)
+        #expect(a.forward(x, phase: .training).array == b.forward(x, phase: .training).array)
+        let dy = GradientCheck.randomTensor([2, 4, 7, 7], &rng)
+        #expect(a.backward(dy).array == b.backward(dy).array)
+        #expect(a.weight.grad.array == b.weight.grad.array)
+    }
+
+    /// Small-dense: the width whose weights match the sparse model's kept count.
+    @Test func smallDenseMatchesTheParameterCount() throws {
+        let config = SparseConfiguration(method: .smallDense, sparsity: 0.9, distribution: .uniform)
+        let (width, target, actual) = try Model.smallDenseWidth("vgg-small", inputShape: [1, 28, 28], classes: 10,
+                                                                configuration: config)
+        // vgg-small: conv1 (288 weights) dense, the rest at 10 %.
+        var rng = RandomGenerator(seed: 0)
+        let layers = try Model.make("vgg-small", rng: &rng).weightLayers
+        let expected = 288 + layers.dropFirst().reduce(0) { $0 + TopK.keptCount(density: 1 - 0.9, of: $1.weightCount) }
+        #expect(target == expected)
+        #expect(width > 0.2 && width < 0.5)
+        #expect(abs(Double(actual - target)) / Double(target) < 0.05)
+    }
+}
