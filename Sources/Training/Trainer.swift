@@ -171,19 +171,13 @@ public final class Trainer {
                 loadBatch(order[lo..<hi])
                 lr = schedule.rate(base: configuration.learningRate, step: step, total: totalSteps,
                                    warmup: configuration.warmupEpochs * stepsPerEpoch)
-                sparse?.prepareForward(step: step)
-                let (loss, right) = batchLabels.withUnsafeBufferPointer { labels in
-                    model.loss.forward(model.forward(input, phase: .training), labels: labels)
-                }
+                let (loss, right) = forwardStep()
                 guard loss.isFinite else {
                     throw SparseSimError(file: checkpointDirectory.map { "\($0)/checkpoint.safetensors" } ?? "<training>",
                                          location: "step \(step + 1)",
                                          message: "the loss is \(loss) (diverged): stopped; the last checkpoint is kept — try a lower --lr")
                 }
-                model.backward()
-                let skip = sparse?.afterBackward(step: step, totalSteps: totalSteps, rng: &rng) ?? false
-                if !skip { optimizer.step(lr: lr) }
-                sparse?.afterOptimizerStep()
+                backwardStep(lr: lr)
                 step += 1
                 if let trace, step < totalSteps, trace.isDue(step: step, total: totalSteps) {
                     try trace.record(self, metrics: ["loss": loss, "lr": Double(lr)])
@@ -222,6 +216,23 @@ public final class Trainer {
     }
 
     /// Copies samples `indices` into the input tensor and labels (augmenting when configured).
+    /// The forward pass of one training step on the loaded batch (sparse masks prepared first).
+    func forwardStep() -> (loss: Double, correct: Int) {
+        sparse?.prepareForward(step: step)
+        return batchLabels.withUnsafeBufferPointer { labels in
+            model.loss.forward(model.forward(input, phase: .training), labels: labels)
+        }
+    }
+
+    /// Backward, mask updates and the optimizer step (skipped on mask-update steps unless
+    /// `--step-on-update`).
+    func backwardStep(lr: Float) {
+        model.backward()
+        let skip = sparse?.afterBackward(step: step, totalSteps: totalSteps, rng: &rng) ?? false
+        if !skip { optimizer.step(lr: lr) }
+        sparse?.afterOptimizerStep()
+    }
+
     func loadBatch(_ indices: ArraySlice<Int>) {
         let size = train.sampleSize
         input.resize([indices.count] + train.sampleShape)

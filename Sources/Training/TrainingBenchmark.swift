@@ -9,6 +9,8 @@ public enum TrainingBenchmark {
     public struct Result: Codable, Sendable {
         /// Model, threads, batch size.
         public var model: String, threads: Int, batchSize: Int
+        /// The training method and its sparsity (0 for dense).
+        public var method: String, sparsity: Double
         /// Median samples per second over the repetitions, and the best.
         public var samplesPerSecond: Double, bestSamplesPerSecond: Double
         /// Achieved GFLOP/s at the median: 3 × forward flops (forward, input and weight
@@ -20,7 +22,7 @@ public enum TrainingBenchmark {
         public var blasCore: String
 
         enum CodingKeys: String, CodingKey {
-            case model, threads
+            case model, threads, method, sparsity
             case batchSize = "batch_size"
             case samplesPerSecond = "samples_per_second"
             case bestSamplesPerSecond = "best_samples_per_second"
@@ -34,9 +36,11 @@ public enum TrainingBenchmark {
     /// of `steps` steps each, on the first `batchSize · steps` Fashion-MNIST training samples.
     /// - Throws: `SparseSimError` for an unknown model or missing dataset.
     public static func run(model: String, threads: Int, batchSize: Int = 128, steps: Int = 20, warmup: Int = 5,
-                           repetitions: Int = 5, dataDirectory: String? = nil) throws -> Result {
-        let config = TrainingConfiguration(model: model, dataDirectory: dataDirectory, epochs: 1, batchSize: batchSize,
-                                           seed: 1, threads: threads, trainSamples: batchSize * steps, testSamples: 1)
+                           repetitions: Int = 5, dataDirectory: String? = nil,
+                           sparse: SparseConfiguration = SparseConfiguration()) throws -> Result {
+        let config = TrainingConfiguration(model: model, dataDirectory: dataDirectory, epochs: 1000, batchSize: batchSize,
+                                           seed: 1, threads: threads, trainSamples: batchSize * steps, testSamples: 1,
+                                           sparse: sparse)
         let trainer = try Trainer(config)
         _ = trainer.timeSteps(warmup)
         var rates: [Double] = []
@@ -47,7 +51,9 @@ public enum TrainingBenchmark {
         rates.sort()
         let median = rates[rates.count / 2]
         let flops = trainer.model.forwardFlopsPerSample
-        return Result(model: model, threads: threads, batchSize: batchSize, samplesPerSecond: median,
+        let sparsity = sparse.method.isSparse || sparse.method == .smallDense ? try sparse.effectiveSparsity() : 0
+        return Result(model: model, threads: threads, batchSize: batchSize, method: sparse.method.rawValue, sparsity: sparsity,
+                      samplesPerSecond: median,
                       bestSamplesPerSecond: rates.last!, gflops: 3 * Double(flops) * median / 1e9,
                       forwardFlopsPerSample: flops, blasCore: BLAS.coreName)
     }
@@ -64,11 +70,9 @@ extension Trainer {
             let b = s % batches
             let lo = b * configuration.batchSize, hi = min(lo + configuration.batchSize, train.count)
             loadBatch(order[lo..<hi])
-            _ = batchLabels.withUnsafeBufferPointer { labels in
-                model.loss.forward(model.forward(input, phase: .training), labels: labels)
-            }
-            model.backward()
-            optimizer.step(lr: 0.01)
+            _ = forwardStep()
+            backwardStep(lr: 0.01)
+            step += 1
         }
         return Date().timeIntervalSince(start)
     }

@@ -157,17 +157,28 @@ struct BenchTrainCommand: ParsableCommand {
         abstract: "Measure training throughput (forward + backward + SGD at batch 128 on real Fashion-MNIST).",
         discussion: """
             For each model and thread count: warm-up steps, then --repetitions timed runs of --steps steps; \
-            the median samples/s is reported with the achieved GFLOP/s (3 x forward flops per sample). \
+            the median samples/s is reported with the achieved GFLOP/s (3 x the dense forward flops per sample, \
+            also for sparse methods: their GFLOP/s is dense-equivalent). \
             Run with OPENBLAS_CORETYPE unset to use the CPU's best kernels.
 
             Examples:
               env -u OPENBLAS_CORETYPE sparsesim bench train
               env -u OPENBLAS_CORETYPE sparsesim bench train --models vgg-small --threads 1,2 --format json
+              env -u OPENBLAS_CORETYPE sparsesim bench train --models vgg-small,mlp --methods dense,rigl,swat-u --sparsity 0.9
             """
     )
 
     @Option(help: "Comma-separated models.")
     var models: String = "mlp,lenet5,vgg-small"
+
+    @Option(help: "Comma-separated training methods (dense, static, set, rigl, snfs, swat-u, swat-erk, swat-m, small-dense).")
+    var methods: String = "dense"
+
+    @Option(help: "Sparsity of the sparse methods.")
+    var sparsity: Double = 0.9
+
+    @Option(help: "Mask structure of the sparse methods.")
+    var structure: String = "unstructured"
 
     @Option(help: "Comma-separated thread counts.")
     var threads: String = "1,2"
@@ -195,10 +206,24 @@ struct BenchTrainCommand: ParsableCommand {
 
     func run() throws {
         var results: [TrainingBenchmark.Result] = []
+        var configurations: [SparseConfiguration] = []
+        for name in methods.split(separator: ",").map(String.init) {
+            guard let method = SparseMethod(rawValue: name) else {
+                throw SparseSimError(file: "<command line>", location: "--methods",
+                                     message: "unknown method '\(name)' (known: \(SparseMethod.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            let sparse = method.isSparse || method == .smallDense
+            let config = SparseConfiguration(method: method, sparsity: sparse ? sparsity : nil,
+                                             structure: sparse ? structure : "unstructured")
+            try config.validate()
+            configurations.append(config)
+        }
         for model in models.split(separator: ",").map(String.init) {
-            for t in BenchBLASCommand.parseList(threads)! {
-                results.append(try TrainingBenchmark.run(model: model, threads: t, batchSize: batchSize, steps: steps,
-                                                         repetitions: repetitions))
+            for config in configurations {
+                for t in BenchBLASCommand.parseList(threads)! {
+                    results.append(try TrainingBenchmark.run(model: model, threads: t, batchSize: batchSize, steps: steps,
+                                                             repetitions: repetitions, sparse: config))
+                }
             }
         }
         switch format {
@@ -207,9 +232,11 @@ struct BenchTrainCommand: ParsableCommand {
             encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
             try Console.emit(String(decoding: try encoder.encode(results), as: UTF8.self) + "\n", to: nil)
         case .table:
-            var table = TextTable(["model", "threads", "batch", "samples/s", "best", "GFLOP/s", "MFLOP/sample fwd", "BLAS core"])
+            var table = TextTable(["model", "method", "sparsity", "threads", "batch", "samples/s", "best", "GFLOP/s",
+                                   "MFLOP/sample fwd", "BLAS core"])
             for r in results {
-                table.add([r.model, "\(r.threads)", "\(r.batchSize)", formatted(r.samplesPerSecond, digits: 0),
+                table.add([r.model, r.method, formatted(r.sparsity, digits: 2), "\(r.threads)", "\(r.batchSize)",
+                           formatted(r.samplesPerSecond, digits: 0),
                            formatted(r.bestSamplesPerSecond, digits: 0), formatted(r.gflops, digits: 1),
                            formatted(Double(r.forwardFlopsPerSample) / 1e6, digits: 3), r.blasCore])
             }
