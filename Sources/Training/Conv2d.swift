@@ -28,31 +28,8 @@ public final class Conv2d: WeightLayer, ThreadedLayer {
     // MARK: Sparsity
 
     public var weightDimensions: (k: Int, c: Int, r: Int, s: Int) { (outChannels, inChannels / groups, kernel, kernel) }
-    public var weightMask: Tensor?
-    public var activationDensity: Double?
-    public var refreshActivationThreshold = true
-    public var activationThreshold: Float = -.infinity
-    public private(set) var keptActivationFraction = 1.0
+    public let sparsity = LayerSparsity()
     public var lastInput: Tensor? { input }
-    public func restoreActivationState(threshold: Float, keptFraction: Double) {
-        activationThreshold = threshold
-        keptActivationFraction = keptFraction
-    }
-    /// `W ⊙ mask` of the last forward pass.
-    let maskedWeight = Tensor(shape: [0])
-    /// SWAT: the sparse input of a pointwise layer, kept for the weight gradient.
-    let sparseInput = Tensor(shape: [0])
-    var thresholdScratch: [Float] = []
-    /// Whether the last forward pass used `maskedWeight`, and whether it kept sparse inputs.
-    var forwardUsedMask = false, forwardSparseInputs = false
-
-    /// The weights forward uses: `W ⊙ mask` when masked.
-    func effectiveWeight() -> UnsafeBufferPointer<Float> {
-        guard let mask = weightMask else { return weight.value.readBuffer }
-        maskedWeight.resize(weight.value.shape)
-        Masking.apply(weight.value.readBuffer, mask.readBuffer, into: maskedWeight.buffer)
-        return maskedWeight.readBuffer
-    }
 
     /// A convolution; Kaiming-normal weights (fan-in `C/g·R·S`, ReLU gain), zero bias.
     /// - Precondition: channels divisible by `groups`; `kernel, stride >= 1`; `padding >= 0`.
@@ -111,22 +88,12 @@ public final class Conv2d: WeightLayer, ThreadedLayer {
         let rows = cg &* kernel &* kernel
         let pointwise = isPointwise
         if !pointwise { columns.resize([n, groups, rows, pq]) }
-        let wt = effectiveWeight()
-        forwardUsedMask = weightMask != nil
+        let wt = sparsity.forwardWeight(weight.value)
         // SWAT: only inputs with |x| ≥ τ are kept for the weight gradient; im2col copies values,
         // so thresholding the columns after the forward sgemm equals lowering the sparse input.
-        let sparse = phase == .training && activationDensity != nil
-        forwardSparseInputs = sparse
-        if sparse, let density = activationDensity, refreshActivationThreshold || !activationThreshold.isFinite {
-            (activationThreshold, keptActivationFraction) = Masking.activationThreshold(x.readBuffer, density: density,
-                                                                                       scratch: &thresholdScratch)
-            refreshActivationThreshold = false
-        }
-        let tau = activationThreshold
-        if sparse && pointwise {
-            sparseInput.resize(x.shape)
-            Masking.keepLarge(x.readBuffer, threshold: tau, into: sparseInput.buffer)
-        }
+        let sparse = sparsity.beginForward(x, phase: phase)
+        let tau = sparsity.activationThreshold
+        if sparse && pointwise { sparsity.keepSparseInput(x) }
         let y = output.buffer, xs = x.readBuffer, col = columns.buffer
         let bias = self.bias?.value.readBuffer
         let (kernel, stride, padding, groups) = (self.kernel, self.stride, self.padding, self.groups)
@@ -191,8 +158,8 @@ public final class Conv2d: WeightLayer, ThreadedLayer {
         weightGradParts.resize([max(ranges.count - 1, 1), weightCount])
         columnGrad.resize([ranges.count, rows &* pq])
         let dx = inputGrad.buffer, col = columns.buffer
-        let xs = forwardSparseInputs && isPointwise ? sparseInput.readBuffer : x.readBuffer
-        let wt = forwardUsedMask ? maskedWeight.readBuffer : weight.value.readBuffer
+        let xs = sparsity.forwardSparseInputs && isPointwise ? sparsity.sparseInput.readBuffer : x.readBuffer
+        let wt = sparsity.backwardWeight(weight.value)
         let parts = weightGradParts.buffer, dcols = columnGrad.buffer, dw = weight.grad.buffer
         let pointwise = isPointwise
         let (kernel, stride, padding, groups) = (self.kernel, self.stride, self.padding, self.groups)

@@ -24,20 +24,8 @@ public final class Linear: WeightLayer {
     // MARK: Sparsity
 
     public var weightDimensions: (k: Int, c: Int, r: Int, s: Int) { (outputs, inputs, 1, 1) }
-    public var weightMask: Tensor?
-    public var activationDensity: Double?
-    public var refreshActivationThreshold = true
-    public var activationThreshold: Float = -.infinity
-    public private(set) var keptActivationFraction = 1.0
+    public let sparsity = LayerSparsity()
     public var lastInput: Tensor? { input }
-    public func restoreActivationState(threshold: Float, keptFraction: Double) {
-        activationThreshold = threshold
-        keptActivationFraction = keptFraction
-    }
-    let maskedWeight = Tensor(shape: [0])
-    let sparseInput = Tensor(shape: [0])
-    var thresholdScratch: [Float] = []
-    var forwardUsedMask = false, forwardSparseInputs = false
 
     /// A layer from `inputs` to `outputs` features, Kaiming-normal weights (fan-in, ReLU gain),
     /// zero bias.
@@ -66,25 +54,10 @@ public final class Linear: WeightLayer {
         output.resize([n, outputs])
         let y = output.buffer, b = bias.value.readBuffer
         for i in 0..<n { for j in 0..<outputs { y[i &* outputs &+ j] = b[j] } }
-        var wt = weight.value.readBuffer
-        forwardUsedMask = weightMask != nil
-        if let mask = weightMask {
-            maskedWeight.resize(weight.value.shape)
-            Masking.apply(wt, mask.readBuffer, into: maskedWeight.buffer)
-            wt = maskedWeight.readBuffer
-        }
+        let wt = sparsity.forwardWeight(weight.value)
         BLAS.sgemm(transB: true, m: n, n: outputs, k: inputs, a: x.readBuffer, lda: inputs,
                    b: wt, ldb: inputs, beta: 1, c: y, ldc: outputs)
-        forwardSparseInputs = phase == .training && activationDensity != nil
-        if forwardSparseInputs, let density = activationDensity {
-            if refreshActivationThreshold || !activationThreshold.isFinite {
-                (activationThreshold, keptActivationFraction) = Masking.activationThreshold(x.readBuffer, density: density,
-                                                                                           scratch: &thresholdScratch)
-                refreshActivationThreshold = false
-            }
-            sparseInput.resize(x.shape)
-            Masking.keepLarge(x.readBuffer, threshold: activationThreshold, into: sparseInput.buffer)
-        }
+        if sparsity.beginForward(x, phase: phase) { sparsity.keepSparseInput(x) }
         return output
     }
 
@@ -94,7 +67,7 @@ public final class Linear: WeightLayer {
         let n = x.shape[0]
         let g = dy.readBuffer
         // dW = dyᵀ · x
-        let xs = forwardSparseInputs ? sparseInput.readBuffer : x.readBuffer
+        let xs = sparsity.forwardSparseInputs ? sparsity.sparseInput.readBuffer : x.readBuffer
         BLAS.sgemm(transA: true, m: outputs, n: inputs, k: n, a: g, lda: outputs, b: xs, ldb: inputs,
                    c: weight.grad.buffer, ldc: inputs)
         let db = bias.grad.buffer
@@ -103,7 +76,7 @@ public final class Linear: WeightLayer {
         // dx = dy · W
         guard computesInputGradient else { inputGrad.resize([0]); return inputGrad }
         inputGrad.resize(x.shape)
-        BLAS.sgemm(m: n, n: inputs, k: outputs, a: g, lda: outputs, b: forwardUsedMask ? maskedWeight.readBuffer : weight.value.readBuffer, ldb: inputs,
+        BLAS.sgemm(m: n, n: inputs, k: outputs, a: g, lda: outputs, b: sparsity.backwardWeight(weight.value), ldb: inputs,
                    c: inputGrad.buffer, ldc: inputs)
         return inputGrad
     }

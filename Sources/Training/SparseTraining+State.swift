@@ -49,7 +49,7 @@ extension SparseTraining {
               state.keptActivationFractions.count == layers.count, state.densities.count == layers.count else { return false }
         weightThresholds = state.weightThresholds.map(Float.init(bitPattern:))
         for (i, layer) in layers.enumerated() {
-            layer.restoreActivationState(threshold: Float(bitPattern: state.activationThresholds[i]),
+            layer.sparsity.restoreActivationState(threshold: Float(bitPattern: state.activationThresholds[i]),
                                          keptFraction: state.keptActivationFractions[i])
         }
         densities = state.densities

@@ -14,25 +14,106 @@ public protocol WeightLayer: Layer {
     var weight: Parameter { get }
     /// `(K, C, R, S)` of the weight.
     var weightDimensions: (k: Int, c: Int, r: Int, s: Int) { get }
-    /// 1 where a weight is used, 0 where it is pruned; nil for a dense layer.
-    var weightMask: Tensor? { get set }
-    /// SWAT: the fraction of input activations kept for the weight gradient; nil keeps all.
-    var activationDensity: Double? { get set }
-    /// SWAT: recompute the activation threshold on the next training forward pass.
-    var refreshActivationThreshold: Bool { get set }
-    /// SWAT: the current activation threshold (`-infinity` until first computed).
-    var activationThreshold: Float { get set }
-    /// SWAT: the fraction of the inputs kept when the threshold was last computed.
-    var keptActivationFraction: Double { get }
+    /// The layer's sparse-training state.
+    var sparsity: LayerSparsity { get }
     /// The layer's input of the last forward pass.
     var lastInput: Tensor? { get }
-    /// Sets the SWAT activation threshold and kept fraction (resuming from a checkpoint).
-    func restoreActivationState(threshold: Float, keptFraction: Double)
 }
 
 extension WeightLayer {
     /// Weights in the layer.
     public var weightCount: Int { weight.value.count }
+
+    /// 1 where a weight is used, 0 where it is pruned; nil for a dense layer.
+    public var weightMask: Tensor? {
+        get { sparsity.weightMask }
+        set { sparsity.weightMask = newValue }
+    }
+
+    /// SWAT: the fraction of input activations kept for the weight gradient; nil keeps all.
+    public var activationDensity: Double? {
+        get { sparsity.activationDensity }
+        set { sparsity.activationDensity = newValue }
+    }
+
+    /// SWAT: recompute the activation threshold on the next training forward pass.
+    public var refreshActivationThreshold: Bool {
+        get { sparsity.refreshActivationThreshold }
+        set { sparsity.refreshActivationThreshold = newValue }
+    }
+
+    /// SWAT: the current activation threshold (`-infinity` until first computed).
+    public var activationThreshold: Float { sparsity.activationThreshold }
+
+    /// SWAT: the fraction of the inputs kept when the threshold was last computed.
+    public var keptActivationFraction: Double { sparsity.keptActivationFraction }
+}
+
+// MARK: - LayerSparsity
+
+/// One weight layer's sparse-training state and scratch: its mask, the masked weights of the
+/// last forward pass, and SWAT's activation threshold and sparse inputs.
+public final class LayerSparsity {
+    /// 1 where a weight is used, 0 where it is pruned; nil for a dense layer.
+    public var weightMask: Tensor?
+    /// SWAT: the fraction of input activations kept for the weight gradient; nil keeps all.
+    public var activationDensity: Double?
+    /// SWAT: recompute the activation threshold on the next training forward pass.
+    public var refreshActivationThreshold = true
+    /// SWAT: the current activation threshold (`-infinity` until first computed).
+    public internal(set) var activationThreshold: Float = -.infinity
+    /// SWAT: the fraction of the inputs kept when the threshold was last computed.
+    public internal(set) var keptActivationFraction = 1.0
+
+    /// `W ⊙ mask` of the last forward pass.
+    let maskedWeight = Tensor(shape: [0])
+    /// SWAT: the sparse input `x_s` (linear and pointwise layers), kept for the weight gradient.
+    let sparseInput = Tensor(shape: [0])
+    var thresholdScratch: [Float] = []
+    /// Whether the last forward pass used `maskedWeight`, and whether it kept sparse inputs.
+    var forwardUsedMask = false, forwardSparseInputs = false
+
+    /// The state of a dense layer.
+    public init() {}
+
+    /// The weights a forward pass uses (`W ⊙ mask` when masked), remembered for backward.
+    /// - Complexity: O(weights) when masked.
+    func forwardWeight(_ weight: Tensor) -> UnsafeBufferPointer<Float> {
+        forwardUsedMask = weightMask != nil
+        guard let mask = weightMask else { return weight.readBuffer }
+        maskedWeight.resize(weight.shape)
+        Masking.apply(weight.readBuffer, mask.readBuffer, into: maskedWeight.buffer)
+        return maskedWeight.readBuffer
+    }
+
+    /// The weights the last forward pass used, for the input gradient.
+    func backwardWeight(_ weight: Tensor) -> UnsafeBufferPointer<Float> {
+        forwardUsedMask ? maskedWeight.readBuffer : weight.readBuffer
+    }
+
+    /// Starts a forward pass on `x`: whether SWAT keeps sparse inputs for backward (training
+    /// with an activation density), recomputing the threshold when asked to.
+    func beginForward(_ x: Tensor, phase: Phase) -> Bool {
+        forwardSparseInputs = phase == .training && activationDensity != nil
+        if forwardSparseInputs, let density = activationDensity, refreshActivationThreshold || !activationThreshold.isFinite {
+            (activationThreshold, keptActivationFraction) = Masking.activationThreshold(x.readBuffer, density: density,
+                                                                                       scratch: &thresholdScratch)
+            refreshActivationThreshold = false
+        }
+        return forwardSparseInputs
+    }
+
+    /// Keeps `x_s = x ⊙ [|x| ≥ τ]` in `sparseInput`.
+    func keepSparseInput(_ x: Tensor) {
+        sparseInput.resize(x.shape)
+        Masking.keepLarge(x.readBuffer, threshold: activationThreshold, into: sparseInput.buffer)
+    }
+
+    /// Sets the SWAT activation threshold and kept fraction (resuming from a checkpoint).
+    func restoreActivationState(threshold: Float, keptFraction: Double) {
+        activationThreshold = threshold
+        keptActivationFraction = keptFraction
+    }
 }
 
 // MARK: - Masked weights and sparse activations
