@@ -201,8 +201,9 @@ struct TrainCommand: ParsableCommand {
             encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
             try Console.emit(String(decoding: try encoder.encode(summary), as: UTF8.self) + "\n", to: nil)
         case .table:
-            var table = TextTable(["model", "dataset", "epochs", "steps", "test acc %", "test loss", "train loss", "samples/s", "wall s"])
-            table.add([model, dataset, "\(summary.epochs)", "\(summary.steps)", formatted(summary.testAccuracy * 100, digits: 2),
+            var table = TextTable(["model", "method", "dataset", "epochs", "steps", "test acc %", "test loss", "train loss",
+                                   "samples/s", "wall s"])
+            table.add([model, method, dataset, "\(summary.epochs)", "\(summary.steps)", formatted(summary.testAccuracy * 100, digits: 2),
                        formatted(summary.testLoss, digits: 4), formatted(summary.trainLoss, digits: 4),
                        formatted(summary.samplesPerSecond, digits: 0), formatted(summary.wallSeconds, digits: 1)])
             try Console.emit(table.render(), to: nil)
