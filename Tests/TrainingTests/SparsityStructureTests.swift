@@ -129,6 +129,18 @@ import Testing
             let t = v.withUnsafeBufferPointer { TopK.threshold(magnitudes: $0, keep: keep, scratch: &scratch) }
             #expect(v.count { abs($0) >= t } == keep, "keep \(keep)")
         }
+        // Ties are kept: the 2nd largest of |1 1 1 −2 2 3| is 2, and three values reach it.
+        let tied: [Float] = [1, 1, 1, -2, 2, 3]
+        let t2 = tied.withUnsafeBufferPointer { TopK.threshold(magnitudes: $0, keep: 2, scratch: &scratch) }
+        #expect(t2 == 2 && tied.count { abs($0) >= t2 } == 3)
+        // Quickselect agrees with sorting on inputs full of duplicates.
+        var rng = RandomGenerator(seed: 10)
+        for _ in 0..<50 {
+            let v = (0..<200).map { _ in Float(rng.nextInt(below: 7)) }
+            let keep = 1 + rng.nextInt(below: 200)
+            let t = v.withUnsafeBufferPointer { TopK.threshold(magnitudes: $0, keep: keep, scratch: &scratch) }
+            #expect(t == v.sorted(by: >)[keep - 1] || (keep == 200 && t == 0))
+        }
         #expect(TopK.keptCount(density: 0.1, of: 25) == 3)
         #expect(TopK.keptCount(density: 0.2, of: 25) == 5)
         #expect(TopK.keptCount(density: 1, of: 25) == 25)
