@@ -97,7 +97,8 @@ def load(path):
     """Loads and checks a trace: a dict with 'manifest' and 'snapshots'.
 
     snapshots[i] = {"step", "epoch", "metrics", "layers": {name: {"weights", "weight_mask",
-    "input_activations" (or None), "weight_density", "activation_density"}}}
+    "input_activations" (or None), "weight_density", "activation_density",
+    "backward_activation_density" (SWAT, or None)}}}
     Raises TraceError on any inconsistency.
     """
     mpath = os.path.join(path, "manifest.json")
@@ -135,7 +136,8 @@ def load(path):
                     raise TraceError(f"{where}.activation_density: recorded {entry.get('activation_density')}, activations have {actual}")
             layers[entry["name"]] = {"weights": w, "weight_mask": m, "input_activations": a,
                                      "weight_density": entry["weight_density"],
-                                     "activation_density": entry.get("activation_density")}
+                                     "activation_density": entry.get("activation_density"),
+                                     "backward_activation_density": entry.get("backward_activation_density")}
         snapshots.append({"step": snap["step"], "epoch": snap["epoch"], "metrics": snap.get("metrics", {}),
                           "layers": layers})
     return {"manifest": manifest, "snapshots": snapshots}

@@ -103,20 +103,20 @@ public final class Conv2d: WeightLayer, ThreadedLayer {
                 let xi = UnsafeBufferPointer(rebasing: xs[(i &* cin &* h &* w)...])
                 for g in 0..<groups {
                     let b: UnsafeBufferPointer<Float>
+                    var colI: UnsafeMutableBufferPointer<Float>?
                     if pointwise {
                         b = xi
                     } else {
-                        let colI = UnsafeMutableBufferPointer(rebasing: col[((i &* groups &+ g) &* rows &* pq)...])
+                        let start = (i &* groups &+ g) &* rows &* pq
+                        let lowered = UnsafeMutableBufferPointer(rebasing: col[start..<(start &+ rows &* pq)])
                         Self.im2col(xi, n: 1, channels: cin, h: h, w: w, firstChannel: g &* cg, groupChannels: cg,
-                                    kernel: kernel, stride: stride, padding: padding, p: p, q: q, into: colI)
-                        b = UnsafeBufferPointer(colI)
+                                    kernel: kernel, stride: stride, padding: padding, p: p, q: q, into: lowered)
+                        b = UnsafeBufferPointer(lowered)
+                        colI = lowered
                     }
                     BLAS.sgemm(m: kg, n: pq, k: rows, a: UnsafeBufferPointer(rebasing: wt[(g &* kg &* rows)...]), lda: rows,
                                b: b, ldb: pq, c: UnsafeMutableBufferPointer(rebasing: y[((i &* k &+ g &* kg) &* pq)...]), ldc: pq)
-                    if sparse && !pointwise {
-                        Masking.keepLarge(UnsafeMutableBufferPointer(rebasing: col[((i &* groups &+ g) &* rows &* pq)..<((i &* groups &+ g &+ 1) &* rows &* pq)]),
-                                          threshold: tau)
-                    }
+                    if sparse, let colI { Masking.keepLarge(colI, threshold: tau) }
                 }
                 if let bias {
                     for kk in 0..<k {

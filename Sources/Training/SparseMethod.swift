@@ -33,6 +33,19 @@ public enum SparseMethod: String, CaseIterable, Codable, Sendable {
     public var updatesMask: Bool { [.set, .rigl, .snfs].contains(self) }
     /// Whether it trains sparse weights at all.
     public var isSparse: Bool { isMaskBased || isSWAT }
+    /// Whether `--sparsity`, `--distribution` and `--structure` mean anything to it (the sparse
+    /// methods, and small-dense, which sizes itself after them).
+    public var usesSparsity: Bool { isSparse || self == .smallDense }
+
+    /// Parses a method name given with `flag`.
+    /// - Throws: `SparseSimError` naming the flag and the known methods.
+    public init(parsing name: String, flag: String = "--method") throws {
+        guard let method = SparseMethod(rawValue: name) else {
+            throw SparseSimError(file: "<command line>", location: flag,
+                                 message: "unknown method '\(name)' (known: \(Self.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        self = method
+    }
 }
 
 // MARK: - SparseConfiguration

@@ -34,38 +34,27 @@ extension SparseTraining {
         }
         // How many groups each layer grows.
         var grow = dropped
-        if method == .snfs && !structureIsNM {
+        if method == .snfs && structure.fixedDensity == nil {
             grow = Self.redistribute(total: dropped.values.reduce(0, +), weights: meanMomentum, capacity: capacity,
                                      fallback: dropped)
         }
         for i in sparseLayers {
             let g = groups[i], layer = layers[i]
-            var active = afterDrop[i]!
-            let scores: [Float]
+            let kept = afterDrop[i]!
+            var scores: [Float]
             switch method {
             case .rigl: scores = g.sums(layer.weight.grad.readBuffer, magnitude: true)
             case .snfs: scores = g.sums(momenta[i].readBuffer, magnitude: true)
             default: scores = (0..<g.count).map { _ in rng.nextUniform() }
             }
-            if g.isNM {
-                // Each bucket regrows what it lost.
-                for bucket in g.buckets {
-                    let lost = g.perBucket > 0 ? min(g.perBucket, bucket.count) - bucket.count { active[$0] } : 0
-                    guard lost > 0 else { continue }
-                    let candidates = bucket.filter { !active[$0] }
-                        .sorted { scores[$0] != scores[$1] ? scores[$0] > scores[$1] : $0 < $1 }
-                    for j in candidates.prefix(lost) { active[j] = true }
-                }
-            } else {
-                let candidates = (0..<g.count).filter { !active[$0] }
-                    .sorted { scores[$0] != scores[$1] ? scores[$0] > scores[$1] : $0 < $1 }
-                for j in candidates.prefix(grow[i] ?? 0) { active[j] = true }
-            }
+            // The groups kept after the drop rank first, so `select` keeps them and grows the
+            // best-scoring others: `grow` of them, or with N:M what each bucket lost.
+            for j in 0..<g.count where kept[j] { scores[j] = .infinity }
+            let active = g.select(scores: scores, keep: kept.count { $0 } + (grow[i] ?? 0))
             let mask = layer.weightMask!.buffer
             g.expand(active, into: mask)
             // Grown weights (active now, not after the drop) and their momenta start at zero.
             let w = layer.weight.value.buffer, v = momenta[i].buffer
-            let kept = afterDrop[i]!
             g.members.withUnsafeBufferPointer { mem in
                 for j in 0..<g.count where active[j] && !kept[j] {
                     for e in g.offsets[j]..<g.offsets[j + 1] {
@@ -76,8 +65,6 @@ extension SparseTraining {
             }
         }
     }
-
-    var structureIsNM: Bool { structure.fixedDensity != nil }
 
     /// Splits `total` units over layers in proportion to `weights`, no layer above its
     /// `capacity`; what a full layer cannot take goes to the others (largest remainders first,

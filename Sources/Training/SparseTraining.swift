@@ -25,6 +25,8 @@ public final class SparseTraining {
     let momenta: [Tensor]
     /// SWAT: each sparse layer's threshold on group scores (unstructured: on `|w|`).
     var weightThresholds: [Float]
+    /// Scratch for TopK thresholds of weights (reused from step to step).
+    var thresholdScratch: [Float] = []
     /// Steps at which masks changed (mask updates), for tests and metrics.
     public internal(set) var updateSteps: [Int] = []
 
@@ -93,9 +95,8 @@ public final class SparseTraining {
             }
             if structure == .unstructured {
                 if refresh {
-                    var scratch: [Float] = []
                     weightThresholds[i] = TopK.threshold(magnitudes: w, keep: TopK.keptCount(density: densities[i], of: w.count),
-                                                         scratch: &scratch)
+                                                         scratch: &thresholdScratch)
                 }
                 let t = weightThresholds[i]
                 for j in 0..<w.count { mask[j] = abs(w[j]) >= t ? 1 : 0 }

@@ -29,7 +29,7 @@ public final class TraceRecorder {
         func bad(_ flag: String, _ message: String) -> SparseSimError {
             SparseSimError(file: "<command line>", location: flag, message: message)
         }
-        if let every, every < 0 { throw bad("--trace-every", "must be positive") }
+        if let every, every < 0 { throw bad("--trace-every", "must not be negative (0: only the start and the end)") }
         guard sampleCount >= 1 else { throw bad("--trace-samples", "must be at least 1") }
         self.every = every.flatMap { $0 > 0 ? $0 : nil }
         let test = trainer.test
@@ -49,7 +49,7 @@ public final class TraceRecorder {
             }
         } else {
             let config = trainer.configuration
-            var parameters = config.sparse.method.isSparse || config.sparse.method == .smallDense
+            var parameters = config.sparse.method.usesSparsity
                 ? try config.sparse.parameters() : [:]
             parameters["seed"] = .string(String(config.seed))
             parameters["epochs"] = .int(config.epochs)

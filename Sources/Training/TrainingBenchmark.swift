@@ -51,7 +51,7 @@ public enum TrainingBenchmark {
         rates.sort()
         let median = rates[rates.count / 2]
         let flops = trainer.model.forwardFlopsPerSample
-        let sparsity = sparse.method.isSparse || sparse.method == .smallDense ? try sparse.effectiveSparsity() : 0
+        let sparsity = sparse.method.usesSparsity ? try sparse.effectiveSparsity() : 0
         return Result(model: model, threads: threads, batchSize: batchSize, method: sparse.method.rawValue, sparsity: sparsity,
                       samplesPerSecond: median,
                       bestSamplesPerSecond: rates.last!, gflops: 3 * Double(flops) * median / 1e9,

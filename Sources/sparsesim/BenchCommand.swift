@@ -208,11 +208,8 @@ struct BenchTrainCommand: ParsableCommand {
         var results: [TrainingBenchmark.Result] = []
         var configurations: [SparseConfiguration] = []
         for name in methods.split(separator: ",").map(String.init) {
-            guard let method = SparseMethod(rawValue: name) else {
-                throw SparseSimError(file: "<command line>", location: "--methods",
-                                     message: "unknown method '\(name)' (known: \(SparseMethod.allCases.map(\.rawValue).joined(separator: ", ")))")
-            }
-            let sparse = method.isSparse || method == .smallDense
+            let method = try SparseMethod(parsing: name, flag: "--methods")
+            let sparse = method.usesSparsity
             let config = SparseConfiguration(method: method, sparsity: sparse ? sparsity : nil,
                                              structure: sparse ? structure : "unstructured")
             try config.validate()

@@ -144,15 +144,12 @@ struct TrainCommand: ParsableCommand {
     }
 
     func sparseConfiguration() throws -> SparseConfiguration {
-        guard let m = SparseMethod(rawValue: method) else {
-            throw SparseSimError(file: "<command line>", location: "--method",
-                                 message: "unknown method '\(method)' (known: \(SparseMethod.allCases.map(\.rawValue).joined(separator: ", ")))")
-        }
+        let m = try SparseMethod(parsing: method)
         guard let d = SparsityDistribution(rawValue: distribution) else {
             throw SparseSimError(file: "<command line>", location: "--distribution",
                                  message: "unknown distribution '\(distribution)' (known: uniform, erk)")
         }
-        if !m.isSparse && m != .smallDense && (sparsity != nil || structure != "unstructured") {
+        if !m.usesSparsity && (sparsity != nil || structure != "unstructured") {
             throw SparseSimError(file: "<command line>", location: "--method",
                                  message: "--sparsity and --structure need a sparse --method (dense trains every weight)")
         }
