@@ -26,9 +26,12 @@ let package = Package(
             name: "Trace",
             linkerSettings: [.linkedLibrary("m")]
         ),
+        // The sparse kernels' inner loops, compiled per instruction set (AVX-512, AVX2, baseline)
+        // and picked at load time: Swift code is built for baseline x86-64 only.
+        .target(name: "CSparseKernels", path: "Sources/CSparseKernels"),
         .target(
             name: "Training",
-            dependencies: ["Trace", "CBLAS", "CZlib"],
+            dependencies: ["Trace", "CBLAS", "CZlib", "CSparseKernels"],
             linkerSettings: [.linkedLibrary("m")]
         ),
         .target(

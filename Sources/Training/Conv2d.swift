@@ -74,26 +74,50 @@ public final class Conv2d: WeightLayer, ThreadedLayer {
     public var threads = 1
     let weightGradParts = Tensor(shape: [0])
     let columnGrad = Tensor(shape: [0])
+    /// Whether `columns` holds the last forward pass's im2col matrix (per image).
+    var columnsValid = false
+    /// Per-thread scratch of the sparse kernels (Conv2d+Sparse.swift).
+    let paddedScratch = Tensor(shape: [0]), wideScratch = Tensor(shape: [0])
+    let transposedGradParts = Tensor(shape: [0])
 
     /// - Complexity: `2·N·K·(C/g)·R·S·P·Q` flops: per image and group, im2col then one sgemm
-    ///   `[K/g × C/g·R·S] · [C/g·R·S × P·Q]` written straight into the NCHW output.
+    ///   `[K/g × C/g·R·S] · [C/g·R·S × P·Q]` written straight into the NCHW output; with the
+    ///   sparse kernel (a masked stride-1 layer below the crossover density), `2·N·nnz·P·Wp`
+    ///   on the zero-padded image instead.
     public func forward(_ x: Tensor, phase: Phase) -> Tensor {
         input = x
         let (n, h, w) = (x.shape[0], x.shape[2], x.shape[3])
         let p = LayerShape.outputSize(input: h, kernel: kernel, stride: stride, padding: padding)
         let q = LayerShape.outputSize(input: w, kernel: kernel, stride: stride, padding: padding)
         output.resize([n, outChannels, p, q])
+        // SWAT: only inputs with |x| ≥ τ are kept for the weight gradient; im2col copies values,
+        // so thresholding the columns after the forward sgemm equals lowering the sparse input.
+        let sparse = sparsity.beginForward(x, phase: phase)
+        sparsity.planKernels(policy: .convolution, supported: supportsSparseKernels, phase: phase)
+        let pointwise = isPointwise
+        if sparse && pointwise { sparsity.keepSparseInput(x) }
+        if sparsity.plan.usesRows { buildRows(h: h, w: w) }
+        _ = sparsity.prepareDenseWeight(weight.value)
+        if sparsity.plan.forward {
+            columnsValid = false
+            sparseForward(x, p: p, q: q)
+        } else {
+            columnsValid = !pointwise
+            denseForward(x, p: p, q: q, thresholdColumns: sparse)
+        }
+        return output
+    }
+
+    /// The im2col + sgemm forward pass.
+    func denseForward(_ x: Tensor, p: Int, q: Int, thresholdColumns sparse: Bool) {
+        let (n, h, w) = (x.shape[0], x.shape[2], x.shape[3])
         let pq = p &* q, k = outChannels, cin = inChannels
         let cg = inChannels / groups, kg = outChannels / groups
         let rows = cg &* kernel &* kernel
         let pointwise = isPointwise
         if !pointwise { columns.resize([n, groups, rows, pq]) }
-        let wt = sparsity.forwardWeight(weight.value)
-        // SWAT: only inputs with |x| ≥ τ are kept for the weight gradient; im2col copies values,
-        // so thresholding the columns after the forward sgemm equals lowering the sparse input.
-        let sparse = sparsity.beginForward(x, phase: phase)
+        let wt = sparsity.backwardWeight(weight.value)
         let tau = sparsity.activationThreshold
-        if sparse && pointwise { sparsity.keepSparseInput(x) }
         let y = output.buffer, xs = x.readBuffer, col = columns.buffer
         let bias = self.bias?.value.readBuffer
         let (kernel, stride, padding, groups) = (self.kernel, self.stride, self.padding, self.groups)
@@ -118,20 +142,22 @@ public final class Conv2d: WeightLayer, ThreadedLayer {
                                b: b, ldb: pq, c: UnsafeMutableBufferPointer(rebasing: y[((i &* k &+ g &* kg) &* pq)...]), ldc: pq)
                     if sparse, let colI { Masking.keepLarge(colI, threshold: tau) }
                 }
-                if let bias {
-                    for kk in 0..<k {
-                        let base = (i &* k &+ kk) &* pq, v = bias[kk]
-                        for j in 0..<pq { y[base &+ j] += v }
-                    }
-                }
+                if let bias { Self.addBias(bias, to: y, image: i, k: k, pq: pq) }
             }
         }
-        return output
+    }
+
+    static func addBias(_ bias: UnsafeBufferPointer<Float>, to y: UnsafeMutableBufferPointer<Float>, image i: Int, k: Int, pq: Int) {
+        for kk in 0..<k {
+            let base = (i &* k &+ kk) &* pq, v = bias[kk]
+            for j in 0..<pq { y[base &+ j] += v }
+        }
     }
 
     /// - Complexity: `4·N·K·(C/g)·R·S·P·Q` flops: per image and group, `dW += dY·colᵀ` and
-    ///   `dcol = Wᵀ·dY` (sgemm), then col2im into the image's input gradient. Threads sum their
-    ///   weight gradients in a fixed order.
+    ///   `dcol = Wᵀ·dY` (sgemm), then col2im into the image's input gradient; the sparse
+    ///   kernels chosen at forward replace either product (Conv2d+Sparse.swift). Threads sum
+    ///   their weight gradients in a fixed order.
     public func backward(_ dy: Tensor) -> Tensor {
         let x = input!
         let (n, h, w) = (x.shape[0], x.shape[2], x.shape[3])
@@ -151,32 +177,60 @@ public final class Conv2d: WeightLayer, ThreadedLayer {
         }
         let needsInput = computesInputGradient
         inputGrad.resize(needsInput ? x.shape : [0])
+        let plan = sparsity.plan
+        let sparseInputs = sparsity.forwardSparseInputs, tau = sparsity.activationThreshold
+        if plan.inputGradient && needsInput && !sparsity.inputRowsReady { buildInputRows(h: h, w: w, p: p) }
         let cg = inChannels / groups, kg = outChannels / groups
         let rows = cg &* kernel &* kernel
         let ranges = Parallel.split(n, into: threads)
         let weightCount = weight.value.count
         weightGradParts.resize([max(ranges.count - 1, 1), weightCount])
         columnGrad.resize([ranges.count, rows &* pq])
+        let denseWeightGradient = plan.weightGradient == .dense, denseInputGradient = !plan.inputGradient
+        // Columns for a dense weight gradient when the forward pass did not lower the input.
+        let lowersAgain = denseWeightGradient && !isPointwise && !columnsValid
+        if lowersAgain { columns.resize([ranges.count, groups, rows, pq]) }
+        prepareSparseScratch(pieces: ranges.count, h: h, w: w, p: p, q: q)
         let dx = inputGrad.buffer, col = columns.buffer
-        let xs = sparsity.forwardSparseInputs && isPointwise ? sparsity.sparseInput.readBuffer : x.readBuffer
-        let wt = sparsity.backwardWeight(weight.value)
+        let xs = sparseInputs && isPointwise ? sparsity.sparseInput.readBuffer : x.readBuffer
+        let wt = denseInputGradient ? sparsity.backwardWeight(weight.value) : weight.value.readBuffer
         let parts = weightGradParts.buffer, dcols = columnGrad.buffer, dw = weight.grad.buffer
         let pointwise = isPointwise
         let (kernel, stride, padding, groups) = (self.kernel, self.stride, self.padding, self.groups)
         Parallel.run(ranges.count, blasThreads: threads) { t in
             let dwT = t == 0 ? dw : UnsafeMutableBufferPointer(rebasing: parts[((t &- 1) &* weightCount)...])
             let dcol = UnsafeMutableBufferPointer(rebasing: dcols[(t &* rows &* pq)...])
+            if !denseWeightGradient { dwT.update(repeating: 0) }
             for (j, i) in ranges[t].enumerated() {
                 let dxi = needsInput ? UnsafeMutableBufferPointer(rebasing: dx[(i &* cin &* h &* w)..<((i &+ 1) &* cin &* h &* w)])
                     : UnsafeMutableBufferPointer(rebasing: dx[0..<0])
+                if !denseWeightGradient || !denseInputGradient {
+                    self.sparseBackward(image: i, piece: t, x: x.readBuffer, dy: g, p: p, q: q, h: h, w: w,
+                                        weightGradient: dwT, inputGradient: needsInput && !denseInputGradient ? dxi : nil,
+                                        threshold: tau)
+                }
                 for gi in 0..<groups {
                     let dyG = UnsafeBufferPointer(rebasing: g[((i &* k &+ gi &* kg) &* pq)...])
-                    let colI = pointwise ? UnsafeBufferPointer(rebasing: xs[(i &* cin &* pq)...])
-                        : UnsafeBufferPointer(rebasing: col[((i &* groups &+ gi) &* rows &* pq)...])
+                    if denseWeightGradient {
+                        let colI: UnsafeBufferPointer<Float>
+                        if pointwise {
+                            colI = UnsafeBufferPointer(rebasing: xs[(i &* cin &* pq)...])
+                        } else if lowersAgain {
+                            let start = (t &* groups &+ gi) &* rows &* pq
+                            let lowered = UnsafeMutableBufferPointer(rebasing: col[start..<(start &+ rows &* pq)])
+                            Self.im2col(UnsafeBufferPointer(rebasing: x.readBuffer[(i &* cin &* h &* w)...]), n: 1,
+                                        channels: cin, h: h, w: w, firstChannel: gi &* cg, groupChannels: cg, kernel: kernel,
+                                        stride: stride, padding: padding, p: p, q: q, into: lowered)
+                            if sparseInputs { Masking.keepLarge(lowered, threshold: tau) }
+                            colI = UnsafeBufferPointer(lowered)
+                        } else {
+                            colI = UnsafeBufferPointer(rebasing: col[((i &* groups &+ gi) &* rows &* pq)...])
+                        }
+                        BLAS.sgemm(transB: true, m: kg, n: rows, k: pq, a: dyG, lda: pq, b: colI, ldb: pq, beta: j == 0 ? 0 : 1,
+                                   c: UnsafeMutableBufferPointer(rebasing: dwT[(gi &* kg &* rows)...]), ldc: rows)
+                    }
+                    if !needsInput || !denseInputGradient { continue }
                     let wG = UnsafeBufferPointer(rebasing: wt[(gi &* kg &* rows)...])
-                    BLAS.sgemm(transB: true, m: kg, n: rows, k: pq, a: dyG, lda: pq, b: colI, ldb: pq, beta: j == 0 ? 0 : 1,
-                               c: UnsafeMutableBufferPointer(rebasing: dwT[(gi &* kg &* rows)...]), ldc: rows)
-                    if !needsInput { continue }
                     if pointwise {
                         BLAS.sgemm(transA: true, m: rows, n: pq, k: kg, a: wG, lda: rows, b: dyG, ldb: pq, c: dxi, ldc: pq)
                     } else {
@@ -193,6 +247,7 @@ public final class Conv2d: WeightLayer, ThreadedLayer {
             let part = UnsafeBufferPointer(rebasing: parts[((t &- 1) &* weightCount)...])
             for j in 0..<weightCount { dw[j] += part[j] }
         }
+        if plan.weightGradient == .sparseInput { finishSparseInputGradient(pieces: ranges.count) }
         return inputGrad
     }
 

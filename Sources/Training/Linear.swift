@@ -3,7 +3,7 @@ import Trace
 // MARK: - Linear
 
 /// A fully connected layer `y = x·Wᵀ + b`, with `W` stored `[out, in]` (PyTorch's layout).
-public final class Linear: WeightLayer {
+public final class Linear: WeightLayer, ThreadedLayer {
     public let name: String
     /// Input and output features.
     public let inputs: Int, outputs: Int
@@ -20,6 +20,13 @@ public final class Linear: WeightLayer {
     let output = Tensor(shape: [0])
     let inputGrad = Tensor(shape: [0])
     var input: Tensor?
+    /// Scratch of the sparse kernels: `xᵀ`, `dyᵀ`, and an output or gradient transposed.
+    let transposedInput = Tensor(shape: [0]), transposedOutputGrad = Tensor(shape: [0]), transposedResult = Tensor(shape: [0])
+    var transposedInputValid = false
+
+    /// Threads for the sparse kernels (groups of rows split between them); set through
+    /// `Model.threads`. The dense path's sgemm uses OpenBLAS's own threads.
+    public var threads = 1
 
     // MARK: Sparsity
 
@@ -47,37 +54,62 @@ public final class Linear: WeightLayer {
         return [shape[0], outputs]
     }
 
-    /// - Complexity: `2·N·in·out` flops (one sgemm).
+    /// - Complexity: `2·N·in·out` flops (one sgemm); with the sparse kernel (a masked layer
+    ///   below the crossover density), `2·N·nnz` on the transposed input.
     public func forward(_ x: Tensor, phase: Phase) -> Tensor {
         let n = x.shape[0]
         input = x
         output.resize([n, outputs])
-        let y = output.buffer, b = bias.value.readBuffer
-        for i in 0..<n { for j in 0..<outputs { y[i &* outputs &+ j] = b[j] } }
-        let wt = sparsity.forwardWeight(weight.value)
-        BLAS.sgemm(transB: true, m: n, n: outputs, k: inputs, a: x.readBuffer, lda: inputs,
-                   b: wt, ldb: inputs, beta: 1, c: y, ldc: outputs)
-        if sparsity.beginForward(x, phase: phase) { sparsity.keepSparseInput(x) }
+        let swat = sparsity.beginForward(x, phase: phase)
+        sparsity.planKernels(policy: .linear, supported: true, phase: phase)
+        let plan = sparsity.plan
+        if swat && plan.weightGradient == .dense { sparsity.keepSparseInput(x) }
+        if plan.usesRows { buildRows(batch: n) }
+        transposedInputValid = false
+        if plan.forward || plan.weightGradient == .sampled { transposeInput(x) }
+        let wt = sparsity.prepareDenseWeight(weight.value)
+        if plan.forward {
+            sparseForward(batch: n)
+        } else {
+            let y = output.buffer, b = bias.value.readBuffer
+            for i in 0..<n { for j in 0..<outputs { y[i &* outputs &+ j] = b[j] } }
+            BLAS.sgemm(transB: true, m: n, n: outputs, k: inputs, a: x.readBuffer, lda: inputs,
+                       b: wt, ldb: inputs, beta: 1, c: y, ldc: outputs)
+        }
         return output
     }
 
-    /// - Complexity: `4·N·in·out` flops (two sgemms).
+    /// - Complexity: `4·N·in·out` flops (two sgemms), or the sparse kernels chosen at forward
+    ///   (Linear+Sparse.swift).
     public func backward(_ dy: Tensor) -> Tensor {
         let x = input!
         let n = x.shape[0]
         let g = dy.readBuffer
-        // dW = dyᵀ · x
-        let xs = sparsity.forwardSparseInputs ? sparsity.sparseInput.readBuffer : x.readBuffer
-        BLAS.sgemm(transA: true, m: outputs, n: inputs, k: n, a: g, lda: outputs, b: xs, ldb: inputs,
-                   c: weight.grad.buffer, ldc: inputs)
+        let plan = sparsity.plan
+        if plan.weightGradient == .sampled || plan.inputGradient && computesInputGradient { transposeOutputGradient(dy) }
+        switch plan.weightGradient {
+        case .dense:
+            // dW = dyᵀ · x
+            let xs = sparsity.forwardSparseInputs ? sparsity.sparseInput.readBuffer : x.readBuffer
+            BLAS.sgemm(transA: true, m: outputs, n: inputs, k: n, a: g, lda: outputs, b: xs, ldb: inputs,
+                       c: weight.grad.buffer, ldc: inputs)
+        case .sampled:
+            sampledWeightGradient(batch: n)
+        case .sparseInput:
+            sparseInputWeightGradient(x, dy)
+        }
         let db = bias.grad.buffer
         for j in 0..<outputs { db[j] = 0 }
         for i in 0..<n { for j in 0..<outputs { db[j] += g[i &* outputs &+ j] } }
         // dx = dy · W
         guard computesInputGradient else { inputGrad.resize([0]); return inputGrad }
         inputGrad.resize(x.shape)
-        BLAS.sgemm(m: n, n: inputs, k: outputs, a: g, lda: outputs, b: sparsity.backwardWeight(weight.value), ldb: inputs,
-                   c: inputGrad.buffer, ldc: inputs)
+        if plan.inputGradient {
+            sparseInputGradient(batch: n)
+        } else {
+            BLAS.sgemm(m: n, n: inputs, k: outputs, a: g, lda: outputs, b: sparsity.backwardWeight(weight.value), ldb: inputs,
+                       c: inputGrad.buffer, ldc: inputs)
+        }
         return inputGrad
     }
 

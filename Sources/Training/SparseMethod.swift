@@ -75,12 +75,14 @@ public struct SparseConfiguration: Codable, Equatable, Sendable {
     public var topkPeriod: Int
     /// Apply the SGD step on mask-update steps too (RigL's TF1 code skips it: false).
     public var stepOnUpdate: Bool
+    /// Sparse or dense kernels for the masked layers (`auto`: by the measured crossovers).
+    public var kernels: SparseKernelMode
 
     /// The configuration of `method` with the authors' defaults.
     public init(method: SparseMethod = .dense, sparsity: Double? = nil, distribution: SparsityDistribution = .erk,
                 structure: String = "unstructured", denseFirstLayer: Bool? = nil, denseLastLayer: Bool = false,
                 updateInterval: Int = 100, dropFraction: Double = 0.3, updateEnd: Double = 0.75, topkPeriod: Int = 10,
-                stepOnUpdate: Bool = false) {
+                stepOnUpdate: Bool = false, kernels: SparseKernelMode = .auto) {
         self.method = method
         self.sparsity = sparsity
         self.distribution = distribution
@@ -92,6 +94,29 @@ public struct SparseConfiguration: Codable, Equatable, Sendable {
         self.updateEnd = updateEnd
         self.topkPeriod = topkPeriod
         self.stepOnUpdate = stepOnUpdate
+        self.kernels = kernels
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case method, sparsity, distribution, structure, denseFirstLayer, denseLastLayer, updateInterval, dropFraction
+        case updateEnd, topkPeriod, stepOnUpdate, kernels
+    }
+
+    /// Decodes a configuration; checkpoints written before `kernels` existed read as `auto`.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(method: try c.decode(SparseMethod.self, forKey: .method),
+                  sparsity: try c.decodeIfPresent(Double.self, forKey: .sparsity),
+                  distribution: try c.decode(SparsityDistribution.self, forKey: .distribution),
+                  structure: try c.decode(String.self, forKey: .structure),
+                  denseFirstLayer: try c.decodeIfPresent(Bool.self, forKey: .denseFirstLayer),
+                  denseLastLayer: try c.decode(Bool.self, forKey: .denseLastLayer),
+                  updateInterval: try c.decode(Int.self, forKey: .updateInterval),
+                  dropFraction: try c.decode(Double.self, forKey: .dropFraction),
+                  updateEnd: try c.decode(Double.self, forKey: .updateEnd),
+                  topkPeriod: try c.decode(Int.self, forKey: .topkPeriod),
+                  stepOnUpdate: try c.decode(Bool.self, forKey: .stepOnUpdate),
+                  kernels: try c.decodeIfPresent(SparseKernelMode.self, forKey: .kernels) ?? .auto)
     }
 
     /// The parsed structure.
@@ -166,6 +191,7 @@ public struct SparseConfiguration: Codable, Equatable, Sendable {
             "update_end": .double(updateEnd),
             "topk_period": .int(topkPeriod),
             "step_on_update": .bool(stepOnUpdate),
+            "kernels": .string(kernels.rawValue),
         ]
     }
 }

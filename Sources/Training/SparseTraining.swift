@@ -59,6 +59,7 @@ public final class SparseTraining {
         }
         weightThresholds = [Float](repeating: -.infinity, count: n)
         for (i, layer) in layers.enumerated() where isSparse[i] {
+            layer.sparsity.kernelMode = configuration.kernels
             let mask = Tensor(shape: layer.weight.value.shape)
             layer.weightMask = mask
             if method.isMaskBased {
@@ -79,6 +80,14 @@ public final class SparseTraining {
     /// linear layers, every `--topk-period` steps for convolutions) and sets each layer's mask
     /// to the TopK of its current weights. Idempotent for a given state and step.
     public func prepareForward(step: Int) {
+        if method.isMaskBased {
+            // The weight gradient is needed only at the mask's non-zeros, except for SNFS (its
+            // growth follows the momentum of dense gradients) and on RigL's update steps (it
+            // grows by the dense gradient).
+            let update = method == .rigl && step > 0 && step % configuration.updateInterval == 0
+            let samples = method != .snfs && !update
+            for (i, layer) in layers.enumerated() where isSparse[i] { layer.sparsity.samplesWeightGradient = samples }
+        }
         guard method.isSWAT else { return }
         if method == .swatM { reallocateByMomentum() }
         for (i, layer) in layers.enumerated() where isSparse[i] {
@@ -124,22 +133,26 @@ public final class SparseTraining {
                 updated = true
             }
         }
-        for (i, layer) in layers.enumerated() where isSparse[i] {
-            let mask = layer.weightMask!.readBuffer, g = layer.weight.grad.buffer
-            for j in 0..<g.count { g[j] *= mask[j] }
+        // SNFS keeps dense gradients (its momentum of inactive weights drives growth, as in
+        // Dettmers & Zettlemoyer's code, which masks only the weights).
+        if method != .snfs {
+            for (i, layer) in layers.enumerated() where isSparse[i] {
+                let mask = layer.weightMask!.readBuffer, g = layer.weight.grad.buffer
+                for j in 0..<g.count { g[j] *= mask[j] }
+            }
         }
         return updated && !configuration.stepOnUpdate
     }
 
-    /// Mask methods: weights and momenta off the mask are zero.
+    /// Mask methods: weights off the mask are zero, and so are their momenta (except SNFS,
+    /// which grows by the momentum of inactive weights).
     public func afterOptimizerStep() {
         guard method.isMaskBased else { return }
+        let keepsMomentum = method == .snfs
         for (i, layer) in layers.enumerated() where isSparse[i] {
             let mask = layer.weightMask!.readBuffer, w = layer.weight.value.buffer, v = momenta[i].buffer
-            for j in 0..<w.count {
-                w[j] *= mask[j]
-                v[j] *= mask[j]
-            }
+            for j in 0..<w.count { w[j] *= mask[j] }
+            if !keepsMomentum { for j in 0..<w.count { v[j] *= mask[j] } }
         }
     }
 

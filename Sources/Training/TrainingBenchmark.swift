@@ -11,6 +11,8 @@ public enum TrainingBenchmark {
         public var model: String, threads: Int, batchSize: Int
         /// The training method and its sparsity (0 for dense).
         public var method: String, sparsity: Double
+        /// The kernel choice of the sparse layers (`auto`, `dense`, `sparse`).
+        public var kernels: String
         /// Median samples per second over the repetitions, and the best.
         public var samplesPerSecond: Double, bestSamplesPerSecond: Double
         /// Achieved GFLOP/s at the median: 3 × forward flops (forward, input and weight
@@ -22,7 +24,7 @@ public enum TrainingBenchmark {
         public var blasCore: String
 
         enum CodingKeys: String, CodingKey {
-            case model, threads, method, sparsity
+            case model, threads, method, sparsity, kernels
             case batchSize = "batch_size"
             case samplesPerSecond = "samples_per_second"
             case bestSamplesPerSecond = "best_samples_per_second"
@@ -32,30 +34,46 @@ public enum TrainingBenchmark {
         }
     }
 
-    /// Measures `model` with `threads` threads: `warmup` steps, then `repetitions` timed runs
-    /// of `steps` steps each, on the first `batchSize · steps` Fashion-MNIST training samples.
-    /// - Throws: `SparseSimError` for an unknown model or missing dataset.
+    /// Measures `model` with `threads` threads under each of `configurations`: `warmup` steps
+    /// each, then `repetitions` rounds in which every configuration times `steps` steps in
+    /// turn (interleaved, so that a busy machine slows all of them alike), on the first
+    /// `batchSize · steps` Fashion-MNIST training samples. One result per configuration, in order.
+    /// - Throws: `SparseSimError` for an unknown model, a bad configuration or a missing dataset.
+    public static func run(model: String, threads: Int, batchSize: Int = 128, steps: Int = 20, warmup: Int = 5,
+                           repetitions: Int = 5, dataDirectory: String? = nil,
+                           configurations: [SparseConfiguration]) throws -> [Result] {
+        let trainers = try configurations.map { sparse in
+            try Trainer(TrainingConfiguration(model: model, dataDirectory: dataDirectory, epochs: 1000, batchSize: batchSize,
+                                              seed: 1, threads: threads, trainSamples: batchSize * steps, testSamples: 1,
+                                              sparse: sparse))
+        }
+        for trainer in trainers { _ = trainer.timeSteps(warmup) }
+        var rates = [[Double]](repeating: [], count: trainers.count)
+        for _ in 0..<repetitions {
+            for (i, trainer) in trainers.enumerated() {
+                BLAS.setThreads(threads)
+                rates[i].append(Double(steps * batchSize) / trainer.timeSteps(steps))
+            }
+        }
+        return try zip(configurations, trainers).enumerated().map { i, pair in
+            let (sparse, trainer) = pair
+            let sorted = rates[i].sorted()
+            let median = sorted[sorted.count / 2]
+            let flops = trainer.model.forwardFlopsPerSample
+            let sparsity = sparse.method.usesSparsity ? try sparse.effectiveSparsity() : 0
+            return Result(model: model, threads: threads, batchSize: batchSize, method: sparse.method.rawValue,
+                          sparsity: sparsity, kernels: sparse.kernels.rawValue, samplesPerSecond: median,
+                          bestSamplesPerSecond: sorted.last!, gflops: 3 * Double(flops) * median / 1e9,
+                          forwardFlopsPerSample: flops, blasCore: BLAS.coreName)
+        }
+    }
+
+    /// Measures one configuration (see `run(model:threads:configurations:)`).
     public static func run(model: String, threads: Int, batchSize: Int = 128, steps: Int = 20, warmup: Int = 5,
                            repetitions: Int = 5, dataDirectory: String? = nil,
                            sparse: SparseConfiguration = SparseConfiguration()) throws -> Result {
-        let config = TrainingConfiguration(model: model, dataDirectory: dataDirectory, epochs: 1000, batchSize: batchSize,
-                                           seed: 1, threads: threads, trainSamples: batchSize * steps, testSamples: 1,
-                                           sparse: sparse)
-        let trainer = try Trainer(config)
-        _ = trainer.timeSteps(warmup)
-        var rates: [Double] = []
-        for _ in 0..<repetitions {
-            let seconds = trainer.timeSteps(steps)
-            rates.append(Double(steps * batchSize) / seconds)
-        }
-        rates.sort()
-        let median = rates[rates.count / 2]
-        let flops = trainer.model.forwardFlopsPerSample
-        let sparsity = sparse.method.usesSparsity ? try sparse.effectiveSparsity() : 0
-        return Result(model: model, threads: threads, batchSize: batchSize, method: sparse.method.rawValue, sparsity: sparsity,
-                      samplesPerSecond: median,
-                      bestSamplesPerSecond: rates.last!, gflops: 3 * Double(flops) * median / 1e9,
-                      forwardFlopsPerSample: flops, blasCore: BLAS.coreName)
+        try run(model: model, threads: threads, batchSize: batchSize, steps: steps, warmup: warmup,
+                repetitions: repetitions, dataDirectory: dataDirectory, configurations: [sparse])[0]
     }
 }
 

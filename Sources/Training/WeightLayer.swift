@@ -73,14 +73,63 @@ public final class LayerSparsity {
     /// Whether the last forward pass used `maskedWeight`, and whether it kept sparse inputs.
     var forwardUsedMask = false, forwardSparseInputs = false
 
+    /// Which kernels the layer uses: `auto` picks sparse ones below the measured crossover.
+    public var kernelMode = SparseKernelMode.auto
+    /// Whether the weight gradient is needed only at the mask's non-zeros this step (set by
+    /// `SparseTraining`: static, SET, and RigL between mask updates).
+    public var samplesWeightGradient = false
+    /// The kernels of the last training forward pass and its backward pass.
+    public internal(set) var plan = KernelPlan()
+    /// The fraction of non-zeros in the mask at the last forward pass (1 without a mask).
+    public internal(set) var maskDensity = 1.0
+    /// The non-zero weights of the last forward pass arranged for the forward kernel and the
+    /// sampled weight gradient, and transposed for the input gradient.
+    let forwardRows = SparseRows(), inputRows = SparseRows()
+    /// Whether `inputRows` was built from the current `forwardRows`.
+    var inputRowsReady = false
+    /// A plan imposed on every pass (the kernel benchmark times one pass at a time).
+    var planOverride: KernelPlan?
+
     /// The state of a dense layer.
     public init() {}
 
-    /// The weights a forward pass uses (`W ⊙ mask` when masked), remembered for backward.
+    /// Decides the kernels of this pass (call after `beginForward`, which sets SWAT's kept
+    /// fraction): sparse ones only where `supported` (the layer's geometry has them) and the
+    /// layer is masked.
+    func planKernels(policy: SparseKernelPolicy, supported: Bool, phase: Phase) {
+        plan = KernelPlan()
+        inputRowsReady = false
+        guard let mask = weightMask else { maskDensity = 1; return }
+        if let forced = planOverride, supported {
+            plan = forced
+            if !forwardSparseInputs && plan.weightGradient == .sparseInput { plan.weightGradient = .dense }
+            plan.denseWeight = !(plan.forward && plan.inputGradient)
+            return
+        }
+        let m = mask.readBuffer
+        var nnz = 0
+        for i in 0..<m.count where m[i] != 0 { nnz &+= 1 }
+        maskDensity = m.isEmpty ? 1 : Double(nnz) / Double(m.count)
+        guard supported, kernelMode != .dense else { return }
+        let always = kernelMode == .sparse
+        plan.forward = always || maskDensity < policy.forward
+        plan.denseWeight = !plan.forward
+        guard phase == .training else { return }
+        plan.inputGradient = always || maskDensity < policy.inputGradient
+        plan.denseWeight = !(plan.forward && plan.inputGradient)
+        if forwardSparseInputs {
+            if always || keptActivationFraction < policy.sparseInputWeightGradient { plan.weightGradient = .sparseInput }
+        } else if samplesWeightGradient && (always || maskDensity < policy.sampledWeightGradient) {
+            plan.weightGradient = .sampled
+        }
+    }
+
+    /// Builds `maskedWeight` when a dense pass needs it (`W ⊙ mask`), or marks the plain weight
+    /// as the one to use.
     /// - Complexity: O(weights) when masked.
-    func forwardWeight(_ weight: Tensor) -> UnsafeBufferPointer<Float> {
-        forwardUsedMask = weightMask != nil
-        guard let mask = weightMask else { return weight.readBuffer }
+    func prepareDenseWeight(_ weight: Tensor) -> UnsafeBufferPointer<Float> {
+        forwardUsedMask = weightMask != nil && plan.denseWeight
+        guard forwardUsedMask, let mask = weightMask else { return weight.readBuffer }
         maskedWeight.resize(weight.shape)
         Masking.apply(weight.readBuffer, mask.readBuffer, into: maskedWeight.buffer)
         return maskedWeight.readBuffer

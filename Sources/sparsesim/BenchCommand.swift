@@ -12,7 +12,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure performance: BLAS throughput, training throughput, simulation time.",
-        subcommands: [BenchBLASCommand.self, BenchTrainCommand.self, BenchSimulateCommand.self]
+        subcommands: [BenchBLASCommand.self, BenchTrainCommand.self, BenchKernelsCommand.self, BenchSimulateCommand.self]
     )
 }
 
@@ -156,8 +156,8 @@ struct BenchTrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Measure training throughput (forward + backward + SGD at batch 128 on real Fashion-MNIST).",
         discussion: """
-            For each model and thread count: warm-up steps, then --repetitions timed runs of --steps steps; \
-            the median samples/s is reported with the achieved GFLOP/s (3 x the dense forward flops per sample, \
+            For each model and thread count: warm-up steps, then --repetitions rounds in which every method \
+            (and kernel choice) times --steps steps in turn; the median samples/s is reported with the achieved GFLOP/s (3 x the dense forward flops per sample, \
             also for sparse methods: their GFLOP/s is dense-equivalent). \
             Run with OPENBLAS_CORETYPE unset to use the CPU's best kernels.
 
@@ -165,6 +165,7 @@ struct BenchTrainCommand: ParsableCommand {
               env -u OPENBLAS_CORETYPE sparsesim bench train
               env -u OPENBLAS_CORETYPE sparsesim bench train --models vgg-small --threads 1,2 --format json
               env -u OPENBLAS_CORETYPE sparsesim bench train --models vgg-small,mlp --methods dense,rigl,swat-u --sparsity 0.9
+              env -u OPENBLAS_CORETYPE sparsesim bench train --models vgg-small --methods rigl --kernels dense,sparse
             """
     )
 
@@ -183,6 +184,9 @@ struct BenchTrainCommand: ParsableCommand {
     @Option(help: "Comma-separated thread counts.")
     var threads: String = "1,2"
 
+    @Option(help: "Comma-separated kernel choices of the sparse methods: auto, dense (masking only), sparse.")
+    var kernels: String = "auto"
+
     @Option(name: .customLong("batch-size"), help: "Samples per step.")
     var batchSize: Int = 128
 
@@ -194,6 +198,16 @@ struct BenchTrainCommand: ParsableCommand {
 
     @Option(help: "Output format: table or json.")
     var format: OutputFormat = .table
+
+    func kernelChoices() throws -> [SparseKernelMode] {
+        try kernels.split(separator: ",").map { name in
+            guard let k = SparseKernelMode(rawValue: String(name)) else {
+                throw SparseSimError(file: "<command line>", location: "--kernels",
+                                     message: "unknown kernel choice '\(name)' (known: auto, dense, sparse)")
+            }
+            return k
+        }
+    }
 
     func validate() throws {
         guard let t = BenchBLASCommand.parseList(threads), t.allSatisfy({ $0 >= 1 && $0 <= 256 }) else {
@@ -210,17 +224,18 @@ struct BenchTrainCommand: ParsableCommand {
         for name in methods.split(separator: ",").map(String.init) {
             let method = try SparseMethod(parsing: name, flag: "--methods")
             let sparse = method.usesSparsity
-            let config = SparseConfiguration(method: method, sparsity: sparse ? sparsity : nil,
-                                             structure: sparse ? structure : "unstructured")
-            try config.validate()
-            configurations.append(config)
+            let choices = method.isSparse ? try kernelChoices() : [.auto]
+            for choice in choices {
+                let config = SparseConfiguration(method: method, sparsity: sparse ? sparsity : nil,
+                                                 structure: sparse ? structure : "unstructured", kernels: choice)
+                try config.validate()
+                configurations.append(config)
+            }
         }
         for model in models.split(separator: ",").map(String.init) {
-            for config in configurations {
-                for t in BenchBLASCommand.parseList(threads)! {
-                    results.append(try TrainingBenchmark.run(model: model, threads: t, batchSize: batchSize, steps: steps,
-                                                             repetitions: repetitions, sparse: config))
-                }
+            for t in BenchBLASCommand.parseList(threads)! {
+                results += try TrainingBenchmark.run(model: model, threads: t, batchSize: batchSize, steps: steps,
+                                                     repetitions: repetitions, configurations: configurations)
             }
         }
         switch format {
@@ -229,15 +244,98 @@ struct BenchTrainCommand: ParsableCommand {
             encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
             try Console.emit(String(decoding: try encoder.encode(results), as: UTF8.self) + "\n", to: nil)
         case .table:
-            var table = TextTable(["model", "method", "sparsity", "threads", "batch", "samples/s", "best", "GFLOP/s",
+            var table = TextTable(["model", "method", "sparsity", "kernels", "threads", "batch", "samples/s", "best", "GFLOP/s",
                                    "MFLOP/sample fwd", "BLAS core"])
             for r in results {
-                table.add([r.model, r.method, formatted(r.sparsity, digits: 2), "\(r.threads)", "\(r.batchSize)",
+                table.add([r.model, r.method, formatted(r.sparsity, digits: 2), r.kernels, "\(r.threads)", "\(r.batchSize)",
                            formatted(r.samplesPerSecond, digits: 0),
                            formatted(r.bestSamplesPerSecond, digits: 0), formatted(r.gflops, digits: 1),
                            formatted(Double(r.forwardFlopsPerSample) / 1e6, digits: 3), r.blasCore])
             }
             try Console.emit(table.render(), to: nil)
+        }
+    }
+}
+
+/// `sparsesim bench kernels`.
+struct BenchKernelsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kernels",
+        abstract: "Measure where the sparse kernels beat the dense ones, per layer and pass.",
+        discussion: """
+            For every stride-1 convolution and linear layer of each model (the first layer skipped: sparse \
+            training keeps it dense), at batch --batch-size on a random input: each pass (forward, input \
+            gradient, sampled weight gradient, SWAT's sparse-input weight gradient) timed with the dense and \
+            the sparse kernel on random masks of each density (for SWAT's gradient: the kept fraction of the \
+            inputs); the fastest of --repetitions runs. Prints dense time / sparse time per density and the \
+            interpolated crossover density; `auto` kernels use the crossovers measured this way \
+            (Docs/performance.md).
+
+            Examples:
+              env -u OPENBLAS_CORETYPE sparsesim bench kernels
+              env -u OPENBLAS_CORETYPE sparsesim bench kernels --models vgg-small --densities 0.05,0.1,0.2 --format json
+            """
+    )
+
+    @Option(help: "Comma-separated models.")
+    var models: String = "vgg-small,lenet5,mlp"
+
+    @Option(help: "Comma-separated densities (fractions of non-zero weights) in (0, 1].")
+    var densities: String = "0.02,0.05,0.1,0.2,0.3,0.5"
+
+    @Option(name: .customLong("batch-size"), help: "Samples per batch.")
+    var batchSize: Int = 128
+
+    @Option(help: "Timed repetitions (the fastest counts).")
+    var repetitions: Int = 5
+
+    @Option(help: "Threads.")
+    var threads: Int = 1
+
+    @Option(help: "Output format: table or json.")
+    var format: OutputFormat = .table
+
+    func parsedDensities() -> [Double]? {
+        let values = densities.split(separator: ",").map { Double($0) }
+        guard !values.isEmpty, values.allSatisfy({ $0 != nil && $0! > 0 && $0! <= 1 }) else { return nil }
+        return values.map { $0! }.sorted()
+    }
+
+    func validate() throws {
+        guard parsedDensities() != nil else {
+            throw ValidationError("--densities must be a comma-separated list of numbers in (0, 1], got '\(densities)'")
+        }
+        guard batchSize >= 1, repetitions >= 1, threads >= 1 && threads <= 256 else {
+            throw ValidationError("--batch-size and --repetitions must be at least 1, --threads in 1...256")
+        }
+    }
+
+    func run() throws {
+        let grid = parsedDensities()!
+        var rows: [(String, KernelBenchmark.Row)] = []
+        for model in models.split(separator: ",").map(String.init) {
+            for row in try KernelBenchmark.run(model: model, batch: batchSize, densities: grid, repetitions: repetitions,
+                                               threads: threads) {
+                rows.append((model, row))
+            }
+        }
+        switch format {
+        case .json:
+            struct Entry: Encodable {
+                var model: String, row: KernelBenchmark.Row, blasCore: String, kernelISA: String
+                enum CodingKeys: String, CodingKey { case model, row = "result", blasCore = "blas_core", kernelISA = "kernel_isa" }
+            }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+            let entries = rows.map { Entry(model: $0.0, row: $0.1, blasCore: BLAS.coreName, kernelISA: SparseKernelsInfo.instructionSet) }
+            try Console.emit(String(decoding: try encoder.encode(entries), as: UTF8.self) + "\n", to: nil)
+        case .table:
+            var table = TextTable(["model", "layer", "pass"] + grid.map { "d=\(formatted($0, digits: 2))" } + ["crossover"])
+            for (model, r) in rows {
+                table.add([model, r.layer, r.pass.rawValue] + r.speedups.map { formatted($0, digits: 2) + "x" }
+                          + [formatted(r.crossover, digits: 3)])
+            }
+            try Console.emit(table.render() + "dense time / sparse time; BLAS core \(BLAS.coreName), sparse kernels \(SparseKernelsInfo.instructionSet)\n", to: nil)
         }
     }
 }

@@ -129,6 +129,9 @@ struct TrainCommand: ParsableCommand {
     @Flag(name: .customLong("step-on-update"), help: "Apply the SGD step on mask-update steps too (RigL's code skips it).")
     var stepOnUpdate = false
 
+    @Option(help: "Kernels of the masked layers: auto (sparse below the measured crossover density), dense (masking only) or sparse.")
+    var kernels: String = "auto"
+
     @Option(help: "Record a trace directory (NAME.sstrace): weights, masks and input activations.")
     var trace: String?
 
@@ -149,6 +152,10 @@ struct TrainCommand: ParsableCommand {
             throw SparseSimError(file: "<command line>", location: "--distribution",
                                  message: "unknown distribution '\(distribution)' (known: uniform, erk)")
         }
+        guard let k = SparseKernelMode(rawValue: kernels) else {
+            throw SparseSimError(file: "<command line>", location: "--kernels",
+                                 message: "unknown kernel choice '\(kernels)' (known: auto, dense, sparse)")
+        }
         if !m.usesSparsity && (sparsity != nil || structure != "unstructured") {
             throw SparseSimError(file: "<command line>", location: "--method",
                                  message: "--sparsity and --structure need a sparse --method (dense trains every weight)")
@@ -156,7 +163,7 @@ struct TrainCommand: ParsableCommand {
         return SparseConfiguration(method: m, sparsity: sparsity, distribution: d, structure: structure,
                                    denseFirstLayer: denseFirstLayer, denseLastLayer: denseLastLayer,
                                    updateInterval: updateInterval, dropFraction: dropFraction, updateEnd: updateEnd,
-                                   topkPeriod: topkPeriod, stepOnUpdate: stepOnUpdate)
+                                   topkPeriod: topkPeriod, stepOnUpdate: stepOnUpdate, kernels: k)
     }
 
     func run() throws {

@@ -326,7 +326,11 @@ import Training
         #expect(dense.status == 1 && dense.stderr.contains("sparse --method"), "\(dense.stderr)")
         let every = try Self.run(["train", "--model", "mlp", "--trace-every", "10"])
         #expect(every.status == 64 && every.stderr.contains("--trace-every needs --trace"), "\(every.stderr)")
-        let lines = [contradiction, method, structure, dense].map { $0.stderr.split(separator: "\n").count }
+        let kernels = try Self.run(["train", "--model", "mlp", "--method", "rigl", "--kernels", "fast"])
+        #expect(kernels.status == 1 && kernels.stderr.contains("--kernels") && kernels.stderr.contains("'fast'"), "\(kernels.stderr)")
+        let benchKernels = try Self.run(["bench", "kernels", "--densities", "0.1,2"])
+        #expect(benchKernels.status == 64 && benchKernels.stderr.contains("--densities"), "\(benchKernels.stderr)")
+        let lines = [contradiction, method, structure, dense, kernels].map { $0.stderr.split(separator: "\n").count }
         #expect(lines.allSatisfy { $0 == 1 }, "\(lines)")
     }
 }

@@ -1,0 +1,37 @@
+// SparseSim: the vectorized inner loops of the sparse training kernels.
+// Wrapped by Training's SparseKernels (Swift); nothing here is public API.
+#ifndef SPARSESIM_CSPARSEKERNELS_H
+#define SPARSESIM_CSPARSEKERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/// destination[dst_off[g] + j] += sum_e value[e] * source[src_off[e] + j], j < length, for the
+/// groups g in [g0, g1) whose entries are group_start[g] ..< group_start[g + 1].
+void ss_add_rows(const ptrdiff_t *dst_off, const ptrdiff_t *group_start, ptrdiff_t g0, ptrdiff_t g1,
+                 const ptrdiff_t *src_off, const float *value, const float *source, float *destination,
+                 ptrdiff_t length);
+
+/// gradient[index[e]] += dot(a + dst_off[g], b + src_off[e], length) for the entries of groups [g0, g1).
+void ss_sampled_gradient(const ptrdiff_t *dst_off, const ptrdiff_t *group_start, ptrdiff_t g0, ptrdiff_t g1,
+                         const ptrdiff_t *src_off, const int32_t *index, const float *a, const float *b,
+                         ptrdiff_t length, float *gradient);
+
+/// sum_j a[j] * b[j], j < n.
+float ss_dot(const float *a, const float *b, ptrdiff_t n);
+
+/// SWAT convolution weight gradient of one image, transposed ([C*R*S][K]), from the inputs
+/// with |x| >= threshold (stride 1) and the output gradient dy ([K][P*Q]): see
+/// SparseKernels.addSparseInputGradient.
+void ss_sparse_input_conv(const float *x, float threshold, ptrdiff_t channels, ptrdiff_t h, ptrdiff_t w,
+                          ptrdiff_t kernel, ptrdiff_t padding, ptrdiff_t p, ptrdiff_t q, const float *dy,
+                          ptrdiff_t k, float *gradientT);
+
+/// SWAT linear weight gradient, transposed ([inputs][outputs]), for inputs [i0, i1).
+void ss_sparse_input_linear(const float *x, float threshold, ptrdiff_t n, ptrdiff_t inputs, ptrdiff_t i0,
+                            ptrdiff_t i1, const float *dy, ptrdiff_t outputs, float *gradientT);
+
+/// The instruction set the kernels dispatched to: "avx512", "avx2" or "baseline".
+const char *ss_kernel_isa(void);
+
+#endif

@@ -1,0 +1,209 @@
+// SparseSim: the vectorized inner loops of the sparse training kernels, compiled for AVX-512,
+// AVX2+FMA and baseline x86-64, chosen at load time (ifunc). Other targets get one portable
+// version.
+#include "CSparseKernels.h"
+
+#include <stdlib.h>
+
+#if defined(__x86_64__) && defined(__clang__) && defined(__linux__)
+#define SS_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define SS_CLONES
+#endif
+
+// Rows are processed in blocks of SS_BLOCK elements, all groups per block, so that the
+// block's source and destination rows stay in L1 instead of streaming each row from L2 once
+// per entry.
+#ifndef SS_BLOCK
+#define SS_BLOCK 128
+#endif
+
+SS_CLONES
+void ss_add_rows(const ptrdiff_t *dst_off, const ptrdiff_t *group_start, ptrdiff_t g0, ptrdiff_t g1,
+                 const ptrdiff_t *src_off, const float *value, const float *restrict source,
+                 float *restrict destination, ptrdiff_t length) {
+    for (ptrdiff_t j0 = 0; j0 < length; j0 += SS_BLOCK) {
+        const ptrdiff_t n = length - j0 < SS_BLOCK ? length - j0 : SS_BLOCK;
+        const float *restrict src = source + j0;
+        for (ptrdiff_t g = g0; g < g1; g++) {
+            float *restrict d = destination + dst_off[g] + j0;
+            ptrdiff_t e = group_start[g];
+            const ptrdiff_t end = group_start[g + 1];
+            for (; e + 4 <= end; e += 4) {
+                const float *s0 = src + src_off[e], *s1 = src + src_off[e + 1];
+                const float *s2 = src + src_off[e + 2], *s3 = src + src_off[e + 3];
+                const float v0 = value[e], v1 = value[e + 1], v2 = value[e + 2], v3 = value[e + 3];
+                for (ptrdiff_t j = 0; j < n; j++) d[j] += (v0 * s0[j] + v1 * s1[j]) + (v2 * s2[j] + v3 * s3[j]);
+            }
+            if (e + 2 <= end) {
+                const float *s0 = src + src_off[e], *s1 = src + src_off[e + 1];
+                const float v0 = value[e], v1 = value[e + 1];
+                for (ptrdiff_t j = 0; j < n; j++) d[j] += v0 * s0[j] + v1 * s1[j];
+                e += 2;
+            }
+            if (e < end) {
+                const float *s0 = src + src_off[e];
+                const float v0 = value[e];
+                for (ptrdiff_t j = 0; j < n; j++) d[j] += v0 * s0[j];
+            }
+        }
+    }
+}
+
+// The dot product's partial sums: 16 lanes, combined in a fixed order.
+static inline __attribute__((always_inline)) float dot16(const float *a, const float *b, ptrdiff_t n) {
+    float s[16] = {0};
+    ptrdiff_t j = 0;
+    for (; j + 16 <= n; j += 16)
+        for (int l = 0; l < 16; l++) s[l] += a[j + l] * b[j + l];
+    float tail = 0;
+    for (; j < n; j++) tail += a[j] * b[j];
+    for (int l = 0; l < 8; l++) s[l] += s[l + 8];
+    for (int l = 0; l < 4; l++) s[l] += s[l + 4];
+    return ((s[0] + s[2]) + (s[1] + s[3])) + tail;
+}
+
+SS_CLONES
+float ss_dot(const float *a, const float *b, ptrdiff_t n) { return dot16(a, b, n); }
+
+// Four dot products sharing `a`: a is loaded once per four products.
+static inline __attribute__((always_inline)) void dot16x4(const float *a, const float *b0, const float *b1,
+                                                          const float *b2, const float *b3, ptrdiff_t n, float out[4]) {
+    float s0[16] = {0}, s1[16] = {0}, s2[16] = {0}, s3[16] = {0};
+    ptrdiff_t j = 0;
+    for (; j + 16 <= n; j += 16) {
+        for (int l = 0; l < 16; l++) {
+            const float x = a[j + l];
+            s0[l] += x * b0[j + l];
+            s1[l] += x * b1[j + l];
+            s2[l] += x * b2[j + l];
+            s3[l] += x * b3[j + l];
+        }
+    }
+    float t0 = 0, t1 = 0, t2 = 0, t3 = 0;
+    for (; j < n; j++) {
+        t0 += a[j] * b0[j];
+        t1 += a[j] * b1[j];
+        t2 += a[j] * b2[j];
+        t3 += a[j] * b3[j];
+    }
+    for (int l = 0; l < 8; l++) {
+        s0[l] += s0[l + 8];
+        s1[l] += s1[l + 8];
+        s2[l] += s2[l + 8];
+        s3[l] += s3[l + 8];
+    }
+    for (int l = 0; l < 4; l++) {
+        s0[l] += s0[l + 4];
+        s1[l] += s1[l + 4];
+        s2[l] += s2[l + 4];
+        s3[l] += s3[l + 4];
+    }
+    out[0] = ((s0[0] + s0[2]) + (s0[1] + s0[3])) + t0;
+    out[1] = ((s1[0] + s1[2]) + (s1[1] + s1[3])) + t1;
+    out[2] = ((s2[0] + s2[2]) + (s2[1] + s2[3])) + t2;
+    out[3] = ((s3[0] + s3[2]) + (s3[1] + s3[3])) + t3;
+}
+
+SS_CLONES
+void ss_sampled_gradient(const ptrdiff_t *dst_off, const ptrdiff_t *group_start, ptrdiff_t g0, ptrdiff_t g1,
+                         const ptrdiff_t *src_off, const int32_t *index, const float *a, const float *b,
+                         ptrdiff_t length, float *gradient) {
+    // (Blocking over j as in ss_add_rows measured no faster here: each group's `a` row stays
+    // in L1 and the four products share its loads.)
+    for (ptrdiff_t g = g0; g < g1; g++) {
+        const float *ag = a + dst_off[g];
+        ptrdiff_t e = group_start[g];
+        const ptrdiff_t end = group_start[g + 1];
+        for (; e + 4 <= end; e += 4) {
+            float d[4];
+            dot16x4(ag, b + src_off[e], b + src_off[e + 1], b + src_off[e + 2], b + src_off[e + 3], length, d);
+            gradient[index[e]] += d[0];
+            gradient[index[e + 1]] += d[1];
+            gradient[index[e + 2]] += d[2];
+            gradient[index[e + 3]] += d[3];
+        }
+        for (; e < end; e++) gradient[index[e]] += dot16(ag, b + src_off[e], length);
+    }
+}
+
+// The output gradient is transposed to [position][K] inside a zero margin of R - 1 rows and
+// columns, so that every (kept input, r, s) reads a valid row without a bounds test. Per
+// channel the kept inputs are listed once (branch-free); then for every (r, s) and every 16
+// filters their products accumulate in one vector register before a single add into the
+// gradient row.
+SS_CLONES
+void ss_sparse_input_conv(const float *x, float threshold, ptrdiff_t channels, ptrdiff_t h, ptrdiff_t w,
+                          ptrdiff_t kernel, ptrdiff_t padding, ptrdiff_t p, ptrdiff_t q, const float *restrict dy,
+                          ptrdiff_t k, float *restrict gradientT) {
+    const ptrdiff_t m = kernel - 1, pm = p + 2 * m, qm = q + 2 * m;
+    float *dyT = calloc((size_t)(pm * qm * k), sizeof(float));
+    ptrdiff_t *offsets = malloc((size_t)(h * w) * sizeof(ptrdiff_t));
+    float *values = malloc((size_t)(h * w) * sizeof(float));
+    if (!dyT || !offsets || !values) abort();
+    for (ptrdiff_t kk = 0; kk < k; kk++)
+        for (ptrdiff_t pp = 0; pp < p; pp++)
+            for (ptrdiff_t qq = 0; qq < q; qq++)
+                dyT[((pp + m) * qm + qq + m) * k + kk] = dy[(kk * p + pp) * q + qq];
+    for (ptrdiff_t c = 0; c < channels; c++) {
+        const float *plane = x + c * h * w;
+        ptrdiff_t kept = 0;
+        for (ptrdiff_t hh = 0; hh < h; hh++) {
+            for (ptrdiff_t ww = 0; ww < w; ww++) {
+                const float v = plane[hh * w + ww];
+                // Output position (hh + padding - r, ww + padding - s), shifted by the margin.
+                offsets[kept] = ((hh + padding + m) * qm + ww + padding + m) * k;
+                values[kept] = v;
+                kept += (v != 0) & (__builtin_fabsf(v) >= threshold);
+            }
+        }
+        if (kept == 0) continue;
+        for (ptrdiff_t r = 0; r < kernel; r++) {
+            for (ptrdiff_t s = 0; s < kernel; s++) {
+                float *dst = gradientT + ((c * kernel + r) * kernel + s) * k;
+                const ptrdiff_t shift = (r * qm + s) * k;
+                ptrdiff_t k0 = 0;
+                for (; k0 + 16 <= k; k0 += 16) {
+                    float acc[16] = {0};
+                    for (ptrdiff_t e = 0; e < kept; e++) {
+                        const float v = values[e];
+                        const float *src = dyT + (offsets[e] - shift) + k0;
+                        for (int l = 0; l < 16; l++) acc[l] += v * src[l];
+                    }
+                    for (int l = 0; l < 16; l++) dst[k0 + l] += acc[l];
+                }
+                for (ptrdiff_t e = 0; k0 < k && e < kept; e++) {
+                    const float v = values[e];
+                    const float *src = dyT + (offsets[e] - shift);
+                    for (ptrdiff_t j = k0; j < k; j++) dst[j] += v * src[j];
+                }
+            }
+        }
+    }
+    free(dyT);
+    free(offsets);
+    free(values);
+}
+
+SS_CLONES
+void ss_sparse_input_linear(const float *x, float threshold, ptrdiff_t n, ptrdiff_t inputs, ptrdiff_t i0,
+                            ptrdiff_t i1, const float *restrict dy, ptrdiff_t outputs, float *restrict gradientT) {
+    for (ptrdiff_t sample = 0; sample < n; sample++) {
+        const float *row = x + sample * inputs, *g = dy + sample * outputs;
+        for (ptrdiff_t i = i0; i < i1; i++) {
+            const float v = row[i];
+            if (v == 0 || !(__builtin_fabsf(v) >= threshold)) continue;
+            float *dst = gradientT + i * outputs;
+            for (ptrdiff_t o = 0; o < outputs; o++) dst[o] += v * g[o];
+        }
+    }
+}
+
+const char *ss_kernel_isa(void) {
+#if defined(__x86_64__) && defined(__clang__) && defined(__linux__)
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("x86-64-v4")) return "avx512";
+    if (__builtin_cpu_supports("x86-64-v3")) return "avx2";
+#endif
+    return "baseline";
+}
