@@ -15,12 +15,16 @@ enum Parallel {
             for i in 0..<max(pieces, 0) { body(i) }
             return
         }
-        if blasThreads != 1 { BLAS.setThreads(1) }
+        // OpenBLAS's thread count is process-global: set it to 1 only when it is not already,
+        // and put back what was there (not `blasThreads`), so that concurrent users of the
+        // library (tests run in parallel) see no change from an unrelated layer.
+        let saved = blasThreads != 1 ? BLAS.threads : 1
+        if saved != 1 { BLAS.setThreads(1) }
         withoutActuallyEscaping(body) { escaping in
             let box = UncheckedSendable(escaping)
             DispatchQueue.concurrentPerform(iterations: pieces) { box.value($0) }
         }
-        if blasThreads != 1 { BLAS.setThreads(blasThreads) }
+        if saved != 1 { BLAS.setThreads(saved) }
     }
 
     /// `0..<count` cut into `pieces` contiguous ranges of near-equal size (the first ones longer).
