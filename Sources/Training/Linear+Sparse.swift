@@ -18,7 +18,6 @@ extension Linear {
         let n = x.shape[0]
         transposedInput.resize([inputs, n])
         SparseKernels.transpose(x.readBuffer.baseAddress!, rows: n, cols: inputs, into: transposedInput.buffer.baseAddress!)
-        transposedInputValid = true
     }
 
     /// `dyᵀ`.

@@ -22,7 +22,6 @@ public final class Linear: WeightLayer, ThreadedLayer {
     var input: Tensor?
     /// Scratch of the sparse kernels: `xᵀ`, `dyᵀ`, and an output or gradient transposed.
     let transposedInput = Tensor(shape: [0]), transposedOutputGrad = Tensor(shape: [0]), transposedResult = Tensor(shape: [0])
-    var transposedInputValid = false
 
     /// Threads for the sparse kernels (groups of rows split between them); set through
     /// `Model.threads`. The dense path's sgemm uses OpenBLAS's own threads.
@@ -65,7 +64,6 @@ public final class Linear: WeightLayer, ThreadedLayer {
         let plan = sparsity.plan
         if swat && plan.weightGradient == .dense { sparsity.keepSparseInput(x) }
         if plan.usesRows { buildRows(batch: n) }
-        transposedInputValid = false
         if plan.forward || plan.weightGradient == .sampled { transposeInput(x) }
         let wt = sparsity.prepareDenseWeight(weight.value)
         if plan.forward {

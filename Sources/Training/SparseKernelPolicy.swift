@@ -1,3 +1,5 @@
+import Trace
+
 // MARK: - SparseKernelMode
 
 /// Which kernels a masked layer uses.
@@ -8,6 +10,16 @@ public enum SparseKernelMode: String, CaseIterable, Codable, Sendable {
     case dense
     /// Always the sparse kernels where the layer's geometry has them.
     case sparse
+
+    /// Parses a kernel choice given with `flag`.
+    /// - Throws: `SparseSimError` naming the flag and the known choices.
+    public init(parsing name: String, flag: String = "--kernels") throws {
+        guard let mode = SparseKernelMode(rawValue: name) else {
+            throw SparseSimError(file: "<command line>", location: flag,
+                                 message: "unknown kernel choice '\(name)' (known: \(Self.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        self = mode
+    }
 }
 
 // MARK: - SparseKernelPolicy

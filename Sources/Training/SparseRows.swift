@@ -21,8 +21,9 @@ final class SparseRows {
     var value: [Float] = []
     /// Flat weight index of each entry.
     var weightIndex: [Int32] = []
-    /// Scratch reused between builds.
-    var columnOffsets: [Int] = []
+    /// Scratch reused between builds: each column's source offset (`build`) and each column's
+    /// first entry (`buildTransposed`).
+    var columnOffsets: [Int] = [], columnStarts: [Int] = []
 
     /// Non-zero entries.
     var count: Int { value.count }
@@ -81,7 +82,8 @@ final class SparseRows {
     func buildTransposed(of rows: SparseRows, cols: Int, rowStride: Int, destination: (Int) -> Int) {
         removeAll()
         let nnz = rows.count
-        var start = columnOffsets
+        var start = columnStarts
+        columnStarts = []  // `start` owns the storage (no copy) and gives it back at the end
         start.removeAll(keepingCapacity: true)
         start.append(contentsOf: repeatElement(0, count: cols &+ 1))
         rows.weightIndex.withUnsafeBufferPointer { index in
@@ -114,6 +116,6 @@ final class SparseRows {
             destinationOffset.append(destination(c))
             groupStart.append(start[c &+ 1])
         }
-        columnOffsets = start
+        columnStarts = start
     }
 }

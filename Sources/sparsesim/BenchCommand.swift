@@ -200,13 +200,7 @@ struct BenchTrainCommand: ParsableCommand {
     var format: OutputFormat = .table
 
     func kernelChoices() throws -> [SparseKernelMode] {
-        try kernels.split(separator: ",").map { name in
-            guard let k = SparseKernelMode(rawValue: String(name)) else {
-                throw SparseSimError(file: "<command line>", location: "--kernels",
-                                     message: "unknown kernel choice '\(name)' (known: auto, dense, sparse)")
-            }
-            return k
-        }
+        try kernels.split(separator: ",").map { try SparseKernelMode(parsing: String($0)) }
     }
 
     func validate() throws {

@@ -152,10 +152,7 @@ struct TrainCommand: ParsableCommand {
             throw SparseSimError(file: "<command line>", location: "--distribution",
                                  message: "unknown distribution '\(distribution)' (known: uniform, erk)")
         }
-        guard let k = SparseKernelMode(rawValue: kernels) else {
-            throw SparseSimError(file: "<command line>", location: "--kernels",
-                                 message: "unknown kernel choice '\(kernels)' (known: auto, dense, sparse)")
-        }
+        let k = try SparseKernelMode(parsing: kernels)
         if !m.usesSparsity && (sparsity != nil || structure != "unstructured") {
             throw SparseSimError(file: "<command line>", location: "--method",
                                  message: "--sparsity and --structure need a sparse --method (dense trains every weight)")
