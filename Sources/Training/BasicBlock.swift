@@ -10,15 +10,15 @@ public final class BasicBlock: Layer, ThreadedLayer {
     public let name: String
     /// Input and output channels, stride.
     public let inChannels: Int, outChannels: Int, stride: Int
-    /// The block's layers.
-    public let conv1: Conv2d, bn1: BatchNorm2d, relu1: ReLU, conv2: Conv2d, bn2: BatchNorm2d, relu2: ReLU
+    /// The block's layers (`bn1` fuses the first ReLU).
+    public let conv1: Conv2d, bn1: BatchNorm2d, conv2: Conv2d, bn2: BatchNorm2d, relu2: ReLU
     public var parameters: [Parameter] { conv1.parameters + bn1.parameters + conv2.parameters + bn2.parameters }
     public var buffers: [(name: String, tensor: Tensor)] { bn1.buffers + bn2.buffers }
 
     /// Threads of the block's layers.
     public var threads = 1 {
         didSet {
-            for layer in [conv1, conv2] as [ThreadedLayer] + [bn1, bn2] + [relu1, relu2] { layer.threads = threads }
+            for layer in [conv1, conv2] as [ThreadedLayer] + [bn1, bn2] + [relu2] { layer.threads = threads }
         }
     }
 
@@ -36,8 +36,7 @@ public final class BasicBlock: Layer, ThreadedLayer {
         self.stride = stride
         conv1 = Conv2d("\(name).conv1", inChannels: inChannels, outChannels: outChannels, kernel: 3, stride: stride,
                        padding: 1, bias: false, rng: &rng)
-        bn1 = BatchNorm2d("\(name).bn1", channels: outChannels)
-        relu1 = ReLU("\(name).relu1")
+        bn1 = BatchNorm2d("\(name).bn1", channels: outChannels, relu: true)
         conv2 = Conv2d("\(name).conv2", inChannels: outChannels, outChannels: outChannels, kernel: 3, padding: 1,
                        bias: false, rng: &rng)
         bn2 = BatchNorm2d("\(name).bn2", channels: outChannels)
@@ -50,8 +49,8 @@ public final class BasicBlock: Layer, ThreadedLayer {
 
     public func forward(_ x: Tensor, phase: Phase) -> Tensor {
         inputShape = x.shape
-        let main = bn2.forward(conv2.forward(relu1.forward(bn1.forward(conv1.forward(x, phase: phase), phase: phase),
-                                                           phase: phase), phase: phase), phase: phase)
+        let main = bn2.forward(conv2.forward(bn1.forward(conv1.forward(x, phase: phase), phase: phase), phase: phase),
+                               phase: phase)
         sum.copy(from: main)
         let (n, h, w) = (x.shape[0], x.shape[2], x.shape[3])
         let (p, q) = (main.shape[2], main.shape[3])
@@ -71,7 +70,7 @@ public final class BasicBlock: Layer, ThreadedLayer {
 
     public func backward(_ dy: Tensor) -> Tensor {
         let dz = relu2.backward(dy)
-        let dmain = conv1.backward(bn1.backward(relu1.backward(conv2.backward(bn2.backward(dz)))))
+        let dmain = conv1.backward(bn1.backward(conv2.backward(bn2.backward(dz))))
         inputGrad.copy(from: dmain)
         let (n, h, w) = (inputShape[0], inputShape[2], inputShape[3])
         let (p, q) = (dz.shape[2], dz.shape[3])

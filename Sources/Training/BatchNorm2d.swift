@@ -1,3 +1,5 @@
+import CSparseKernels
+
 // MARK: - BatchNorm2d
 
 /// Batch normalization over `[N, C, H, W]` per channel (Ioffe & Szegedy, 2015), PyTorch's
@@ -18,18 +20,26 @@ public final class BatchNorm2d: Layer, ThreadedLayer {
         [("\(name).running_mean", runningMean), ("\(name).running_var", runningVar)]
     }
 
+    /// Whether a ReLU is fused into the output (`max(BN(x), 0)`): one pass over memory instead
+    /// of two forward and backward.
+    public let fusesReLU: Bool
+
     let output = Tensor(shape: [0])
     let inputGrad = Tensor(shape: [0])
-    let normalized = Tensor(shape: [0])
+    /// The forward pass's input, kept for backward: x̂ is recomputed from it (the same float
+    /// operations as forward) rather than stored.
+    var input = Tensor(shape: [0])
+    let savedMean: Tensor
     let inverseStd: Tensor
     /// Threads the channels are split between (each channel's statistics are computed by one
     /// thread, so results do not depend on the thread count).
     public var threads = 1
 
-    /// A layer for `channels` channels.
-    public init(_ name: String, channels: Int, momentum: Float = 0.1, epsilon: Float = 1e-5) {
+    /// A layer for `channels` channels; `relu` fuses the ReLU that follows.
+    public init(_ name: String, channels: Int, relu: Bool = false, momentum: Float = 0.1, epsilon: Float = 1e-5) {
         self.name = name
         self.channels = channels
+        self.fusesReLU = relu
         self.momentum = momentum
         self.epsilon = epsilon
         gamma = Parameter(name: "\(name).weight", shape: [channels], decays: false)
@@ -38,6 +48,7 @@ public final class BatchNorm2d: Layer, ThreadedLayer {
         runningMean = Tensor(shape: [channels])
         runningVar = Tensor(shape: [channels])
         runningVar.fill(1)
+        savedMean = Tensor(shape: [channels])
         inverseStd = Tensor(shape: [channels])
     }
 
@@ -48,26 +59,25 @@ public final class BatchNorm2d: Layer, ThreadedLayer {
         return shape
     }
 
-    /// - Complexity: O(N·C·H·W).
+    /// - Complexity: O(N·C·H·W); the statistics pass and the normalization of a channel read
+    ///   the channel from L2, the input once from memory.
     public func forward(_ x: Tensor, phase: Phase) -> Tensor {
         let (n, c, hw) = (x.shape[0], x.shape[1], x.shape[2] &* x.shape[3])
         output.resize(x.shape)
-        normalized.resize(x.shape)
-        let xs = x.readBuffer, y = output.buffer, xh = normalized.buffer
+        input = x
+        let xs = x.readBuffer, y = output.buffer
         let g = gamma.value.readBuffer, b = beta.value.readBuffer
-        let rm = runningMean.buffer, rv = runningVar.buffer, istd = inverseStd.buffer
+        let rm = runningMean.buffer, rv = runningVar.buffer, istd = inverseStd.buffer, sm = savedMean.buffer
         let (momentum, epsilon) = (self.momentum, self.epsilon)
+        let relu: Int32 = fusesReLU ? 1 : 0
         let count = n &* hw
         let training = phase == .training
         Parallel.chunks(c, threads: threads, minimum: count >= 4096 ? 2 : Int.max) { channels in
             for ch in channels {
-                var mean: Float, variance: Float
+                var mean: Float = 0, variance: Float
                 if training {
-                    var sum: Double = 0
-                    for i in 0..<n { sum += Double(Reductions.sum(xs, (i &* c &+ ch) &* hw, hw)) }
-                    mean = Float(sum / Double(count))
                     var sq: Double = 0
-                    for i in 0..<n { sq += Double(Reductions.squaredDeviation(xs, (i &* c &+ ch) &* hw, hw, mean: mean)) }
+                    ss_bn_moments(xs.baseAddress, n, c, hw, ch, &mean, &sq)
                     variance = Float(sq / Double(count))
                     let unbiased = count > 1 ? Float(sq / Double(count - 1)) : variance
                     rm[ch] = (1 - momentum) * rm[ch] + momentum * mean
@@ -78,45 +88,33 @@ public final class BatchNorm2d: Layer, ThreadedLayer {
                 }
                 let inv = 1 / (variance + epsilon).squareRoot()
                 istd[ch] = inv
-                let scale = g[ch], shift = b[ch]
-                for i in 0..<n {
-                    let base = (i &* c &+ ch) &* hw
-                    for j in base..<(base &+ hw) {
-                        let v = (xs[j] - mean) * inv
-                        xh[j] = v
-                        y[j] = v * scale + shift
-                    }
-                }
+                sm[ch] = mean
+                ss_bn_normalize(xs.baseAddress, y.baseAddress, n, c, hw, ch, mean, inv, g[ch], b[ch], relu)
             }
         }
         return output
     }
 
-    /// The training-mode backward: `dx = γ/σ · (dy − mean(dy) − x̂·mean(dy·x̂))`.
+    /// The training-mode backward: `dx = γ/σ · (g − mean(g) − x̂·mean(g·x̂))`, where `g` is `dy`
+    /// (masked by the fused ReLU's output when there is one).
     /// - Complexity: O(N·C·H·W).
     public func backward(_ dy: Tensor) -> Tensor {
         let (n, c, hw) = (dy.shape[0], dy.shape[1], dy.shape[2] &* dy.shape[3])
         inputGrad.resize(dy.shape)
-        let g = dy.readBuffer, xh = normalized.readBuffer, dx = inputGrad.buffer
+        let g = dy.readBuffer, xs = input.readBuffer, dx = inputGrad.buffer
+        let y: UnsafePointer<Float>? = fusesReLU ? output.readBuffer.baseAddress : nil
         let dgamma = gamma.grad.buffer, dbeta = beta.grad.buffer, gv = gamma.value.readBuffer
-        let istd = inverseStd.readBuffer
-        let count = Float(n &* hw)
+        let istd = inverseStd.readBuffer, sm = savedMean.readBuffer
+        let count = Double(n &* hw)
         Parallel.chunks(c, threads: threads, minimum: n &* hw >= 4096 ? 2 : Int.max) { channels in
             for ch in channels {
-                var sumDy: Float = 0, sumDyXh: Float = 0
-                for i in 0..<n {
-                    let base = (i &* c &+ ch) &* hw
-                    sumDy += Reductions.sum(g, base, hw)
-                    sumDyXh += Reductions.dot(g, xh, base, hw)
-                }
-                dbeta[ch] = sumDy
-                dgamma[ch] = sumDyXh
+                var sumDy: Double = 0, sumDyXh: Double = 0
+                ss_bn_backward_sums(g.baseAddress, y, xs.baseAddress, n, c, hw, ch, sm[ch], istd[ch], &sumDy, &sumDyXh)
+                dbeta[ch] = Float(sumDy)
+                dgamma[ch] = Float(sumDyXh)
                 let k = gv[ch] * istd[ch]
-                let meanDy = sumDy / count, meanDyXh = sumDyXh / count
-                for i in 0..<n {
-                    let base = (i &* c &+ ch) &* hw
-                    for j in base..<(base &+ hw) { dx[j] = k * (g[j] - meanDy - xh[j] * meanDyXh) }
-                }
+                ss_bn_backward_dx(g.baseAddress, y, xs.baseAddress, dx.baseAddress, n, c, hw, ch, sm[ch], istd[ch], k,
+                                  Float(sumDy / count), Float(sumDyXh / count))
             }
         }
         return inputGrad

@@ -35,7 +35,7 @@ extension Model {
         case "vgg-small":
             func block(_ i: Int, _ cin: Int, _ cout: Int) -> [any Layer] {
                 [Conv2d("conv\(i)", inChannels: cin, outChannels: cout, kernel: 3, padding: 1, bias: false, rng: &rng),
-                 BatchNorm2d("bn\(i)", channels: cout), ReLU("relu\(i)")]
+                 BatchNorm2d("bn\(i)", channels: cout, relu: true)]
             }
             layers = block(1, c, x(32)) + block(2, x(32), x(32)) + [MaxPool2d("pool1")]
                 + block(3, x(32), x(64)) + block(4, x(64), x(64)) + [MaxPool2d("pool2"), Flatten("flatten")]
@@ -43,7 +43,7 @@ extension Model {
                        Linear("fc2", inputs: x(256), outputs: classes, rng: &rng)]
         case "resnet20":
             layers = [Conv2d("conv1", inChannels: c, outChannels: even(16), kernel: 3, padding: 1, bias: false, rng: &rng),
-                      BatchNorm2d("bn1", channels: even(16)), ReLU("relu1")]
+                      BatchNorm2d("bn1", channels: even(16), relu: true)]
             var channels = even(16)
             for stage in 0..<3 {
                 let width = even(16 << stage)

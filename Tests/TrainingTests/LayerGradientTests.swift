@@ -66,7 +66,7 @@ import Testing
         var rng = RandomGenerator(seed: 5)
         let block = BasicBlock("block", inChannels: inChannels, outChannels: outChannels, stride: stride, rng: &rng)
         let x = GradientCheck.randomTensor([2, inChannels, 4, 4], &rng)
-        let pattern = { (block.relu1.output.array + block.relu2.output.array).map { $0 > 0 } }
+        let pattern = { (block.bn1.output.array + block.relu2.output.array).map { $0 > 0 } }
         let errors = GradientCheck.check(block, input: x, epsilon: 3e-3, samples: 60, pattern: pattern, rng: &rng)
         #expect(errors.count == block.parameters.count + 1, "every tensor had a kink-free sample")
         Self.expectSmall(errors, "block \(inChannels)->\(outChannels)/\(stride)")

@@ -44,8 +44,11 @@ import Testing
             _ = model.loss.forward(model.forward(x, phase: .training), labels: l)
             model.backward()
             let relus = model.layers.compactMap { $0 as? ReLU }
+            let fused = model.layers.compactMap { $0 as? BatchNorm2d }.filter(\.fusesReLU)
             let pools = model.layers.compactMap { $0 as? MaxPool2d }
-            func pattern() -> [Bool] { relus.flatMap { $0.output.array.map { $0 > 0 } } + pools.flatMap { $0.argmax.map { $0 % 2 == 0 } } }
+            func pattern() -> [Bool] {
+                relus.flatMap { $0.output.array.map { $0 > 0 } } + fused.flatMap { $0.output.array.map { $0 > 0 } } + pools.flatMap { $0.argmax.map { $0 % 2 == 0 } }
+            }
             let base = pattern()
             for p in model.parameters {
                 let analytic = p.grad.array

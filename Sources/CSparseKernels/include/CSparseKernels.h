@@ -1,4 +1,4 @@
-// SparseSim: the vectorized inner loops of the sparse training kernels.
+// SparseSim: the vectorized inner loops of the training kernels (sparse kernels, BatchNorm).
 // Wrapped by Training's SparseKernels (Swift); nothing here is public API.
 #ifndef SPARSESIM_CSPARSEKERNELS_H
 #define SPARSESIM_CSPARSEKERNELS_H
@@ -30,6 +30,26 @@ void ss_sparse_input_conv(const float *x, float threshold, ptrdiff_t channels, p
 /// SWAT linear weight gradient, transposed ([inputs][outputs]), for inputs [i0, i1).
 void ss_sparse_input_linear(const float *x, float threshold, ptrdiff_t n, ptrdiff_t inputs, ptrdiff_t i0,
                             ptrdiff_t i1, const float *dy, ptrdiff_t outputs, float *gradientT);
+
+// MARK: - BatchNorm (batchnorm.c); x, y, dy, dx are [n][c][hw], one channel ch per call.
+
+/// The channel's batch mean (rounded to float) and Σ (x − mean)², two passes, double accumulation.
+void ss_bn_moments(const float *x, ptrdiff_t n, ptrdiff_t c, ptrdiff_t hw, ptrdiff_t ch, float *mean,
+                   double *squared_deviation);
+
+/// y = ((x − mean)·inverse_std)·scale + shift, then max(y, 0) when relu is non-zero.
+void ss_bn_normalize(const float *x, float *y, ptrdiff_t n, ptrdiff_t c, ptrdiff_t hw, ptrdiff_t ch, float mean,
+                     float inverse_std, float scale, float shift, int relu);
+
+/// Σ g and Σ g·x̂ over the channel, x̂ = (x − mean)·inverse_std, g = dy (where y > 0 when y is
+/// not NULL: the fused ReLU's gradient).
+void ss_bn_backward_sums(const float *dy, const float *y, const float *x, ptrdiff_t n, ptrdiff_t c, ptrdiff_t hw,
+                         ptrdiff_t ch, float mean, float inverse_std, double *sum_dy, double *sum_dy_xhat);
+
+/// dx = k·((g − mean_dy) − x̂·mean_dy_xhat), g and x̂ as in ss_bn_backward_sums.
+void ss_bn_backward_dx(const float *dy, const float *y, const float *x, float *dx, ptrdiff_t n, ptrdiff_t c,
+                       ptrdiff_t hw, ptrdiff_t ch, float mean, float inverse_std, float k, float mean_dy,
+                       float mean_dy_xhat);
 
 /// The instruction set the kernels dispatched to: "avx512", "avx2" or "baseline".
 const char *ss_kernel_isa(void);
