@@ -129,32 +129,57 @@ void ss_sampled_gradient(const ptrdiff_t *dst_off, const ptrdiff_t *group_start,
 
 // The output gradient is transposed to [position][K] inside a zero margin of R - 1 rows and
 // columns, so that every (kept input, r, s) reads a valid row without a bounds test. Per
-// channel the kept inputs are listed once (branch-free); then for every (r, s) and every 16
-// filters their products accumulate in one vector register before a single add into the
-// gradient row.
+// channel the kept inputs are listed once; then for every (r, s) and every 16 filters their
+// products accumulate in vector registers (four independent chains) before a single add into
+// the gradient row.
 SS_CLONES
 void ss_sparse_input_conv(const float *x, float threshold, ptrdiff_t channels, ptrdiff_t h, ptrdiff_t w,
                           ptrdiff_t kernel, ptrdiff_t padding, ptrdiff_t p, ptrdiff_t q, const float *restrict dy,
                           ptrdiff_t k, float *restrict gradientT) {
-    const ptrdiff_t m = kernel - 1, pm = p + 2 * m, qm = q + 2 * m;
+    const ptrdiff_t m = kernel - 1, pm = p + 2 * m, qm = q + 2 * m, hw = h * w, pq = p * q;
     float *dyT = calloc((size_t)(pm * qm * k), sizeof(float));
-    ptrdiff_t *offsets = malloc((size_t)(h * w) * sizeof(ptrdiff_t));
-    float *values = malloc((size_t)(h * w) * sizeof(float));
-    if (!dyT || !offsets || !values) abort();
-    for (ptrdiff_t kk = 0; kk < k; kk++)
-        for (ptrdiff_t pp = 0; pp < p; pp++)
-            for (ptrdiff_t qq = 0; qq < q; qq++)
-                dyT[((pp + m) * qm + qq + m) * k + kk] = dy[(kk * p + pp) * q + qq];
+    ptrdiff_t *offsets = malloc((size_t)hw * sizeof(ptrdiff_t));
+    ptrdiff_t *position = malloc((size_t)hw * sizeof(ptrdiff_t));
+    float *values = malloc((size_t)hw * sizeof(float));
+    if (!dyT || !offsets || !position || !values) abort();
+    // Transposed row by row: the K strided reads of a position share cache lines with the
+    // next 15 positions' reads, and the writes are contiguous.
+    for (ptrdiff_t pp = 0; pp < p; pp++)
+        for (ptrdiff_t qq = 0; qq < q; qq++) {
+            const float *src = dy + pp * q + qq;
+            float *restrict row = dyT + ((pp + m) * qm + qq + m) * k;
+            for (ptrdiff_t kk = 0; kk < k; kk++) row[kk] = src[kk * pq];
+        }
+    // Input (hh, ww) meets output position (hh + padding - r, ww + padding - s), shifted by
+    // the margin: its row offset for (r, s) = (0, 0).
+    for (ptrdiff_t hh = 0; hh < h; hh++)
+        for (ptrdiff_t ww = 0; ww < w; ww++) position[hh * w + ww] = ((hh + padding + m) * qm + ww + padding + m) * k;
     for (ptrdiff_t c = 0; c < channels; c++) {
-        const float *plane = x + c * h * w;
+        const float *plane = x + c * hw;
         ptrdiff_t kept = 0;
-        for (ptrdiff_t hh = 0; hh < h; hh++) {
-            for (ptrdiff_t ww = 0; ww < w; ww++) {
-                const float v = plane[hh * w + ww];
-                // Output position (hh + padding - r, ww + padding - s), shifted by the margin.
-                offsets[kept] = ((hh + padding + m) * qm + ww + padding + m) * k;
+        // The kept inputs, 16 at a time: a vector compare makes a bit mask, whose set bits
+        // are listed (cost per kept input, not per input).
+        ptrdiff_t j0 = 0;
+        for (; j0 + 16 <= hw; j0 += 16) {
+            uint32_t bits = 0;
+            for (int l = 0; l < 16; l++) {
+                const float v = plane[j0 + l];
+                bits |= (uint32_t)((v != 0) & (__builtin_fabsf(v) >= threshold)) << l;
+            }
+            while (bits) {
+                const ptrdiff_t j = j0 + __builtin_ctz(bits);
+                bits &= bits - 1;
+                offsets[kept] = position[j];
+                values[kept] = plane[j];
+                kept++;
+            }
+        }
+        for (; j0 < hw; j0++) {
+            const float v = plane[j0];
+            if ((v != 0) & (__builtin_fabsf(v) >= threshold)) {
+                offsets[kept] = position[j0];
                 values[kept] = v;
-                kept += (v != 0) & (__builtin_fabsf(v) >= threshold);
+                kept++;
             }
         }
         if (kept == 0) continue;
@@ -164,13 +189,28 @@ void ss_sparse_input_conv(const float *x, float threshold, ptrdiff_t channels, p
                 const ptrdiff_t shift = (r * qm + s) * k;
                 ptrdiff_t k0 = 0;
                 for (; k0 + 16 <= k; k0 += 16) {
-                    float acc[16] = {0};
-                    for (ptrdiff_t e = 0; e < kept; e++) {
-                        const float v = values[e];
-                        const float *src = dyT + (offsets[e] - shift) + k0;
-                        for (int l = 0; l < 16; l++) acc[l] += v * src[l];
+                    // Four independent accumulators: one would wait on the previous
+                    // multiply-add's latency (4 cycles) at every kept input.
+                    float a0[16] = {0}, a1[16] = {0}, a2[16] = {0}, a3[16] = {0};
+                    const float *base = dyT - shift + k0;
+                    ptrdiff_t e = 0;
+                    for (; e + 4 <= kept; e += 4) {
+                        const float v0 = values[e], v1 = values[e + 1], v2 = values[e + 2], v3 = values[e + 3];
+                        const float *s0 = base + offsets[e], *s1 = base + offsets[e + 1];
+                        const float *s2 = base + offsets[e + 2], *s3 = base + offsets[e + 3];
+                        for (int l = 0; l < 16; l++) {
+                            a0[l] += v0 * s0[l];
+                            a1[l] += v1 * s1[l];
+                            a2[l] += v2 * s2[l];
+                            a3[l] += v3 * s3[l];
+                        }
                     }
-                    for (int l = 0; l < 16; l++) dst[k0 + l] += acc[l];
+                    for (; e < kept; e++) {
+                        const float v = values[e];
+                        const float *src = base + offsets[e];
+                        for (int l = 0; l < 16; l++) a0[l] += v * src[l];
+                    }
+                    for (int l = 0; l < 16; l++) dst[k0 + l] += (a0[l] + a1[l]) + (a2[l] + a3[l]);
                 }
                 for (ptrdiff_t e = 0; k0 < k && e < kept; e++) {
                     const float v = values[e];
@@ -182,6 +222,7 @@ void ss_sparse_input_conv(const float *x, float threshold, ptrdiff_t channels, p
     }
     free(dyT);
     free(offsets);
+    free(position);
     free(values);
 }
 
@@ -206,4 +247,44 @@ const char *ss_kernel_isa(void) {
     if (__builtin_cpu_supports("x86-64-v3")) return "avx2";
 #endif
     return "baseline";
+}
+
+// MARK: - Radix selection
+
+// The bucket of `hist` (scanned from the top) holding the element of rank `*rank` counted
+// from the largest (1-based); `*rank` becomes the rank within that bucket.
+static ptrdiff_t top_bucket(const ptrdiff_t *hist, ptrdiff_t buckets, ptrdiff_t *rank) {
+    for (ptrdiff_t b = buckets - 1; b > 0; b--) {
+        if (*rank <= hist[b]) return b;
+        *rank -= hist[b];
+    }
+    return 0;
+}
+
+float ss_kth_largest_magnitude(const float *v, ptrdiff_t n, ptrdiff_t keep, uint32_t *scratch) {
+    // Non-negative floats order as their bit patterns: select on the 31-bit keys |v|, 11 bits,
+    // then 12, then 8. The first pass reads everything; the others only the first bucket's keys.
+    ptrdiff_t hist[4096];
+    ptrdiff_t rank = keep;
+    for (ptrdiff_t b = 0; b < 2048; b++) hist[b] = 0;
+    const uint32_t *bits = (const uint32_t *)v;
+    for (ptrdiff_t i = 0; i < n; i++) hist[(bits[i] & 0x7fffffffu) >> 20]++;
+    const uint32_t b1 = (uint32_t)top_bucket(hist, 2048, &rank);
+    ptrdiff_t m = 0;
+    for (ptrdiff_t i = 0; i < n; i++) {
+        const uint32_t key = bits[i] & 0x7fffffffu;
+        scratch[m] = key;
+        m += (key >> 20) == b1;
+    }
+    for (ptrdiff_t b = 0; b < 4096; b++) hist[b] = 0;
+    for (ptrdiff_t i = 0; i < m; i++) hist[(scratch[i] >> 8) & 0xfffu]++;
+    const uint32_t b2 = (uint32_t)top_bucket(hist, 4096, &rank);
+    for (ptrdiff_t b = 0; b < 256; b++) hist[b] = 0;
+    for (ptrdiff_t i = 0; i < m; i++)
+        if (((scratch[i] >> 8) & 0xfffu) == b2) hist[scratch[i] & 0xffu]++;
+    const uint32_t b3 = (uint32_t)top_bucket(hist, 256, &rank);
+    const uint32_t key = (b1 << 20) | (b2 << 8) | b3;
+    float out;
+    __builtin_memcpy(&out, &key, sizeof out);
+    return out;
 }

@@ -1,3 +1,5 @@
+import CSparseKernels
+
 // MARK: - TopK
 
 /// Magnitude thresholds: the value `τ` such that keeping `|v| ≥ τ` keeps the `k` largest
@@ -10,17 +12,27 @@ public enum TopK {
     }
 
     /// The `keep`-th largest `|v|`: `+infinity` when `keep == 0`, 0 when `keep >= count`.
-    /// - Complexity: O(n) expected (quickselect on a copy in `scratch`).
+    /// - Complexity: O(n): radix selection on the bit patterns of `|v|` (one histogram pass
+    ///   over `v`, one that lists the first bucket's keys into `scratch`, two over that list).
     public static func threshold(magnitudes v: UnsafeBufferPointer<Float>, keep: Int, scratch: inout [Float]) -> Float {
         let n = v.count
         if keep <= 0 { return .infinity }
         if keep >= n { return 0 }
         if scratch.count < n { scratch = [Float](repeating: 0, count: n) }
-        return scratch.withUnsafeMutableBufferPointer { a in
-            for i in 0..<n { a[i] = abs(v[i]) }
-            // The (n − keep)-th smallest (0-based) is the keep-th largest.
-            return select(a, count: n, rank: n &- keep)
+        return scratch.withUnsafeMutableBytes { raw in
+            ss_kth_largest_magnitude(v.baseAddress, n, keep, raw.baseAddress!.assumingMemoryBound(to: UInt32.self))
         }
+    }
+
+    /// `threshold(magnitudes:keep:scratch:)` by quickselect on a copy: the reference the radix
+    /// selection is tested against.
+    static func thresholdBySelection(magnitudes v: UnsafeBufferPointer<Float>, keep: Int) -> Float {
+        let n = v.count
+        if keep <= 0 { return .infinity }
+        if keep >= n { return 0 }
+        var a = v.map { abs($0) }
+        // The (n − keep)-th smallest (0-based) is the keep-th largest.
+        return a.withUnsafeMutableBufferPointer { select($0, count: n, rank: n &- keep) }
     }
 
     /// The `keep`-th largest of `scores` (not their magnitudes), as `threshold` does.

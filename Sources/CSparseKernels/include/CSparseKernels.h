@@ -51,6 +51,10 @@ void ss_bn_backward_dx(const float *dy, const float *y, const float *x, float *d
                        ptrdiff_t hw, ptrdiff_t ch, float mean, float inverse_std, float k, float mean_dy,
                        float mean_dy_xhat);
 
+/// The keep-th largest |v[i]| (1 <= keep <= n), exactly, by radix selection on the bit
+/// patterns (NaN ranks above infinity); scratch holds n values.
+float ss_kth_largest_magnitude(const float *v, ptrdiff_t n, ptrdiff_t keep, uint32_t *scratch);
+
 /// The instruction set the kernels dispatched to: "avx512", "avx2" or "baseline".
 const char *ss_kernel_isa(void);
 
