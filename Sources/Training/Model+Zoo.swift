@@ -5,14 +5,21 @@ import Trace
 extension Model {
     /// The models `sparsesim train` builds.
     public static let names = ["mlp", "lenet5", "vgg-small", "resnet20"]
+    /// The ImageNet networks at 3×224×224 (prune at init and simulation; not trained here).
+    public static let imageNetNames = ["resnet18", "resnet50", "vgg16", "mobilenet-v1"]
 
     /// Builds model `name` for samples of `inputShape` (`[1, 28, 28]` for (Fashion-)MNIST,
-    /// `[3, 32, 32]` for CIFAR-10), initialized from `rng`.
+    /// `[3, 32, 32]` for CIFAR-10), initialized from `rng`. The ImageNet networks
+    /// (`imageNetNames`) follow torchvision's layouts (VGG-16 without BatchNorm, its dropout
+    /// left out; ResNets with projection shortcuts) and take `[3, 224, 224]` by default.
     /// - Parameter width: multiplies every hidden width (channels, units), rounded, at least 1
     ///   (ResNet-20's widths stay even for its padded shortcuts); 1 is the published model.
     /// - Throws: `SparseSimError` for an unknown name or an input the model cannot take.
-    public static func make(_ name: String, inputShape: [Int] = [1, 28, 28], classes: Int = 10, width: Double = 1,
+    public static func make(_ name: String, inputShape: [Int]? = nil, classes: Int? = nil, width: Double = 1,
                             rng: inout RandomGenerator) throws -> Model {
+        let imageNet = imageNetNames.contains(name)
+        let inputShape = inputShape ?? (imageNet ? [3, 224, 224] : [1, 28, 28])
+        let classes = classes ?? (imageNet ? 1000 : 10)
         let c = inputShape[0], h = inputShape[1], w = inputShape[2]
         func x(_ n: Int) -> Int { max(1, Int((Double(n) * width).rounded())) }
         func even(_ n: Int) -> Int { max(2, 2 * Int((Double(n) * width / 2).rounded())) }
@@ -54,9 +61,60 @@ extension Model {
                 }
             }
             layers += [GlobalAvgPool("pool"), Linear("fc", inputs: channels, outputs: classes, rng: &rng)]
+        case "resnet18", "resnet50":
+            layers = [Conv2d("conv1", inChannels: c, outChannels: x(64), kernel: 7, stride: 2, padding: 3, bias: false, rng: &rng),
+                      BatchNorm2d("bn1", channels: x(64), relu: true), MaxPool2d("maxpool", size: 3, stride: 2, padding: 1)]
+            var channels = x(64)
+            let blocks = name == "resnet18" ? [2, 2, 2, 2] : [3, 4, 6, 3]
+            for (stage, count) in blocks.enumerated() {
+                let width = x(64 << stage)
+                for b in 0..<count {
+                    let stride = stage > 0 && b == 0 ? 2 : 1, blockName = "layer\(stage + 1).\(b)"
+                    if name == "resnet18" {
+                        layers.append(BasicBlock(blockName, inChannels: channels, outChannels: width, stride: stride,
+                                                 projection: true, rng: &rng))
+                        channels = width
+                    } else {
+                        layers.append(Bottleneck(blockName, inChannels: channels, width: width, stride: stride, rng: &rng))
+                        channels = 4 * width
+                    }
+                }
+            }
+            layers += [GlobalAvgPool("avgpool"), Linear("fc", inputs: channels, outputs: classes, rng: &rng)]
+        case "vgg16":
+            var channels = c, size = h
+            let config: [(Int, Int)] = [(64, 2), (128, 2), (256, 3), (512, 3), (512, 3)]
+            for (block, (outChannels, convs)) in config.enumerated() {
+                for i in 0..<convs {
+                    layers += [Conv2d("conv\(block + 1)_\(i + 1)", inChannels: channels, outChannels: x(outChannels), kernel: 3,
+                                      padding: 1, rng: &rng), ReLU("relu\(block + 1)_\(i + 1)")]
+                    channels = x(outChannels)
+                }
+                layers.append(MaxPool2d("pool\(block + 1)"))
+                size /= 2
+            }
+            layers += [Flatten("flatten"),
+                       Linear("fc6", inputs: channels * size * (w >> 5), outputs: x(4096), rng: &rng), ReLU("relu6"),
+                       Linear("fc7", inputs: x(4096), outputs: x(4096), rng: &rng), ReLU("relu7"),
+                       Linear("fc8", inputs: x(4096), outputs: classes, rng: &rng)]
+        case "mobilenet-v1":
+            layers = [Conv2d("conv1", inChannels: c, outChannels: x(32), kernel: 3, stride: 2, padding: 1, bias: false, rng: &rng),
+                      BatchNorm2d("bn1", channels: x(32), relu: true)]
+            var channels = x(32)
+            let blocks: [(Int, Int)] = [(64, 1), (128, 2), (128, 1), (256, 2), (256, 1), (512, 2),
+                                        (512, 1), (512, 1), (512, 1), (512, 1), (512, 1), (1024, 2), (1024, 1)]
+            for (i, (outChannels, stride)) in blocks.enumerated() {
+                layers += [Conv2d("dw\(i + 1)", inChannels: channels, outChannels: channels, kernel: 3, stride: stride,
+                                  padding: 1, groups: channels, bias: false, rng: &rng),
+                           BatchNorm2d("dw\(i + 1).bn", channels: channels, relu: true),
+                           Conv2d("pw\(i + 1)", inChannels: channels, outChannels: x(outChannels), kernel: 1, bias: false, rng: &rng),
+                           BatchNorm2d("pw\(i + 1).bn", channels: x(outChannels), relu: true)]
+                channels = x(outChannels)
+            }
+            layers += [GlobalAvgPool("avgpool"), Linear("fc", inputs: channels, outputs: classes, rng: &rng)]
         default:
             throw SparseSimError(file: "<model>", location: "--model",
-                                 message: "unknown model '\(name)' (known: \(names.joined(separator: ", ")))")
+                                 message: "unknown model '\(name)' (known: \((names + imageNetNames).joined(separator: ", ")))")
         }
         return try Model(name: name, inputShape: inputShape, layers: layers)
     }

@@ -42,7 +42,8 @@ public final class Model {
     /// The convolution and linear layers, in order (inside residual blocks too).
     public var weightLayers: [any WeightLayer] {
         layers.flatMap { layer -> [any WeightLayer] in
-            if let block = layer as? BasicBlock { return [block.conv1, block.conv2] }
+            if let block = layer as? BasicBlock { return block.weightLayers }
+            if let block = layer as? Bottleneck { return block.weightLayers }
             if let w = layer as? any WeightLayer { return [w] }
             return []
         }

@@ -95,6 +95,9 @@ public final class Trainer {
         func bad(_ flag: String, _ message: String) -> SparseSimError {
             SparseSimError(file: "<command line>", location: flag, message: message)
         }
+        guard !Model.imageNetNames.contains(config.model) else {
+            throw bad("--model", "'\(config.model)' is a shape-only ImageNet network (for prune and simulate); train one of \(Model.names.joined(separator: ", "))")
+        }
         guard let kind = Dataset.Kind(rawValue: config.dataset) else {
             throw bad("--dataset", "unknown dataset '\(config.dataset)' (known: \(Dataset.Kind.allCases.map(\.rawValue).joined(separator: ", ")))")
         }

@@ -72,6 +72,58 @@ import Testing
         Self.expectSmall(errors, "block \(inChannels)->\(outChannels)/\(stride)")
     }
 
+    /// torchvision's projection shortcut (1×1 conv + BatchNorm) where the shape changes.
+    @Test(arguments: [(4, 8, 2), (4, 6, 1)])
+    func basicBlockWithProjection(inChannels: Int, outChannels: Int, stride: Int) {
+        var rng = RandomGenerator(seed: 7)
+        let block = BasicBlock("block", inChannels: inChannels, outChannels: outChannels, stride: stride, projection: true,
+                               rng: &rng)
+        #expect(block.downsample != nil)
+        let x = GradientCheck.randomTensor([2, inChannels, 4, 4], &rng)
+        let pattern = { (block.bn1.output.array + block.relu2.output.array).map { $0 > 0 } }
+        let errors = GradientCheck.check(block, input: x, epsilon: 3e-3, samples: 60, pattern: pattern, rng: &rng)
+        #expect(errors.count == block.parameters.count + 1, "every tensor had a kink-free sample")
+        // Two BatchNorms feed the sum (main path and projection), so a γ perturbation moves every
+        // output: Float round-off in the finite differences reaches ≈ 3e-3 here (a wrong
+        // gradient gives errors of order 0.1–1).
+        Self.expectSmall(errors, "projection block \(inChannels)->\(outChannels)/\(stride)", limit: 5e-3)
+    }
+
+    @Test(arguments: [(8, 2, 1), (16, 4, 2), (16, 2, 1)])
+    func bottleneck(inChannels: Int, width: Int, stride: Int) {
+        var rng = RandomGenerator(seed: 8)
+        let block = Bottleneck("block", inChannels: inChannels, width: width, stride: stride, rng: &rng)
+        #expect((block.weightLayers.count == 4) == (stride != 1 || inChannels != 4 * width))
+        let x = GradientCheck.randomTensor([2, inChannels, 4, 4], &rng)
+        let pattern = { (block.bn1.output.array + block.bn2.output.array + block.relu3.output.array).map { $0 > 0 } }
+        let errors = GradientCheck.check(block, input: x, epsilon: 3e-3, samples: 60, pattern: pattern, rng: &rng)
+        #expect(errors.count == block.parameters.count + 1, "every tensor had a kink-free sample")
+        Self.expectSmall(errors, "bottleneck \(inChannels)/\(width)/\(stride)")
+    }
+
+    /// ResNet's 3×3 / 2 max pool with padding 1 against a direct evaluation of the windows.
+    @Test func maxPoolWithStrideAndPadding() {
+        var rng = RandomGenerator(seed: 9)
+        let pool = MaxPool2d("pool", size: 3, stride: 2, padding: 1)
+        let x = Tensor(shape: [2, 3, 7, 6])
+        let values = (0..<x.count).map { Float($0) }.shuffled(using: &rng)
+        for i in 0..<x.count { x[i] = values[i] - 100 }  // distinct, mostly negative: padding must not win
+        let y = pool.forward(x, phase: .training)
+        #expect(y.shape == [2, 3, 4, 3])
+        for plane in 0..<6 {
+            for p in 0..<4 {
+                for q in 0..<3 {
+                    var best = -Float.infinity
+                    for r in (2 * p - 1)...(2 * p + 1) where r >= 0 && r < 7 {
+                        for s in (2 * q - 1)...(2 * q + 1) where s >= 0 && s < 6 { best = max(best, x[(plane * 7 + r) * 6 + s]) }
+                    }
+                    #expect(y[(plane * 4 + p) * 3 + q] == best)
+                }
+            }
+        }
+        Self.expectSmall(GradientCheck.check(pool, input: x, epsilon: 1e-2, rng: &rng), "overlapping pool")
+    }
+
     @Test func softmaxCrossEntropyGradient() {
         var rng = RandomGenerator(seed: 6)
         let loss = SoftmaxCrossEntropy()

@@ -78,3 +78,42 @@ import Testing
         }
     }
 }
+
+/// The ImageNet networks of the training engine against the catalog and against the
+/// parameter counts torchvision and Keras publish.
+@Suite struct ImageNetModelTests {
+    @Test(arguments: [("resnet18", 11_689_512), ("resnet50", 25_557_032), ("vgg16", 138_357_544),
+                      ("mobilenet-v1", 4_231_976)])
+    func shapesAndParameterCounts(name: String, parameters: Int) throws {
+        var rng = RandomGenerator(seed: 3)
+        let model = try Model.make(name, rng: &rng)
+        #expect(model.inputShape == [3, 224, 224])
+        #expect(model.layerShapes(batch: 2) == NetworkCatalog.model(name, batch: 2)!.layers)
+        #expect(model.weightLayers.map(\.name) == NetworkCatalog.model(name)!.layers.map(\.name))
+        #expect(model.parameterCount == parameters)
+    }
+
+    /// The whole graph runs forward and backward (a narrow, low-resolution copy, to stay quick).
+    @Test(arguments: Model.imageNetNames)
+    func forwardAndBackward(name: String) throws {
+        var rng = RandomGenerator(seed: 4)
+        let model = try Model.make(name, inputShape: [3, 64, 64], width: 0.25, rng: &rng)
+        let x = GradientCheck.randomTensor([2, 3, 64, 64], &rng)
+        let labels: [Int32] = [3, 999]
+        let loss = try labels.withUnsafeBufferPointer { l in
+            let logits = model.forward(x, phase: .training)
+            try #require(logits.shape == [2, 1000])
+            let loss = model.loss.forward(logits, labels: l).loss
+            model.backward()
+            return loss
+        }
+        #expect(loss.isFinite && loss > 0)
+        #expect(model.weightLayers.allSatisfy { $0.weight.grad.array.contains { $0 != 0 } })
+    }
+
+    @Test func trainingAnImageNetNetworkIsRefused() throws {
+        var config = TrainingConfiguration(model: "resnet50")
+        config.epochs = 1
+        #expect(throws: SparseSimError.self) { try Trainer(config) }
+    }
+}
