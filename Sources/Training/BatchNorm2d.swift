@@ -29,6 +29,7 @@ public final class BatchNorm2d: Layer, ThreadedLayer {
     /// The forward pass's input, kept for backward: x̂ is recomputed from it (the same float
     /// operations as forward) rather than stored.
     var input = Tensor(shape: [0])
+    var inputPhase = Phase.training
     let savedMean: Tensor
     let inverseStd: Tensor
     /// Threads the channels are split between (each channel's statistics are computed by one
@@ -65,6 +66,7 @@ public final class BatchNorm2d: Layer, ThreadedLayer {
         let (n, c, hw) = (x.shape[0], x.shape[1], x.shape[2] &* x.shape[3])
         output.resize(x.shape)
         input = x
+        inputPhase = phase
         let xs = x.readBuffer, y = output.buffer
         let g = gamma.value.readBuffer, b = beta.value.readBuffer
         let rm = runningMean.buffer, rv = runningVar.buffer, istd = inverseStd.buffer, sm = savedMean.buffer
@@ -95,8 +97,9 @@ public final class BatchNorm2d: Layer, ThreadedLayer {
         return output
     }
 
-    /// The training-mode backward: `dx = γ/σ · (g − mean(g) − x̂·mean(g·x̂))`, where `g` is `dy`
-    /// (masked by the fused ReLU's output when there is one).
+    /// The backward of the last forward: in training mode `dx = γ/σ · (g − mean(g) − x̂·mean(g·x̂))`
+    /// (the batch statistics depend on x), in evaluation mode `dx = γ/σ · g` (fixed running
+    /// statistics), where `g` is `dy` masked by the fused ReLU's output when there is one.
     /// - Complexity: O(N·C·H·W).
     public func backward(_ dy: Tensor) -> Tensor {
         let (n, c, hw) = (dy.shape[0], dy.shape[1], dy.shape[2] &* dy.shape[3])
@@ -106,6 +109,7 @@ public final class BatchNorm2d: Layer, ThreadedLayer {
         let dgamma = gamma.grad.buffer, dbeta = beta.grad.buffer, gv = gamma.value.readBuffer
         let istd = inverseStd.readBuffer, sm = savedMean.readBuffer
         let count = Double(n &* hw)
+        let training = inputPhase == .training
         Parallel.chunks(c, threads: threads, minimum: n &* hw >= 4096 ? 2 : Int.max) { channels in
             for ch in channels {
                 var sumDy: Double = 0, sumDyXh: Double = 0
@@ -114,7 +118,7 @@ public final class BatchNorm2d: Layer, ThreadedLayer {
                 dgamma[ch] = Float(sumDyXh)
                 let k = gv[ch] * istd[ch]
                 ss_bn_backward_dx(g.baseAddress, y, xs.baseAddress, dx.baseAddress, n, c, hw, ch, sm[ch], istd[ch], k,
-                                  Float(sumDy / count), Float(sumDyXh / count))
+                                  training ? Float(sumDy / count) : 0, training ? Float(sumDyXh / count) : 0)
             }
         }
         return inputGrad

@@ -88,6 +88,23 @@ import Testing
         #expect(Self.maxRelativeError(y, expected) < 1e-6)
     }
 
+    /// After an evaluation forward, backward differentiates the affine map of the running
+    /// statistics (what SynFlow's scores need), checked against finite differences.
+    @Test(arguments: [false, true])
+    func evaluationGradient(relu: Bool) {
+        var rng = RandomGenerator(seed: 25)
+        let layer = BatchNorm2d("bn", channels: 3, relu: relu)
+        for i in 0..<3 {
+            layer.gamma.value[i] = 1 + rng.nextNormal() * 0.3; layer.beta.value[i] = rng.nextNormal()
+            layer.runningMean[i] = rng.nextNormal(); layer.runningVar[i] = 0.5 + Float(i)
+        }
+        let x = GradientCheck.randomTensor([2, 3, 4, 4], &rng, scale: 2)
+        let errors = GradientCheck.check(layer, input: x, phase: .evaluation, epsilon: 1e-2,
+                                         pattern: { layer.output.array.map { $0 > 0 } }, rng: &rng)
+        #expect(errors.count == 3)
+        for (name, error) in errors { #expect(error < 1e-3, "\(name): \(error)") }
+    }
+
     /// The fused ReLU gives the same bits as BatchNorm then ReLU, forward and backward.
     @Test func fusedReLUEqualsBatchNormThenReLU() {
         var rng = RandomGenerator(seed: 22)
