@@ -24,17 +24,6 @@ public enum TopK {
         }
     }
 
-    /// `threshold(magnitudes:keep:scratch:)` by quickselect on a copy: the reference the radix
-    /// selection is tested against.
-    static func thresholdBySelection(magnitudes v: UnsafeBufferPointer<Float>, keep: Int) -> Float {
-        let n = v.count
-        if keep <= 0 { return .infinity }
-        if keep >= n { return 0 }
-        var a = v.map { abs($0) }
-        // The (n − keep)-th smallest (0-based) is the keep-th largest.
-        return a.withUnsafeMutableBufferPointer { select($0, count: n, rank: n &- keep) }
-    }
-
     /// The `keep`-th largest of `scores` (not their magnitudes), as `threshold` does.
     public static func threshold(scores: [Float], keep: Int) -> Float {
         if keep <= 0 { return .infinity }
