@@ -1,5 +1,5 @@
 # SparseSim: the two commands the README promises, plus the benchmarks.
-#   make test   set up the machine, build, run every test
+#   make test   set up the machine, build, run every test (debug, then release)
 #   make demo   set up the machine, build in release, run the main job
 #   make bench  release benchmarks for Docs/performance.md
 SWIFT ?= swift
@@ -19,9 +19,15 @@ build: bootstrap
 release: bootstrap
 	$(SWIFT) build -c release
 
+# Every test runs twice: in a debug build (assertions, the development configuration) and in
+# an optimized one (what ships, and the tests too slow for debug code, which skip themselves
+# there: SynFlow's 100 rounds over VGG-16).
 test: bootstrap
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --disable-xctest
+	@echo "== release phase: the same tests in an optimized build"
+	$(SWIFT) build -c release --build-tests -Xswiftc -enable-testing
+	$(SWIFT) test -c release -Xswiftc -enable-testing --disable-xctest --skip-build
 
 # OpenBLAS fixes its kernels when it loads, so OPENBLAS_CORETYPE is unset before the process
 # starts: the demo and the benchmarks show this CPU's real speed. Tests keep the environment.

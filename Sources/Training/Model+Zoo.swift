@@ -11,7 +11,8 @@ extension Model {
     /// Builds model `name` for samples of `inputShape` (`[1, 28, 28]` for (Fashion-)MNIST,
     /// `[3, 32, 32]` for CIFAR-10), initialized from `rng`. The ImageNet networks
     /// (`imageNetNames`) follow torchvision's layouts (VGG-16 without BatchNorm, its dropout
-    /// left out; ResNets with projection shortcuts) and take `[3, 224, 224]` by default.
+    /// left out; ResNets with projection shortcuts) and initialization
+    /// (`initializeLikeTorchvision`), and take `[3, 224, 224]` by default.
     /// - Parameter width: multiplies every hidden width (channels, units), rounded, at least 1
     ///   (ResNet-20's widths stay even for its padded shortcuts); 1 is the published model.
     /// - Throws: `SparseSimError` for an unknown name or an input the model cannot take.
@@ -116,6 +117,8 @@ extension Model {
             throw SparseSimError(file: "<model>", location: "--model",
                                  message: "unknown model '\(name)' (known: \((names + imageNetNames).joined(separator: ", ")))")
         }
-        return try Model(name: name, inputShape: inputShape, layers: layers)
+        let model = try Model(name: name, inputShape: inputShape, layers: layers)
+        if imageNet { model.initializeLikeTorchvision(rng: &rng) }
+        return model
     }
 }

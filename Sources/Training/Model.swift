@@ -65,7 +65,14 @@ public final class Model {
     /// Back-propagates the loss's gradient down to the first trainable layer, overwriting every
     /// parameter gradient (the gradient with respect to the data is not computed).
     public func backward() {
-        var g = loss.backward()
+        backward(loss.backward())
+    }
+
+    /// Back-propagates `dy`, the gradient of some scalar with respect to the output of the last
+    /// forward pass, down to the first trainable layer, overwriting every parameter gradient.
+    /// - Precondition: `dy.shape` is the shape of the last forward's output.
+    public func backward(_ dy: Tensor) {
+        var g = dy
         for layer in layers[firstTrainable...].reversed() { g = layer.backward(g) }
     }
 

@@ -156,6 +156,42 @@ public final class SparseTraining {
         }
     }
 
+    // MARK: Initial masks
+
+    /// Replaces every layer's mask with a trace's (`--init-mask`): the weights become
+    /// `unmaskedWeights ⊙ mask` (the initialization before the method's own random mask).
+    /// - Returns: whether the trace's kept weights equal the initialization there.
+    /// - Throws: `SparseSimError` naming the trace when its layers are not the model's.
+    func replaceMasks(_ initial: InitialMasks, unmaskedWeights: [[Float]]) throws -> Bool {
+        let file = initial.path + "/" + TraceManifest.fileName
+        guard initial.names == layers.map(\.name) else {
+            throw SparseSimError(file: file, location: "model.layers",
+                                 message: "the trace's layers (\(initial.names.joined(separator: ", "))) are not this model's (\(layers.map(\.name).joined(separator: ", ")))")
+        }
+        var match = true
+        for (i, layer) in layers.enumerated() {
+            let bits = initial.masks[i]
+            guard isSparse[i], let mask = layer.weightMask, bits.count == layer.weightCount,
+                  initial.weights[i].count == layer.weightCount else {
+                throw SparseSimError(file: file, location: "model.layers[\(i)]",
+                                     message: "layer '\(layer.name)' has \(layer.weightCount) weights here and \(bits.count) in the trace")
+            }
+            let m = mask.buffer, w = layer.weight.value.buffer
+            initial.weights[i].withUnsafeBufferPointer { traced in
+                unmaskedWeights[i].withUnsafeBufferPointer { w0 in
+                    for j in 0..<m.count {
+                        let keep = bits[j]
+                        m[j] = keep ? 1 : 0
+                        w[j] = keep ? w0[j] : 0
+                        if keep && traced[j] != w0[j] { match = false }
+                    }
+                }
+            }
+            densities[i] = bits.density
+        }
+        return match
+    }
+
     // MARK: Inspection
 
     /// Non-zeros of each layer's mask.

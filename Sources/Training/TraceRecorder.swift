@@ -57,6 +57,7 @@ public final class TraceRecorder {
             parameters["lr"] = .double(Double(config.learningRate))
             parameters["schedule"] = .string(config.schedule)
             parameters["trace_samples"] = .int(n)
+            if let mask = config.initialMask { parameters["init_mask"] = .string(mask) }
             if let every = self.every { parameters["trace_every"] = .int(every) }
             let provenance = Provenance.current(
                 seed: config.seed, threads: config.threads,

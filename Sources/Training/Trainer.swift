@@ -24,6 +24,11 @@ public final class Trainer {
     /// Mean training loss of the last completed epoch (restored on resume).
     public internal(set) var lastTrainLoss = Double.nan
 
+    /// With `--init-mask`: whether the trace's kept weights equal this run's initial weights (the
+    /// same model and seed as the pruning run), so training starts from the weights that were
+    /// scored; nil without an initial mask.
+    public private(set) var initialMaskWeightsMatch: Bool?
+
     let input = Tensor(shape: [0])
     let evaluationInput = Tensor(shape: [0])
     var batchLabels: [Int32] = []
@@ -113,6 +118,8 @@ public final class Trainer {
         if let m = config.maxSteps, m < 1 { throw bad("--max-steps", "must be at least 1") }
         if let n = config.trainSamples, n < 1 { throw bad("--train-samples", "must be at least 1") }
         if let n = config.testSamples, n < 1 { throw bad("--test-samples", "must be at least 1") }
+        var config = config
+        let initialMasks = try config.initialMask.map { try Self.loadInitialMasks($0, configuration: &config) }
         configuration = config
         self.schedule = schedule
         var train = try Dataset.load(kind, train: true, directory: config.dataDirectory)
@@ -131,8 +138,14 @@ public final class Trainer {
         model = try Model.make(config.model, inputShape: kind.sampleShape, classes: train.classes, width: width, rng: &rng)
         optimizer = SGD(parameters: model.parameters, momentum: config.momentum, weightDecay: config.weightDecay,
                         nesterov: config.nesterov)
-        sparse = config.sparse.method.isSparse
+        // The static method's random mask zeroes weights; an initial mask replaces it from these.
+        let unmasked = initialMasks == nil ? nil : model.weightLayers.map { $0.weight.value.array }
+        let sparse = config.sparse.method.isSparse
             ? try SparseTraining(configuration: config.sparse, model: model, optimizer: optimizer, rng: &rng) : nil
+        if let initialMasks, let sparse, let unmasked {
+            initialMaskWeightsMatch = try sparse.replaceMasks(initialMasks, unmaskedWeights: unmasked)
+        }
+        self.sparse = sparse
         self.rng = rng
         BLAS.setThreads(config.threads)
         model.threads = config.threads

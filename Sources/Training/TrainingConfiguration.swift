@@ -39,13 +39,16 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     public var augment: Bool
     /// The training method and its sparsity flags.
     public var sparse: SparseConfiguration
+    /// A trace (from `sparsesim prune`) whose last snapshot's masks the run keeps fixed (method
+    /// `static`, every layer masked); nil: masks as the method makes them.
+    public var initialMask: String?
 
     /// A configuration with the defaults of `sparsesim train`.
     public init(model: String, dataset: String = "fashion-mnist", dataDirectory: String? = nil, epochs: Int = 10,
                 maxSteps: Int? = nil, batchSize: Int = 128, learningRate: Float = 0.05, momentum: Float = 0.9,
                 nesterov: Bool = false, weightDecay: Float = 5e-4, schedule: String = "cosine", warmupEpochs: Int = 0,
                 seed: UInt64 = 0, threads: Int = 1, trainSamples: Int? = nil, testSamples: Int? = nil, augment: Bool = false,
-                sparse: SparseConfiguration = SparseConfiguration()) {
+                sparse: SparseConfiguration = SparseConfiguration(), initialMask: String? = nil) {
         self.model = model
         self.dataset = dataset
         self.dataDirectory = dataDirectory
@@ -64,5 +67,6 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         self.testSamples = testSamples
         self.augment = augment
         self.sparse = sparse
+        self.initialMask = initialMask
     }
 }

@@ -28,6 +28,7 @@ struct TrainCommand: ParsableCommand {
               sparsesim train --model vgg-small --method rigl --sparsity 0.9 --distribution erk --threads 2
               sparsesim train --model vgg-small --method swat-u --sparsity 0.9 --structure channel
               sparsesim train --model mlp --method rigl --structure nm:2:4 --trace runs/mlp.sstrace --trace-every 500
+              sparsesim train --model vgg-small --init-mask runs/synflow90.sstrace   (a mask from sparsesim prune, kept fixed)
             """
     )
 
@@ -132,6 +133,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Kernels of the masked layers: auto (sparse below the measured crossover density), dense (masking only) or sparse.")
     var kernels: String = "auto"
 
+    @Option(name: .customLong("init-mask"), help: "Train with a pruned trace's masks fixed (from `sparsesim prune --trace`; method static).")
+    var initMask: String?
+
     @Option(help: "Record a trace directory (NAME.sstrace): weights, masks and input activations.")
     var trace: String?
 
@@ -147,7 +151,8 @@ struct TrainCommand: ParsableCommand {
     }
 
     func sparseConfiguration() throws -> SparseConfiguration {
-        let m = try SparseMethod(parsing: method)
+        // --init-mask trains its masks fixed: the default method becomes static.
+        let m = try SparseMethod(parsing: initMask != nil && method == "dense" ? "static" : method)
         guard let d = SparsityDistribution(rawValue: distribution) else {
             throw SparseSimError(file: "<command line>", location: "--distribution",
                                  message: "unknown distribution '\(distribution)' (known: uniform, erk)")
@@ -168,8 +173,11 @@ struct TrainCommand: ParsableCommand {
             model: model, dataset: dataset, dataDirectory: dataDir, epochs: epochs, maxSteps: maxSteps, batchSize: batchSize,
             learningRate: lr, momentum: momentum, nesterov: nesterov, weightDecay: weightDecay, schedule: schedule,
             warmupEpochs: warmupEpochs, seed: seed, threads: threads, trainSamples: trainSamples, testSamples: testSamples,
-            augment: augment, sparse: try sparseConfiguration())
+            augment: augment, sparse: try sparseConfiguration(), initialMask: initMask)
         let trainer = try Trainer(config)
+        if trainer.initialMaskWeightsMatch == false {
+            Console.warning("the --init-mask trace's kept weights differ from this run's initialization (another --seed or model build?); training its mask on this run's weights")
+        }
         if resume {
             try trainer.resume(from: checkpointDir!)
             Console.error("sparsesim: resuming at epoch \(trainer.epoch), step \(trainer.step) of \(trainer.totalSteps)")
@@ -204,7 +212,7 @@ struct TrainCommand: ParsableCommand {
         case .table:
             var table = TextTable(["model", "method", "dataset", "epochs", "steps", "test acc %", "test loss", "train loss",
                                    "samples/s", "wall s"])
-            table.add([model, method, dataset, "\(summary.epochs)", "\(summary.steps)", formatted(summary.testAccuracy * 100, digits: 2),
+            table.add([model, trainer.configuration.sparse.method.rawValue + (initMask == nil ? "" : " (init-mask)"), dataset, "\(summary.epochs)", "\(summary.steps)", formatted(summary.testAccuracy * 100, digits: 2),
                        formatted(summary.testLoss, digits: 4), formatted(summary.trainLoss, digits: 4),
                        formatted(summary.samplesPerSecond, digits: 0), formatted(summary.wallSeconds, digits: 1)])
             try Console.emit(table.render(), to: nil)
