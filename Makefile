@@ -60,6 +60,9 @@ bench: release
 	@echo "== training throughput (batch 128, real Fashion-MNIST)"
 	@env -u OPENBLAS_CORETYPE $(RELEASE_BIN) bench train --models mlp,lenet5,vgg-small --threads 1,2
 	@echo
+	@echo "== SynFlow's 100 rounds on ImageNet-shape networks vs bare network passes"
+	@env -u OPENBLAS_CORETYPE $(RELEASE_BIN) bench prune --models resnet18,resnet50 --threads 1,2
+	@echo
 	@echo "== whole-network simulation time per spec"
 	@$(RELEASE_BIN) bench simulate HardwareSpecs/systolic-ws.xml HardwareSpecs/systolic-os.xml HardwareSpecs/systolic-is.xml HardwareSpecs/tpu-v1-like.xml HardwareSpecs/eyeriss-v1.xml
 

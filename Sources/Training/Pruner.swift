@@ -38,6 +38,14 @@ public final class Pruner {
     /// Scratch: SynFlow's rescaled activations per top-level layer.
     var rescaled: [Tensor] = []
     let lossInput = Tensor(shape: [0]), lossGradient = Tensor(shape: [0])
+    /// Where the last `prune` spent its time.
+    public struct Timing: Sendable {
+        /// Seconds scoring (the network passes and the score products), and selecting (the
+        /// global threshold, compaction, zeroing dropped weights), over all rounds.
+        public var scoring = 0.0, selecting = 0.0
+    }
+    /// Where the last `prune` spent its time.
+    public private(set) var timing = Timing()
     /// GraSP's relative step: `‖ε·g‖ = graspStep · ‖θ‖` for the finite differences of gradients.
     static let graspStep = 1e-2
 
@@ -96,13 +104,18 @@ public final class Pruner {
         resetLive()
         restore(magnitudes: method == .synflow)
         var logR: [Double?] = [], logRescale: Double?
+        timing = Timing()
         for k in 1...configuration.iterations {
             let target = configuration.keptCount(iteration: k, total: totalWeights)
+            let start = DispatchTime.now().uptimeNanoseconds
             if let flow = try scoreLive(method, batch: batch, temperature: configuration.temperature, rng: &rng) {
                 if k == 1 || k == configuration.iterations { logR.append(flow.log10R.isFinite ? flow.log10R : nil) }
                 logRescale = Double(flow.log2Rescale) * Foundation.log10(2.0)
             }
+            let scored = DispatchTime.now().uptimeNanoseconds
             try keepLive(target)
+            timing.scoring += Double(scored - start) * 1e-9
+            timing.selecting += Double(DispatchTime.now().uptimeNanoseconds - scored) * 1e-9
         }
         restore(magnitudes: false)
         zeroPruned()

@@ -60,6 +60,18 @@ import Training
         #expect(train.stdout.contains("static (init-mask)") && !train.stderr.contains("warning"))
     }
 
+    @Test func benchPruneReportsTheRatioToBarePasses() throws {
+        let r = try CLITests.run(["bench", "prune", "--models", "lenet5", "--threads", "1", "--iterations", "3", "--format", "json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]])
+        let row = try #require(rows.first)
+        #expect(row["model"] as? String == "lenet5" && row["iterations"] as? Int == 3 && row["weights"] as? Int == 61_470)
+        let seconds = try #require(row["seconds"] as? Double), floor = try #require(row["floor_seconds"] as? Double)
+        let ratio = try #require(row["ratio_to_floor"] as? Double)
+        #expect(seconds > 0 && floor > 0 && abs(ratio - seconds / floor) < 1e-9 * ratio)
+        #expect(try CLITests.run(["bench", "prune", "--iterations", "0"]).status == 64)
+    }
+
     @Test func badInputIsOneLineWithTheRightStatus() throws {
         let usage: [[String]] = [
             ["prune", "--model", "mlp"],
