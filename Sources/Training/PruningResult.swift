@@ -1,4 +1,5 @@
 import Foundation
+import Trace
 
 // MARK: - PruningResult
 
@@ -43,8 +44,12 @@ public struct PruningResult: Codable, Equatable, Sendable {
     /// where R is 0).
     public var synflowLog10R: [Double?]?
 
+    /// Who made it: tool version, commit, command line, seed, threads, data, BLAS kernels, time
+    /// (`SOURCE_DATE_EPOCH` when set, for byte-identical reruns).
+    public var provenance: Provenance?
+
     enum CodingKeys: String, CodingKey {
-        case model, method, compression, density, iterations, schedule
+        case model, method, compression, density, iterations, schedule, provenance
         case totalWeights = "total_weights"
         case remainingWeights = "remaining_weights"
         case layers, collapsed, data, temperature

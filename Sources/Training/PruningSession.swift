@@ -87,7 +87,9 @@ public final class PruningSession {
     /// - Throws: `SparseSimError` for bad settings, unreadable data or non-finite scores.
     public func prune(_ configuration: PruningConfiguration) throws -> PruningResult {
         let batch = configuration.method.needsData ? try ensureBatch() : nil
-        return try pruner.prune(configuration, batch: batch, rng: &rng)
+        var result = try pruner.prune(configuration, batch: batch, rng: &rng)
+        result.provenance = Provenance.current(seed: seed, threads: threads, dataset: batch?.dataset, blasCore: BLAS.coreName)
+        return result
     }
 
     // MARK: Sweep

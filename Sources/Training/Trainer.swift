@@ -82,8 +82,12 @@ public final class Trainer {
         public var epochs: Int, steps: Int
         /// Wall seconds (this process).
         public var wallSeconds: Double
+        /// Who made the result: tool version, commit, command line, seed, threads, BLAS kernels,
+        /// time. The dataset's checksum is in traces (`--trace`), not here.
+        public var provenance: Provenance?
 
         enum CodingKeys: String, CodingKey {
+            case provenance
             case testAccuracy = "test_accuracy"
             case testLoss = "test_loss"
             case trainLoss = "train_loss"
@@ -228,7 +232,8 @@ public final class Trainer {
         let (testLoss, testAccuracy) = last.map { ($0.testLoss, $0.testAccuracy) } ?? evaluate(test)
         return Summary(testAccuracy: testAccuracy, testLoss: testLoss, trainLoss: lastTrainLoss,
                        samplesPerSecond: Double(trainedSamples) / max(trainingSeconds, 1e-9), epochs: epoch, steps: step,
-                       wallSeconds: Date().timeIntervalSince(started))
+                       wallSeconds: Date().timeIntervalSince(started),
+                       provenance: Provenance.current(seed: configuration.seed, threads: configuration.threads, blasCore: BLAS.coreName))
     }
 
     /// Copies samples `indices` into the input tensor and labels (augmenting when configured).

@@ -248,6 +248,9 @@ import Training
         let object = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         for key in ["test_accuracy", "train_loss", "samples_per_second", "epochs", "steps"] { #expect(object[key] != nil, "\(key)") }
         #expect(object["steps"] as? Int == 8 && object["epochs"] as? Int == 2)
+        let provenance = try #require(object["provenance"] as? [String: Any])
+        #expect(provenance["seed"] as? Int == 0 && provenance["threads"] as? Int == 1)
+        #expect((provenance["command_line"] as? [String])?.contains("--checkpoint-dir") == true)
         // Not a terminal: one progress line per epoch on standard error.
         #expect(r.stderr.split(separator: "\n").filter { $0.hasPrefix("epoch ") }.count == 2)
         let lines = try String(contentsOfFile: dir + "/m.jsonl", encoding: .utf8).split(separator: "\n")
