@@ -234,9 +234,7 @@ struct BenchTrainCommand: ParsableCommand {
         }
         switch format {
         case .json:
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-            try Console.emit(String(decoding: try encoder.encode(results), as: UTF8.self) + "\n", to: nil)
+            try Console.emit(try Console.json(results), to: nil)
         case .table:
             var table = TextTable(["model", "method", "sparsity", "kernels", "threads", "batch", "samples/s", "best", "GFLOP/s",
                                    "MFLOP/sample fwd", "BLAS core"])
@@ -307,9 +305,7 @@ struct BenchPruneCommand: ParsableCommand {
         }
         switch format {
         case .json:
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-            try Console.emit(String(decoding: try encoder.encode(results), as: UTF8.self) + "\n", to: nil)
+            try Console.emit(try Console.json(results), to: nil)
         case .table:
             var table = TextTable(["model", "input", "weights", "threads", "rounds", "prune s", "scoring s", "selecting s",
                                    "pass s", "rounds x pass s", "ratio", "BLAS core"])
@@ -392,10 +388,8 @@ struct BenchKernelsCommand: ParsableCommand {
                 var model: String, row: KernelBenchmark.Row, blasCore: String, kernelISA: String
                 enum CodingKeys: String, CodingKey { case model, row = "result", blasCore = "blas_core", kernelISA = "kernel_isa" }
             }
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
             let entries = rows.map { Entry(model: $0.0, row: $0.1, blasCore: BLAS.coreName, kernelISA: SparseKernelsInfo.instructionSet) }
-            try Console.emit(String(decoding: try encoder.encode(entries), as: UTF8.self) + "\n", to: nil)
+            try Console.emit(try Console.json(entries), to: nil)
         case .table:
             var table = TextTable(["model", "layer", "pass"] + grid.map { "d=\(formatted($0, digits: 2))" } + ["crossover"])
             for (model, r) in rows {

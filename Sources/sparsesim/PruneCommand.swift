@@ -125,7 +125,7 @@ struct PruneCommand: ParsableCommand {
                              Date().timeIntervalSince(start), config.iterations, threads))
         if let trace { try session.writeTrace(to: trace, result: result) }
         switch format {
-        case .json: try Console.emit(try Self.json(result), to: nil)
+        case .json: try Console.emit(try Console.json(result), to: nil)
         case .table: try Console.emit(Self.table(result), to: nil)
         }
     }
@@ -144,10 +144,7 @@ struct PruneCommand: ParsableCommand {
             struct Sweep: Codable {
                 var model: String, compressions: [Double], methods: [PruningSession.SweepRow]
             }
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-            try Console.emit(String(decoding: try encoder.encode(Sweep(model: model, compressions: compressions, methods: rows)),
-                                    as: UTF8.self) + "\n", to: nil)
+            try Console.emit(try Console.json(Sweep(model: model, compressions: compressions, methods: rows)), to: nil)
         case .table:
             var table = TextTable(["method", "largest compression without collapse", "first collapse", "collapsed layers"])
             for row in rows {
@@ -174,12 +171,6 @@ struct PruneCommand: ParsableCommand {
         let count = Int(((to - from) / step + 1e-9).rounded(.down)) + 1
         guard count <= 1000 else { throw bad("\(count) points; at most 1000") }
         return (0..<count).map { from + Double($0) * step }
-    }
-
-    static func json(_ result: PruningResult) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-        return String(decoding: try encoder.encode(result), as: UTF8.self) + "\n"
     }
 
     static func table(_ result: PruningResult) -> String {

@@ -54,6 +54,14 @@ enum Console {
         error("sparsesim: warning: \(line)")
     }
 
+    /// `value` as pretty-printed JSON with sorted keys and a final newline (every command's
+    /// `--format json`).
+    static func json<T: Encodable>(_ value: T) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+        return String(decoding: try encoder.encode(value), as: UTF8.self) + "\n"
+    }
+
     /// Writes `text` to `path` atomically, or to standard output when `path` is nil or `-`.
     static func emit(_ text: String, to path: String?) throws {
         if let path, path != "-" {

@@ -206,9 +206,7 @@ struct TrainCommand: ParsableCommand {
         }
         switch format {
         case .json:
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-            try Console.emit(String(decoding: try encoder.encode(summary), as: UTF8.self) + "\n", to: nil)
+            try Console.emit(try Console.json(summary), to: nil)
         case .table:
             var table = TextTable(["model", "method", "dataset", "epochs", "steps", "test acc %", "test loss", "train loss",
                                    "samples/s", "wall s"])
