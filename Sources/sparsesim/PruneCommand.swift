@@ -142,9 +142,11 @@ struct PruneCommand: ParsableCommand {
         switch format {
         case .json:
             struct Sweep: Codable {
-                var model: String, compressions: [Double], methods: [PruningSession.SweepRow]
+                var model: String, compressions: [Double], methods: [PruningSession.SweepRow], provenance: Provenance
             }
-            try Console.emit(try Console.json(Sweep(model: model, compressions: compressions, methods: rows)), to: nil)
+            let provenance = Provenance.current(seed: seed, threads: threads, dataset: session.batch?.dataset, blasCore: BLAS.coreName)
+            try Console.emit(try Console.json(Sweep(model: model, compressions: compressions, methods: rows, provenance: provenance)),
+                             to: nil)
         case .table:
             var table = TextTable(["method", "largest compression without collapse", "first collapse", "collapsed layers"])
             for row in rows {

@@ -42,6 +42,11 @@ import Training
         #expect(r.stdout.contains("largest compression without collapse"))
         #expect(r.stdout.contains("magnitude") && r.stdout.contains("synflow"))
         #expect(r.stderr.contains("magnitude at 10^1"))
+        let json = try CLITests.run(["prune", "--model", "lenet5", "--method", "magnitude", "--sweep-compression", "1:3:1", "--format", "json"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let rows = try #require(object["methods"] as? [[String: Any]])
+        #expect(rows.count == 1 && rows[0]["method"] as? String == "magnitude" && object["provenance"] != nil)
+        #expect(object["compressions"] as? [Double] == [1, 2, 3])
     }
 
     @Test func traceIsWrittenOnceAndTrainable() throws {
