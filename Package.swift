@@ -60,6 +60,7 @@ let package = Package(
 
         // MARK: - Tests
         .testTarget(name: "TraceTests", dependencies: ["Trace"], exclude: ["Fixtures"]),
+        .testTarget(name: "CompressionTests", dependencies: ["Compression", "Trace"]),
         .testTarget(name: "DataflowTests", dependencies: ["Dataflow", "Trace"], exclude: ["Fixtures"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Trace"]),
         .testTarget(name: "SimTests", dependencies: ["Sim", "Trace"], exclude: ["Fixtures"]),

@@ -1,0 +1,200 @@
+import Trace
+
+// MARK: - EncodedMatrix
+
+/// An operand stored in a `SparseFormat`: the values in storage order and the metadata fields,
+/// each a list of unsigned integers of a fixed width. Its cost is counted from what it holds,
+/// independently of `SparseFormat.cost(of:valueBits:)`'s formula, and `decode()` gives the
+/// matrix back.
+public struct EncodedMatrix: Equatable, Sendable {
+    /// One metadata field: its name, width in bits, and entries.
+    public struct Field: Equatable, Sendable {
+        /// `presence`, `runs`, `column_indices`, `row_pointers`, `positions`, ….
+        public var name: String
+        /// Bits per entry.
+        public var bits: Int
+        /// The entries.
+        public var entries: [Int]
+    }
+
+    /// The format, and the matrix's size.
+    public let format: SparseFormat, rows: Int, columns: Int
+    /// Stored values in storage order, padding values included.
+    public let values: [Float]
+    /// The metadata.
+    public let fields: [Field]
+
+    /// Bits of what is stored, with `valueBits`-bit values.
+    public func cost(valueBits: Int) -> StorageCost {
+        StorageCost(dataBits: values.count * valueBits, metadataBits: fields.reduce(0) { $0 + $1.bits * $1.entries.count })
+    }
+
+    /// Whether every metadata entry fits its field's width.
+    public var fieldsFit: Bool {
+        fields.allSatisfy { f in f.entries.allSatisfy { $0 >= 0 && (f.bits >= 63 || $0 < (1 << f.bits)) } }
+    }
+
+    func field(_ name: String) -> [Int] { fields.first { $0.name == name }?.entries ?? [] }
+
+    // MARK: Decoding
+
+    /// The matrix back: exactly the input for the index formats; for the value formats
+    /// (`dense`, `rle`, `nm`, `block`) the kept entries are the non-zero values.
+    public func decode() -> SparseMatrix {
+        let n = rows * columns
+        var out = [Float](repeating: 0, count: n)
+        var kept = [Bool](repeating: false, count: n)
+        func put(_ i: Int, _ v: Float, index: Bool) {
+            out[i] = v
+            kept[i] = index || v != 0
+        }
+        switch format {
+        case .dense:
+            for i in 0..<n { put(i, values[i], index: false) }
+        case .bitmap:
+            var next = 0
+            for (i, bit) in field("presence").enumerated() where bit == 1 {
+                put(i, values[next], index: true)
+                next += 1
+            }
+        case .rle:
+            var position = 0
+            for (run, v) in zip(field("runs"), values) {
+                position += run
+                put(position, v, index: false)
+                position += 1
+            }
+        case .csr:
+            let pointers = field("row_pointers"), indices = field("column_indices")
+            for r in 0..<rows {
+                for j in pointers[r]..<pointers[r + 1] { put(r * columns + indices[j], values[j], index: true) }
+            }
+        case .csc:
+            let pointers = field("column_pointers"), indices = field("row_indices")
+            for c in 0..<columns {
+                for j in pointers[c]..<pointers[c + 1] { put(indices[j] * columns + c, values[j], index: true) }
+            }
+        case .coo:
+            for (j, (r, c)) in zip(field("row_indices"), field("column_indices")).enumerated() {
+                put(r * columns + c, values[j], index: true)
+            }
+        case .nm(let keep, let m):
+            let groups = (columns + m - 1) / m
+            let positions = field("positions")
+            for slot in 0..<values.count {
+                let row = slot / (groups * keep), group = slot / keep % groups
+                let column = group * m + (positions.isEmpty ? 0 : positions[slot])
+                if column < columns && values[slot] != 0 { put(row * columns + column, values[slot], index: false) }
+            }
+        case .block(let b):
+            let tileColumns = (columns + b - 1) / b
+            var next = 0
+            for (t, bit) in field("presence").enumerated() where bit == 1 {
+                let (tr, tc) = (t / tileColumns, t % tileColumns)
+                for dr in 0..<b {
+                    for dc in 0..<b {
+                        let (r, c) = (tr * b + dr, tc * b + dc)
+                        if r < rows && c < columns { put(r * columns + c, values[next + dr * b + dc], index: false) }
+                    }
+                }
+                next += b * b
+            }
+        }
+        return SparseMatrix(rows: rows, columns: columns, mask: Bitmask(kept), values: out)
+    }
+}
+
+// MARK: - Encoding
+
+extension SparseFormat {
+    /// Stores `matrix` in this format.
+    /// - Throws: `SparseSimError` when the matrix does not fit (`checkFits`).
+    /// - Complexity: O(rows · columns).
+    public func encode(_ matrix: SparseMatrix) throws -> EncodedMatrix {
+        try checkFits(matrix)
+        let (rows, columns) = (matrix.rows, matrix.columns)
+        let mask = matrix.mask, v = matrix.values
+        var values: [Float] = [], fields: [EncodedMatrix.Field] = []
+        switch self {
+        case .dense:
+            values = v
+        case .bitmap:
+            fields = [.init(name: "presence", bits: 1, entries: (0..<matrix.count).map { mask[$0] ? 1 : 0 })]
+            mask.forEachSetBit { values.append(v[$0]) }
+        case .rle(let r):
+            let maxRun = (1 << r) - 1
+            var runs: [Int] = [], next = 0
+            mask.forEachSetBit { i in
+                var gap = i - next
+                while gap > maxRun {
+                    runs.append(maxRun)
+                    values.append(0)
+                    gap -= maxRun + 1
+                }
+                runs.append(gap)
+                values.append(v[i])
+                next = i + 1
+            }
+            fields = [.init(name: "runs", bits: r, entries: runs)]
+        case .csr(let i, let p):
+            var indices: [Int] = [], pointers = [0]
+            for row in 0..<rows {
+                for c in 0..<columns where mask[row * columns + c] {
+                    indices.append(c)
+                    values.append(v[row * columns + c])
+                }
+                pointers.append(indices.count)
+            }
+            fields = [.init(name: "column_indices", bits: i, entries: indices), .init(name: "row_pointers", bits: p, entries: pointers)]
+        case .csc(let i, let p):
+            var indices: [Int] = [], pointers = [0]
+            for c in 0..<columns {
+                for row in 0..<rows where mask[row * columns + c] {
+                    indices.append(row)
+                    values.append(v[row * columns + c])
+                }
+                pointers.append(indices.count)
+            }
+            fields = [.init(name: "row_indices", bits: i, entries: indices), .init(name: "column_pointers", bits: p, entries: pointers)]
+        case .coo(let rb, let cb):
+            var rowIndices: [Int] = [], columnIndices: [Int] = []
+            mask.forEachSetBit { i in
+                rowIndices.append(i / columns)
+                columnIndices.append(i % columns)
+                values.append(v[i])
+            }
+            fields = [.init(name: "row_indices", bits: rb, entries: rowIndices),
+                      .init(name: "column_indices", bits: cb, entries: columnIndices)]
+        case .nm(let n, let m):
+            var positions: [Int] = []
+            for row in 0..<rows {
+                for start in stride(from: 0, to: columns, by: m) {
+                    let used = (0..<min(m, columns - start)).filter { mask[row * columns + start + $0] }
+                    for p in used {
+                        positions.append(p)
+                        values.append(v[row * columns + start + p])
+                    }
+                    // Padding slots: zero values at the lowest positions not kept.
+                    for p in (0..<m).filter({ !used.contains($0) }).prefix(n - used.count) {
+                        positions.append(p)
+                        values.append(0)
+                    }
+                }
+            }
+            fields = [.init(name: "positions", bits: Self.ceilLog2(m), entries: Self.ceilLog2(m) == 0 ? [] : positions)]
+        case .block(let b):
+            let map = BlockDensityMap(matrix, size: b)
+            fields = [.init(name: "presence", bits: 1, entries: map.kept.map { $0 > 0 ? 1 : 0 })]
+            for (t, k) in map.kept.enumerated() where k > 0 {
+                let (tr, tc) = (t / map.tileColumns, t % map.tileColumns)
+                for dr in 0..<b {
+                    for dc in 0..<b {
+                        let (r, c) = (tr * b + dr, tc * b + dc)
+                        values.append(r < rows && c < columns ? v[r * columns + c] : 0)
+                    }
+                }
+            }
+        }
+        return EncodedMatrix(format: self, rows: rows, columns: columns, values: values, fields: fields)
+    }
+}

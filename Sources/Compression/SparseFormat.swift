@@ -1,0 +1,146 @@
+import Trace
+
+// MARK: - SparseFormat
+
+/// How an operand's values and the positions of its non-zeros are stored, with the widths
+/// that decide the metadata's size.
+///
+/// Index formats (`bitmap`, `csr`, `csc`, `coo`) record the kept positions themselves; value
+/// formats (`dense`, `rle`, `nm`, `block`) store values, and a kept entry whose value is exactly
+/// 0 is, to them, a zero like any pruned one (as to the hardware that reads them).
+public enum SparseFormat: Equatable, Sendable {
+    /// Every value.
+    case dense
+    /// The kept values, plus one presence bit per entry.
+    case bitmap
+    /// SCNN-style run-length: each kept value with the count of zeros before it in `runBits`
+    /// bits (row-major over the whole matrix); a gap longer than `2^runBits − 1` costs explicit
+    /// zero values, each covering `2^runBits` positions. Trailing zeros cost nothing.
+    case rle(runBits: Int)
+    /// Compressed sparse rows: kept values, a column index each, `rows + 1` row pointers.
+    case csr(indexBits: Int, pointerBits: Int)
+    /// Compressed sparse columns: kept values, a row index each, `columns + 1` column pointers.
+    case csc(indexBits: Int, pointerBits: Int)
+    /// Coordinates: kept values with a row and a column index each.
+    case coo(rowBits: Int, columnBits: Int)
+    /// N:M along each row: every group of `m` consecutive entries (the last one padded) stores
+    /// exactly `n` values (zeros where fewer are kept) and `⌈log2 m⌉` bits of position each.
+    case nm(n: Int, m: Int)
+    /// `size × size` tiles: one presence bit per tile, and every tile holding a kept entry
+    /// stored dense (edge tiles padded to full size, as fixed-size hardware blocks are).
+    case block(size: Int)
+
+    /// The format's name in specs and reports.
+    public var name: String {
+        switch self {
+        case .dense: "dense"
+        case .bitmap: "bitmap"
+        case .rle: "rle"
+        case .csr: "csr"
+        case .csc: "csc"
+        case .coo: "coo"
+        case .nm: "nm"
+        case .block: "block"
+        }
+    }
+
+    /// Bits to hold every value in `0...maximum` (at least 1).
+    public static func bits(toHold maximum: Int) -> Int {
+        maximum <= 1 ? 1 : Int.bitWidth - (maximum).leadingZeroBitCount
+    }
+
+    /// `⌈log2 n⌉` (0 for n ≤ 1): the bits of a position among n.
+    public static func ceilLog2(_ n: Int) -> Int { n <= 1 ? 0 : bits(toHold: n - 1) }
+
+    func failure(_ field: String, _ message: String) -> SparseSimError {
+        SparseSimError(file: "<format \(name)>", location: field, message: message)
+    }
+
+    /// Checks the widths against the format itself.
+    /// - Throws: `SparseSimError` for a width below 1 or above 32, `n > m`, a block below 1.
+    public func validate() throws {
+        func width(_ field: String, _ bits: Int) throws {
+            guard bits >= 1 && bits <= 32 else { throw failure(field, "must be 1…32 bits, got \(bits)") }
+        }
+        switch self {
+        case .dense, .bitmap: break
+        case .rle(let r): try width("run_bits", r)
+        case .csr(let i, let p), .csc(let i, let p):
+            try width("index_bits", i)
+            try width("pointer_bits", p)
+        case .coo(let r, let c):
+            try width("row_bits", r)
+            try width("column_bits", c)
+        case .nm(let n, let m):
+            guard m >= 1 && m <= 256 && n >= 1 && n <= m else { throw failure("n", "N:M needs 1 ≤ N ≤ M ≤ 256, got \(n):\(m)") }
+        case .block(let b):
+            guard b >= 1 else { throw failure("block_size", "must be at least 1, got \(b)") }
+        }
+    }
+
+    /// Checks that `matrix` fits the format: indices and pointers wide enough, N:M conformance.
+    /// - Throws: `SparseSimError` naming the width or the first non-conforming group.
+    public func checkFits(_ matrix: SparseMatrix) throws {
+        try validate()
+        switch self {
+        case .csr(let i, let p):
+            try fits("index_bits", i, matrix.columns - 1, "a column index")
+            try fits("pointer_bits", p, matrix.nonzeros, "a row pointer")
+        case .csc(let i, let p):
+            try fits("index_bits", i, matrix.rows - 1, "a row index")
+            try fits("pointer_bits", p, matrix.nonzeros, "a column pointer")
+        case .coo(let r, let c):
+            try fits("row_bits", r, matrix.rows - 1, "a row index")
+            try fits("column_bits", c, matrix.columns - 1, "a column index")
+        case .nm(let n, let m):
+            if let v = NMPattern(n: n, m: m).firstViolation(matrix) {
+                throw failure("n", "row \(v.row), group \(v.group) (columns \(v.group * m)..<\(min((v.group + 1) * m, matrix.columns))) keeps \(v.kept) of \(m); \(n):\(m) allows \(n)")
+            }
+        default: break
+        }
+    }
+
+    func fits(_ field: String, _ bits: Int, _ maximum: Int, _ what: String) throws {
+        guard maximum < 0 || Self.bits(toHold: maximum) <= bits else {
+            throw failure(field, "\(bits) bits cannot hold \(what) up to \(maximum) (needs \(Self.bits(toHold: maximum)))")
+        }
+    }
+
+    // MARK: Cost
+
+    /// The exact storage of `matrix` with `valueBits`-bit values, from the format's formula.
+    /// - Throws: `SparseSimError` when the matrix does not fit the format (`checkFits`).
+    /// - Complexity: O(rows · columns / 64) for the popcount formats, O(nonzeros) for `rle`,
+    ///   O(rows · columns) for `block`.
+    public func cost(of matrix: SparseMatrix, valueBits: Int) throws -> StorageCost {
+        try checkFits(matrix)
+        let nnz = matrix.nonzeros, total = matrix.count
+        switch self {
+        case .dense:
+            return StorageCost(dataBits: total * valueBits, metadataBits: 0)
+        case .bitmap:
+            return StorageCost(dataBits: nnz * valueBits, metadataBits: total)
+        case .rle(let r):
+            let span = 1 << r
+            var entries = 0, next = 0
+            matrix.mask.forEachSetBit { i in
+                entries += (i - next) / span + 1
+                next = i + 1
+            }
+            return StorageCost(dataBits: entries * valueBits, metadataBits: entries * r)
+        case .csr(let i, let p):
+            return StorageCost(dataBits: nnz * valueBits, metadataBits: nnz * i + (matrix.rows + 1) * p)
+        case .csc(let i, let p):
+            return StorageCost(dataBits: nnz * valueBits, metadataBits: nnz * i + (matrix.columns + 1) * p)
+        case .coo(let r, let c):
+            return StorageCost(dataBits: nnz * valueBits, metadataBits: nnz * (r + c))
+        case .nm(let n, let m):
+            let slots = matrix.rows * ((matrix.columns + m - 1) / m) * n
+            return StorageCost(dataBits: slots * valueBits, metadataBits: slots * Self.ceilLog2(m))
+        case .block(let b):
+            let map = BlockDensityMap(matrix, size: b)
+            let kept = map.kept.reduce(0) { $0 + ($1 > 0 ? 1 : 0) }
+            return StorageCost(dataBits: kept * b * b * valueBits, metadataBits: map.kept.count)
+        }
+    }
+}

@@ -1,0 +1,39 @@
+import Trace
+
+// MARK: - SparseMatrix
+
+/// A 2-D operand as hardware stores it: `rows × columns`, row-major, with a mask of the kept
+/// entries and their values (weights as `K × C·R·S`, activations as `C × H·W`).
+public struct SparseMatrix: Equatable, Sendable {
+    /// Rows and columns.
+    public let rows: Int, columns: Int
+    /// True where an entry is kept.
+    public let mask: Bitmask
+    /// Every entry, row-major; zero where the mask is false.
+    public let values: [Float]
+
+    /// A matrix of `values` whose kept entries are `mask`'s set bits (values off the mask are
+    /// stored as zero).
+    /// - Precondition: `rows, columns >= 0`; `mask.count == values.count == rows · columns`.
+    public init(rows: Int, columns: Int, mask: Bitmask, values: [Float]) {
+        precondition(rows >= 0 && columns >= 0, "negative size")
+        precondition(mask.count == rows * columns && values.count == rows * columns, "size mismatch")
+        self.rows = rows
+        self.columns = columns
+        self.mask = mask
+        self.values = values.indices.map { mask[$0] ? values[$0] : 0 }
+    }
+
+    /// A matrix whose kept entries are its non-zero values.
+    /// - Precondition: `values.count == rows · columns`.
+    public init(rows: Int, columns: Int, values: [Float]) {
+        self.init(rows: rows, columns: columns, mask: Bitmask(values.map { $0 != 0 }), values: values)
+    }
+
+    /// Entries in all, and kept entries.
+    public var count: Int { rows * columns }
+    public var nonzeros: Int { mask.popcount }
+
+    /// The entry at `row`, `column`.
+    public subscript(row: Int, column: Int) -> Float { values[row * columns + column] }
+}
