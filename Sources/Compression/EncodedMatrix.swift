@@ -48,6 +48,12 @@ public struct EncodedMatrix: Equatable, Sendable {
             out[i] = v
             kept[i] = index || v != 0
         }
+        /// CSR/CSC: entry `j` of major line `l` sits at `flat(l, indices[j])`.
+        func expand(pointers: [Int], indices: [Int], flat: (Int, Int) -> Int) {
+            for l in 0..<(pointers.count - 1) {
+                for j in pointers[l]..<pointers[l + 1] { put(flat(l, indices[j]), values[j], index: true) }
+            }
+        }
         switch format {
         case .dense:
             for i in 0..<n { put(i, values[i], index: false) }
@@ -65,15 +71,9 @@ public struct EncodedMatrix: Equatable, Sendable {
                 position += 1
             }
         case .csr:
-            let pointers = field("row_pointers"), indices = field("column_indices")
-            for r in 0..<rows {
-                for j in pointers[r]..<pointers[r + 1] { put(r * columns + indices[j], values[j], index: true) }
-            }
+            expand(pointers: field("row_pointers"), indices: field("column_indices")) { $0 * columns + $1 }
         case .csc:
-            let pointers = field("column_pointers"), indices = field("row_indices")
-            for c in 0..<columns {
-                for j in pointers[c]..<pointers[c + 1] { put(indices[j] * columns + c, values[j], index: true) }
-            }
+            expand(pointers: field("column_pointers"), indices: field("row_indices")) { $1 * columns + $0 }
         case .coo:
             for (j, (r, c)) in zip(field("row_indices"), field("column_indices")).enumerated() {
                 put(r * columns + c, values[j], index: true)
@@ -137,25 +137,13 @@ extension SparseFormat {
             }
             fields = [.init(name: "runs", bits: r, entries: runs)]
         case .csr(let i, let p):
-            var indices: [Int] = [], pointers = [0]
-            for row in 0..<rows {
-                for c in 0..<columns where mask[row * columns + c] {
-                    indices.append(c)
-                    values.append(v[row * columns + c])
-                }
-                pointers.append(indices.count)
-            }
-            fields = [.init(name: "column_indices", bits: i, entries: indices), .init(name: "row_pointers", bits: p, entries: pointers)]
+            let (pointers, indices) = Self.compress(matrix, majorCount: rows, minorCount: columns) { $0 * columns + $1 }
+            values = indices.values
+            fields = [.init(name: "column_indices", bits: i, entries: indices.positions), .init(name: "row_pointers", bits: p, entries: pointers)]
         case .csc(let i, let p):
-            var indices: [Int] = [], pointers = [0]
-            for c in 0..<columns {
-                for row in 0..<rows where mask[row * columns + c] {
-                    indices.append(row)
-                    values.append(v[row * columns + c])
-                }
-                pointers.append(indices.count)
-            }
-            fields = [.init(name: "row_indices", bits: i, entries: indices), .init(name: "column_pointers", bits: p, entries: pointers)]
+            let (pointers, indices) = Self.compress(matrix, majorCount: columns, minorCount: rows) { $1 * columns + $0 }
+            values = indices.values
+            fields = [.init(name: "row_indices", bits: i, entries: indices.positions), .init(name: "column_pointers", bits: p, entries: pointers)]
         case .coo(let rb, let cb):
             var rowIndices: [Int] = [], columnIndices: [Int] = []
             mask.forEachSetBit { i in
@@ -196,5 +184,21 @@ extension SparseFormat {
             }
         }
         return EncodedMatrix(format: self, rows: rows, columns: columns, values: values, fields: fields)
+    }
+
+    /// CSR (rows major) or CSC (columns major): pointers into the kept entries per major line,
+    /// and each kept entry's minor index and value, where `flat(major, minor)` is the entry's
+    /// row-major index.
+    static func compress(_ matrix: SparseMatrix, majorCount: Int, minorCount: Int, flat: (Int, Int) -> Int)
+        -> (pointers: [Int], indices: (positions: [Int], values: [Float])) {
+        var positions: [Int] = [], values: [Float] = [], pointers = [0]
+        for major in 0..<majorCount {
+            for minor in 0..<minorCount where matrix.mask[flat(major, minor)] {
+                positions.append(minor)
+                values.append(matrix.values[flat(major, minor)])
+            }
+            pointers.append(positions.count)
+        }
+        return (pointers, (positions, values))
     }
 }

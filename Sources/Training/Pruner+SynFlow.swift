@@ -65,8 +65,8 @@ extension Pruner {
         return (r > 0 ? Foundation.log10(r) + Double(log2C) * Foundation.log10(2.0) : -.infinity, log2C)
     }
 
-    /// Divides a layer's additive offsets — biases, BatchNorm shifts (`*.bias`) and running
-    /// means — by `1 / factor`.
+    /// Multiplies a layer's additive offsets — biases, BatchNorm shifts (`*.bias`) and running
+    /// means — by `factor` (the inverse of the rescaling power of two).
     static func scaleOffsets(of layer: any Layer, by factor: Float) {
         for p in layer.parameters where p.name.hasSuffix(".bias") {
             let v = p.value.buffer

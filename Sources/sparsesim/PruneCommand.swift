@@ -103,9 +103,10 @@ struct PruneCommand: ParsableCommand {
             throw bad("--schedule", "unknown schedule '\(schedule)' (known: exponential, linear)")
         }
         let shape = try inputShape.map { text -> [Int] in
-            let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
-            guard parts.count == 3, parts.allSatisfy({ $0 != nil }) else { throw bad("--input-shape", "expected C,H,W, got '\(text)'") }
-            return parts.map { $0! }
+            guard let parts = BenchBLASCommand.parseList(text), parts.count == 3 else {
+                throw bad("--input-shape", "expected C,H,W, got '\(text)'")
+            }
+            return parts
         }
         if let c = compression, !(c.isFinite && c >= 0) { throw bad("--compression", "must be a non-negative number, got \(c)") }
         if let s = sparsity, !(s.isFinite && s >= 0 && s < 1) { throw bad("--sparsity", "must be in [0, 1), got \(s)") }
