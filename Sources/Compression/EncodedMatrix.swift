@@ -109,8 +109,10 @@ public struct EncodedMatrix: Equatable, Sendable {
 extension SparseFormat {
     /// Stores `matrix` in this format.
     /// - Throws: `SparseSimError` when the matrix does not fit (`checkFits`).
+    /// - Precondition: the matrix has values (not `isPatternOnly`).
     /// - Complexity: O(rows · columns).
     public func encode(_ matrix: SparseMatrix) throws -> EncodedMatrix {
+        precondition(!matrix.isPatternOnly, "a pattern-only matrix has no values to encode")
         try checkFits(matrix)
         let (rows, columns) = (matrix.rows, matrix.columns)
         let mask = matrix.mask, v = matrix.values

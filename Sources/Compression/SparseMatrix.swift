@@ -9,7 +9,7 @@ public struct SparseMatrix: Equatable, Sendable {
     public let rows: Int, columns: Int
     /// True where an entry is kept.
     public let mask: Bitmask
-    /// Every entry, row-major; zero where the mask is false.
+    /// Every entry, row-major; zero where the mask is false. Empty for a pattern-only matrix.
     public let values: [Float]
 
     /// A matrix of `values` whose kept entries are `mask`'s set bits (values off the mask are
@@ -30,10 +30,25 @@ public struct SparseMatrix: Equatable, Sendable {
         self.init(rows: rows, columns: columns, mask: Bitmask(values.map { $0 != 0 }), values: values)
     }
 
+    /// A pattern-only matrix: which entries are kept, no values (for storage costs and
+    /// conformance checks, which depend on the pattern alone; not for encoding).
+    /// - Precondition: `mask.count == rows · columns`.
+    public init(pattern mask: Bitmask, rows: Int, columns: Int) {
+        precondition(rows >= 0 && columns >= 0 && mask.count == rows * columns, "size mismatch")
+        self.rows = rows
+        self.columns = columns
+        self.mask = mask
+        self.values = []
+    }
+
+    /// True when the matrix carries no values (`init(pattern:rows:columns:)`).
+    public var isPatternOnly: Bool { values.isEmpty && count > 0 }
+
     /// Entries in all, and kept entries.
     public var count: Int { rows * columns }
     public var nonzeros: Int { mask.popcount }
 
     /// The entry at `row`, `column`.
+    /// - Precondition: the matrix has values.
     public subscript(row: Int, column: Int) -> Float { values[row * columns + column] }
 }

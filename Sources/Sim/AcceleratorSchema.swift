@@ -100,12 +100,17 @@ enum AcceleratorSchema {
                   <xs:enumeration value="weight-stationary"/><xs:enumeration value="output-stationary"/>
                   <xs:enumeration value="input-stationary"/><xs:enumeration value="row-stationary"/>
                   <xs:enumeration value="cartesian-product"/><xs:enumeration value="inner-join"/>
-                  <xs:enumeration value="basis-first"/>
+                  <xs:enumeration value="basis-first"/><xs:enumeration value="indexing"/>
                   <xs:enumeration value="ws"/><xs:enumeration value="os"/>
                   <xs:enumeration value="is"/><xs:enumeration value="rs"/>
                 </xs:restriction>
               </xs:simpleType>
             </xs:attribute>
+            <xs:attribute name="weightVector" type="count"/>
+            <xs:attribute name="inputVector" type="count"/>
+            <xs:attribute name="accumulatorBanks" type="count"/>
+            <xs:attribute name="channelGroup" type="count"/>
+            <xs:attribute name="chunkSize" type="count"/>
           </xs:complexType>
         </xs:element>
         <xs:element name="sparsity" minOccurs="0">

@@ -15,6 +15,8 @@ public struct HardwareSpec: Codable, Equatable, Sendable {
     public var memory: [MemoryLevel]
     /// How the layer is mapped onto the array.
     public var dataflow: Dataflow
+    /// The sparse dataflows' parameters (defaults filled in for the spec's dataflow).
+    public var dataflowOptions: DataflowOptions = DataflowOptions()
     /// How each operand's zeros are stored and exploited (dense and unexploited when absent).
     public var sparsity: [OperandSparsity]
     /// ESCALATE-style kernel decomposition, when the accelerator has it.
@@ -23,7 +25,9 @@ public struct HardwareSpec: Codable, Equatable, Sendable {
     enum CodingKeys: String, CodingKey {
         case name, technology
         case peArray = "pe_array"
-        case energy, memory, dataflow, sparsity, decomposition
+        case energy, memory, dataflow
+        case dataflowOptions = "dataflow_options"
+        case sparsity, decomposition
     }
 
     /// Process node and clock.
@@ -137,6 +141,11 @@ public struct HardwareSpec: Codable, Equatable, Sendable {
         case innerJoin = "inner-join"
         /// ESCALATE's basis-first dataflow.
         case basisFirst = "basis-first"
+        /// Cambricon-X's PEs, each owning filters and fetching the inputs its kept weights index.
+        case indexing
+
+        /// True for the dataflows whose PEs skip zeros themselves (not a dense array).
+        public var isSparse: Bool { self == .cartesianProduct || self == .innerJoin || self == .indexing }
 
         /// A dataflow from its name or short name (`ws`, `os`, `is`, `rs`).
         public init?(name: String) {
@@ -147,6 +156,38 @@ public struct HardwareSpec: Codable, Equatable, Sendable {
             case "rs": self = .rowStationary
             default: self.init(rawValue: name)
             }
+        }
+    }
+
+    /// Parameters of the sparse dataflows (`<dataflow>` attributes).
+    public struct DataflowOptions: Codable, Equatable, Sendable {
+        /// `cartesian-product`: weights per multiplier-array row vector (SCNN's F).
+        public var weightVector: Int?
+        /// `cartesian-product`: inputs per column vector (SCNN's I); `F · I = macsPerPE`.
+        public var inputVector: Int?
+        /// `cartesian-product`: accumulator banks per PE (SCNN's A).
+        public var accumulatorBanks: Int?
+        /// `cartesian-product`: output channels per group (SCNN's Kc).
+        public var channelGroup: Int?
+        /// `inner-join`: bits of a bitmask chunk intersected per cycle (SparTen: 128).
+        public var chunkSize: Int?
+
+        /// Options, all unset.
+        public init(weightVector: Int? = nil, inputVector: Int? = nil, accumulatorBanks: Int? = nil,
+                    channelGroup: Int? = nil, chunkSize: Int? = nil) {
+            self.weightVector = weightVector
+            self.inputVector = inputVector
+            self.accumulatorBanks = accumulatorBanks
+            self.channelGroup = channelGroup
+            self.chunkSize = chunkSize
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case weightVector = "weight_vector"
+            case inputVector = "input_vector"
+            case accumulatorBanks = "accumulator_banks"
+            case channelGroup = "channel_group"
+            case chunkSize = "chunk_size"
         }
     }
 

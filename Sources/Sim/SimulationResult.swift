@@ -13,8 +13,16 @@ public struct SimulationResult: Codable, Equatable, Sendable {
     public var layers: [LayerResult]
     /// Sums over layers (utilization and mapping efficiency: see `LayerResult`).
     public var total: LayerResult
+    /// `actual`, `uniform` or `structured` when the layers carry masks (nil: dense shapes).
+    public var densityModel: String? = nil
     /// How this result was made.
     public var provenance: Provenance?
+
+    enum CodingKeys: String, CodingKey {
+        case spec, workload, layers, total
+        case densityModel = "density_model"
+        case provenance
+    }
 
     /// The spec's identifying facts.
     public struct SpecSummary: Codable, Equatable, Sendable {
@@ -93,6 +101,34 @@ public struct SimulationResult: Codable, Equatable, Sendable {
         public var requiredBandwidthGBps: Double
         /// DRAM bandwidth achieved over `cycles`, GB/s.
         public var achievedBandwidthGBps: Double
+        /// MACs whose weight and input are both non-zero (nil: the operands are dense).
+        public var effectualMacs: Int? = nil
+        /// MACs performed with a zero operand whose datapath is gated (charged `gated_mac_pj`).
+        public var gatedMacs: Int = 0
+        /// Max ÷ mean PE work per tile, summed over tiles (1: balanced).
+        public var loadImbalance: Double = 1
+        /// Cycles of the same spec with every operand's sparsity off.
+        public var denseCycles: Int = 0
+        /// `dense_cycles ÷ cycles`.
+        public var speedup: Double = 1
+        /// Fraction of kept weights (nil: dense).
+        public var weightDensity: Double? = nil
+        /// Mean fraction of non-zero inputs over the samples (nil: dense).
+        public var inputDensity: Double? = nil
+        /// Fewest and most cycles of one sample, when samples were simulated one by one.
+        public var sampleCycles: SampleRange? = nil
+        /// What the model assumed or fell back to for this layer.
+        public var notes: [String] = []
+        /// Bits through each memory level (for re-pacing after compression; not reported).
+        var levelBits: [String: Int] = [:]
+
+        /// A per-sample range of cycles.
+        public struct SampleRange: Codable, Equatable, Sendable {
+            /// Fewest cycles of one sample.
+            public var min: Int
+            /// Most cycles of one sample.
+            public var max: Int
+        }
 
         /// Total energy, pJ.
         public var totalEnergyPJ: Double { energyPJ.values.reduce(0, +) }
@@ -110,6 +146,15 @@ public struct SimulationResult: Codable, Equatable, Sendable {
             case energyByOperandPJ = "energy_by_operand_pj"
             case requiredBandwidthGBps = "required_bandwidth_gbps"
             case achievedBandwidthGBps = "achieved_bandwidth_gbps"
+            case effectualMacs = "effectual_macs"
+            case gatedMacs = "gated_macs"
+            case loadImbalance = "load_imbalance"
+            case denseCycles = "dense_cycles"
+            case speedup
+            case weightDensity = "weight_density"
+            case inputDensity = "input_density"
+            case sampleCycles = "sample_cycles"
+            case notes
         }
     }
 }
@@ -121,15 +166,29 @@ extension SimulationResult {
     public func renderTable() -> String {
         var out = "spec \(spec.name) (\(spec.dataflow), \(spec.rows)x\(spec.cols) PEs, \(formatted(spec.clockMHz, digits: 0)) MHz)"
         out += "  workload \(workload.name) [\(workload.source)], \(workload.layers) layers\n"
-        var table = TextTable(["layer", "MACs", "compute cyc", "cycles", "util %", "map eff %", "DRAM W KB", "DRAM I KB",
-                               "DRAM O KB", "energy uJ", "req GB/s"])
+        if let densityModel { out += "  density model \(densityModel)\n" }
+        let sparse = densityModel != nil || (layers + [total]).contains { $0.speedup != 1 || $0.gatedMacs > 0 || $0.loadImbalance != 1 }
+        var header = ["layer", "MACs", "compute cyc", "cycles", "util %", "map eff %", "DRAM W KB", "DRAM I KB",
+                      "DRAM O KB", "energy uJ", "req GB/s"]
+        if sparse { header += ["effectual MACs", "W dens", "I dens", "imbalance", "speedup"] }
+        var table = TextTable(header)
         for l in layers + [total] {
-            table.add([l.name, "\(l.macs)", "\(l.computeCycles)", "\(l.cycles)", formatted(l.utilization * 100, digits: 2),
+            var row = [l.name, "\(l.macs)", "\(l.computeCycles)", "\(l.cycles)", formatted(l.utilization * 100, digits: 2),
                        formatted(l.mappingEfficiency * 100, digits: 2), formatted(l.dramBytes.weights / 1024, digits: 1),
                        formatted(l.dramBytes.inputs / 1024, digits: 1), formatted(l.dramBytes.outputs / 1024, digits: 1),
-                       formatted(l.totalEnergyPJ / 1e6, digits: 3), formatted(l.requiredBandwidthGBps, digits: 2)])
+                       formatted(l.totalEnergyPJ / 1e6, digits: 3), formatted(l.requiredBandwidthGBps, digits: 2)]
+            if sparse {
+                row += [l.effectualMacs.map { "\($0)" } ?? "-", l.weightDensity.map { formatted($0, digits: 3) } ?? "-",
+                        l.inputDensity.map { formatted($0, digits: 3) } ?? "-", formatted(l.loadImbalance, digits: 3),
+                        formatted(l.speedup, digits: 3)]
+            }
+            table.add(row)
         }
-        return out + table.render()
+        out += table.render()
+        for l in layers + [total] {
+            for note in l.notes { out += "note: \(l.name): \(note)\n" }
+        }
+        return out
     }
 
     /// CSV for spreadsheets: a header and one row per layer, then the total.
@@ -139,13 +198,17 @@ extension SimulationResult {
         if includeHeader {
             rows.append((["spec", "layer", "macs", "compute_cycles", "cycles", "stall_cycles", "utilization", "mapping_efficiency",
                           "dram_weights_bytes", "dram_inputs_bytes", "dram_outputs_bytes", "dram_metadata_bytes",
-                          "required_bandwidth_gbps", "achieved_bandwidth_gbps"] + levels.map { "energy_\($0)_pj" }).joined(separator: ","))
+                          "required_bandwidth_gbps", "achieved_bandwidth_gbps", "effectual_macs", "gated_macs", "load_imbalance",
+                          "dense_cycles", "speedup", "weight_density", "input_density", "density_model"]
+                         + levels.map { "energy_\($0)_pj" }).joined(separator: ","))
         }
         for l in layers + [total] {
             let cells: [String] = [spec.name, l.name, "\(l.macs)", "\(l.computeCycles)", "\(l.cycles)", "\(l.stallCycles)",
                                    "\(l.utilization)", "\(l.mappingEfficiency)", "\(l.dramBytes.weights)", "\(l.dramBytes.inputs)",
                                    "\(l.dramBytes.outputs)", "\(l.dramBytes.metadata)", "\(l.requiredBandwidthGBps)",
-                                   "\(l.achievedBandwidthGBps)"] + levels.map { "\(l.energyPJ[$0] ?? 0)" }
+                                   "\(l.achievedBandwidthGBps)", l.effectualMacs.map { "\($0)" } ?? "", "\(l.gatedMacs)",
+                                   "\(l.loadImbalance)", "\(l.denseCycles)", "\(l.speedup)", l.weightDensity.map { "\($0)" } ?? "",
+                                   l.inputDensity.map { "\($0)" } ?? "", densityModel ?? ""] + levels.map { "\(l.energyPJ[$0] ?? 0)" }
             rows.append(cells.joined(separator: ","))
         }
         return rows.joined(separator: "\n") + "\n"

@@ -14,6 +14,7 @@ public struct Simulator: Sendable {
     enum Mode {
         case systolic(SystolicDataflow)
         case rowStationary
+        case sparse
     }
 
     /// A simulator for `spec`.
@@ -26,31 +27,54 @@ public struct Simulator: Sendable {
         case .outputStationary: mode = .systolic(.outputStationary)
         case .inputStationary: mode = .systolic(.inputStationary)
         case .rowStationary: mode = .rowStationary
+        case .cartesianProduct, .innerJoin, .indexing: mode = .sparse
         default:
-            throw SparseSimError(file: file, location: "dataflow", message: "dataflow '\(spec.dataflow.rawValue)' is not modelled yet (modelled: weight-, output-, input- and row-stationary)")
+            throw SparseSimError(file: file, location: "dataflow", message: "dataflow '\(spec.dataflow.rawValue)' is not modelled yet (modelled: weight-, output-, input- and row-stationary, cartesian-product, inner-join, indexing)")
         }
-        guard spec.peArray.macsPerPE == 1 else {
+        guard spec.peArray.macsPerPE == 1 || spec.dataflow.isSparse else {
             throw SparseSimError(file: file, location: "pe-array", message: "dense dataflows model one MAC per PE per cycle; macsPerPE is \(spec.peArray.macsPerPE)")
         }
     }
 
     /// Simulates every layer of `workload`.
-    public func run(_ workload: Workload, provenance: Provenance? = nil) -> SimulationResult {
-        let results = workload.layers.map { simulate($0.shape, structure: $0.structure) }
+    /// - Throws: `SparseSimError` when a layer's masks do not fit the spec's formats (an index
+    ///   too narrow for the layer) or its shape.
+    public func run(_ workload: Workload, densityModel: DensityModel = .actual, provenance: Provenance? = nil) throws -> SimulationResult {
+        let results = try workload.layers.map { try simulate($0) }
         return SimulationResult(
             spec: .init(name: spec.name, dataflow: spec.dataflow.rawValue, rows: spec.peArray.rows, cols: spec.peArray.cols,
                         clockMHz: spec.technology.clockMHz),
             workload: .init(source: workload.source, name: workload.name, layers: workload.layers.count),
-            layers: results, total: Self.total(results, peCount: spec.peArray.peCount, clockHz: spec.technology.clockMHz * 1e6),
+            layers: results, total: Self.total(results, peCount: spec.peArray.peCount * spec.peArray.macsPerPE, clockHz: spec.technology.clockMHz * 1e6),
+            densityModel: workload.layers.contains { $0.masks != nil } ? densityModel.rawValue : nil,
             provenance: provenance)
     }
 
-    /// Simulates one layer.
+    /// Simulates one layer with dense operands.
     /// - Precondition: `layer` is valid.
-    public func simulate(_ layer: LayerShape, structure: Workload.NMStructure? = nil) -> SimulationResult.LayerResult {
+    public func simulate(_ layer: LayerShape) -> SimulationResult.LayerResult {
+        // Dense operands fit every format: the only failure is a mask that does not fit.
+        try! simulate(Workload.Layer(shape: layer))
+    }
+
+    /// Simulates one layer, its masks and declared structure included.
+    /// - Throws: `SparseSimError` when a mask does not fit the layer or the spec's format.
+    public func simulate(_ layer: Workload.Layer) throws -> SimulationResult.LayerResult {
+        try layer.masks?.validate(for: layer.shape, file: "<workload>")
         switch mode {
-        case .systolic(let dataflow): simulateSystolic(layer, dataflow: dataflow, structure: structure)
-        case .rowStationary: simulateRowStationary(layer)
+        case .systolic(let dataflow):
+            let structure = nmStructure(for: layer)
+            var r = simulateSystolic(layer.shape, dataflow: dataflow, structure: structure.pattern)
+            if let note = structure.note { r.notes.append(note) }
+            if structure.pattern != nil {
+                let dense = simulateSystolic(layer.shape, dataflow: dataflow, structure: nil)
+                r.denseCycles = dense.cycles
+            }
+            return try applyOperandSparsity(r, layer: layer)
+        case .rowStationary:
+            return try applyOperandSparsity(simulateRowStationary(layer.shape), layer: layer)
+        case .sparse:
+            return try simulateSparse(layer)
         }
     }
 
@@ -211,25 +235,36 @@ public struct Simulator: Sendable {
     /// A layer's result from its compute cycles and charged traffic: transfers are
     /// double-buffered and overlap compute, so the slowest level with a bandwidth sets the pace.
     func result(_ layer: LayerShape, macs: Int, computeCycles: Int, mappingEfficiency: Double, tiling: String,
-                ledger: EnergyLedger, dramBits: [Int]) -> SimulationResult.LayerResult {
+                ledger: EnergyLedger, dramBits: [Int], metadataBits: Int = 0) -> SimulationResult.LayerResult {
+        let dramBytes = SimulationResult.OperandBytes(
+            weights: Double(dramBits[0]) / 8, inputs: Double(dramBits[1]) / 8, outputs: Double(dramBits[2]) / 8,
+            metadata: Double(metadataBits) / 8)
+        var r = SimulationResult.LayerResult(
+            name: layer.name, macs: macs, computeCycles: computeCycles, cycles: computeCycles, stallCycles: 0,
+            utilization: 0, mappingEfficiency: mappingEfficiency, tiling: tiling, dramBytes: dramBytes, energyPJ: ledger.energy,
+            energyByOperandPJ: ledger.energyByOperand, requiredBandwidthGBps: 0, achievedBandwidthGBps: 0)
+        r.levelBits = ledger.bitsThrough
+        pace(&r)
+        return r
+    }
+
+    /// Sets `cycles`, stalls, utilization and bandwidths from `computeCycles` and the bits
+    /// through each level with a bandwidth.
+    func pace(_ r: inout SimulationResult.LayerResult) {
         let clockHz = spec.technology.clockMHz * 1e6
-        var cycles = computeCycles
+        var cycles = r.computeCycles
         for level in spec.memory {
-            guard let gbps = level.bandwidthGBps, let bits = ledger.bitsThrough[level.name] else { continue }
+            guard let gbps = level.bandwidthGBps, let bits = r.levelBits[level.name] else { continue }
             let transferCycles = Int((Double(bits) / 8 / (gbps * 1e9) * clockHz).rounded(.up))
             cycles = max(cycles, transferCycles)
         }
-        let dramBytes = SimulationResult.OperandBytes(
-            weights: Double(dramBits[0]) / 8, inputs: Double(dramBits[1]) / 8, outputs: Double(dramBits[2]) / 8, metadata: 0)
-        let computeSeconds = Double(max(computeCycles, 1)) / clockHz
+        let computeSeconds = Double(max(r.computeCycles, 1)) / clockHz
         let seconds = Double(max(cycles, 1)) / clockHz
-        return SimulationResult.LayerResult(
-            name: layer.name, macs: macs, computeCycles: computeCycles, cycles: cycles,
-            stallCycles: cycles - computeCycles,
-            utilization: Double(macs) / (Double(max(cycles, 1)) * Double(spec.peArray.peCount)),
-            mappingEfficiency: mappingEfficiency, tiling: tiling, dramBytes: dramBytes, energyPJ: ledger.energy,
-            energyByOperandPJ: ledger.energyByOperand, requiredBandwidthGBps: dramBytes.total / computeSeconds / 1e9,
-            achievedBandwidthGBps: dramBytes.total / seconds / 1e9)
+        r.cycles = cycles
+        r.stallCycles = cycles - r.computeCycles
+        r.utilization = Double(r.macs) / (Double(max(cycles, 1)) * Double(spec.peArray.peCount * spec.peArray.macsPerPE))
+        r.requiredBandwidthGBps = r.dramBytes.total / computeSeconds / 1e9
+        r.achievedBandwidthGBps = r.dramBytes.total / seconds / 1e9
     }
 
     static func total(_ layers: [SimulationResult.LayerResult], peCount: Int, clockHz: Double) -> SimulationResult.LayerResult {
@@ -246,11 +281,19 @@ public struct Simulator: Sendable {
         let computeSeconds = Double(compute) / clockHz
         let seconds = Double(cycles) / clockHz
         let mapping = compute > 0 ? layers.reduce(0.0) { $0 + $1.mappingEfficiency * Double($1.computeCycles) } / Double(compute) : 0
-        return SimulationResult.LayerResult(
+        var t = SimulationResult.LayerResult(
             name: "total", macs: macs, computeCycles: compute, cycles: cycles, stallCycles: cycles - compute,
             utilization: cycles > 0 ? Double(macs) / (Double(cycles) * Double(peCount)) : 0, mappingEfficiency: mapping,
             tiling: "-", dramBytes: dram, energyPJ: energy, energyByOperandPJ: byOperand,
             requiredBandwidthGBps: computeSeconds > 0 ? dram.total / computeSeconds / 1e9 : 0,
             achievedBandwidthGBps: seconds > 0 ? dram.total / seconds / 1e9 : 0)
+        if layers.contains(where: { $0.effectualMacs != nil }) {
+            t.effectualMacs = layers.reduce(0) { $0 + ($1.effectualMacs ?? $1.macs) }
+        }
+        t.gatedMacs = layers.reduce(0) { $0 + $1.gatedMacs }
+        t.denseCycles = layers.reduce(0) { $0 + $1.denseCycles }
+        t.speedup = cycles > 0 ? Double(t.denseCycles) / Double(cycles) : 1
+        t.loadImbalance = compute > 0 ? layers.reduce(0.0) { $0 + $1.loadImbalance * Double($1.computeCycles) } / Double(compute) : 1
+        return t
     }
 }

@@ -49,6 +49,7 @@ struct SpecBuilder {
         let dataflow = HardwareSpec.Dataflow(name: df.attribute("type") ?? "") ?? .weightStationary
         var sparsity: [HardwareSpec.OperandSparsity] = []
         if let s = root.child("sparsity") { sparsity = buildSparsity(s) }
+        let options = buildDataflowOptions(df, dataflow: dataflow, array: array)
 
         var decomposition: HardwareSpec.Decomposition?
         if let d = root.child("decomposition") {
@@ -62,7 +63,35 @@ struct SpecBuilder {
         return HardwareSpec(
             name: root.attribute("name") ?? "", technology: technology, peArray: array,
             energy: HardwareSpec.ComputeEnergy(macPJ: macPJ, gatedMacPJ: gatedPJ), memory: memory,
-            dataflow: dataflow, sparsity: sparsity, decomposition: decomposition)
+            dataflow: dataflow, dataflowOptions: options, sparsity: sparsity, decomposition: decomposition)
+    }
+
+    /// The sparse dataflows' parameters with their defaults: SCNN's `F = I = √macsPerPE`,
+    /// `A = 2·F·I`, `Kc = 8`; SparTen's 128-bit chunks.
+    mutating func buildDataflowOptions(_ e: XMLElement, dataflow: HardwareSpec.Dataflow, array: HardwareSpec.PEArray) -> HardwareSpec.DataflowOptions {
+        var o = HardwareSpec.DataflowOptions(
+            weightVector: int(e, "weightVector"), inputVector: int(e, "inputVector"),
+            accumulatorBanks: int(e, "accumulatorBanks"), channelGroup: int(e, "channelGroup"), chunkSize: int(e, "chunkSize"))
+        switch dataflow {
+        case .cartesianProduct:
+            let root = Int(Double(array.macsPerPE).squareRoot())
+            let f = o.weightVector ?? (o.inputVector.map { array.macsPerPE / $0 } ?? root)
+            let i = o.inputVector ?? array.macsPerPE / max(f, 1)
+            if f * i != array.macsPerPE {
+                fail(e, "cartesian-product needs weightVector x inputVector = macsPerPE (\(f) x \(i) != \(array.macsPerPE))")
+            }
+            o.weightVector = f
+            o.inputVector = i
+            o.accumulatorBanks = o.accumulatorBanks ?? 2 * array.macsPerPE
+            o.channelGroup = o.channelGroup ?? 8
+        case .innerJoin:
+            o.chunkSize = o.chunkSize ?? 128
+        default:
+            for name in ["weightVector", "inputVector", "accumulatorBanks", "channelGroup", "chunkSize"] where e.attribute(name) != nil {
+                fail(e, "\(name) applies to a sparse dataflow (cartesian-product, inner-join), not \(dataflow.rawValue)")
+            }
+        }
+        return o
     }
 
     mutating func buildMemory(_ mem: XMLElement, array: HardwareSpec.PEArray, macPJ: Double) -> [HardwareSpec.MemoryLevel] {

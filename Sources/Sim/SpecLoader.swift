@@ -93,12 +93,13 @@ enum SpecOverride {
         return nil
     }
 
-    /// Adds an optional element (`energy`, `sparsity`) at its place in the schema's order.
+    /// Adds an optional element (`energy`, `sparsity`, `decomposition`) at its place in the schema's order.
     private static func createOptional(_ name: String, in root: XMLElement) -> XMLElement? {
         let after: String
         switch name {
         case "energy": after = "pe-array"
         case "sparsity": after = "dataflow"
+        case "decomposition": after = root.child("sparsity") != nil ? "sparsity" : "dataflow"
         default: return nil
         }
         guard let anchor = root.child(after), let node = xmlNewDocNode(root.node.pointee.doc, nil, name, nil) else { return nil }

@@ -11,12 +11,23 @@ public struct Workload: Codable, Equatable, Sendable {
     /// The layers, in order.
     public var layers: [Layer]
 
-    /// One layer and the structured sparsity its weights are known to have.
+    /// One layer, the structured sparsity its weights are known to have, and its real masks.
     public struct Layer: Codable, Equatable, Sendable {
         /// The shape.
         public var shape: LayerShape
         /// N:M structure of the weights along the reduction (e.g. 2:4), when declared.
         public var structure: NMStructure?
+        /// The weight mask and input zero patterns (from a trace); nil: dense operands.
+        public var masks: LayerMasks?
+
+        /// A layer.
+        public init(shape: LayerShape, structure: NMStructure? = nil, masks: LayerMasks? = nil) {
+            self.shape = shape
+            self.structure = structure
+            self.masks = masks
+        }
+
+        enum CodingKeys: String, CodingKey { case shape, structure }
     }
 
     /// An N:M pattern: at most N non-zeros in every M consecutive weights.

@@ -123,6 +123,13 @@ extension LayerShape {
     /// Dense multiply-accumulates: `N · K · C/groups · R · S · P · Q`.
     /// - Precondition: the shape is valid, so the product does not overflow.
     public var macs: Int { N * K * channelsPerGroup * R * S * P * Q }
+
+    /// The same layer with batch `n`.
+    public func withBatch(_ n: Int) -> LayerShape {
+        var shape = self
+        shape.N = n
+        return shape
+    }
 }
 
 // MARK: - Validation

@@ -18,10 +18,21 @@ struct SimulateCommand: ParsableCommand {
               sparsesim simulate --hw HardwareSpecs/systolic-ws.xml --hw HardwareSpecs/systolic-os.xml --model vgg16 --batch 4
               sparsesim simulate --hw HardwareSpecs/systolic-ws.xml --set pe-array.rows=128 --set pe-array.cols=128 --topology layers.csv --format csv
               sparsesim simulate --hw HardwareSpecs/tpu-v1-like.xml --trace run.sstrace --snapshot last --format json --output result.json
+              sparsesim simulate --hw HardwareSpecs/scnn.xml --hw HardwareSpecs/sparten.xml --trace rigl.sstrace --density-model both
+              sparsesim simulate --hw HardwareSpecs/stc-2to4.xml --topology layers.csv
+              sparsesim simulate --hw HardwareSpecs/cambricon-x.xml --trace synflow.sstrace --activation-density 0.5
+
+            A trace is replayed with its real weight masks and, where activations were recorded, each \
+            sample's real zeros; a trace without activations (prune at init) needs --activation-density, \
+            which draws seeded uniform input zeros and labels them statistical. --density-model uniform \
+            replaces every mask by a seeded uniform-random one of the same density (the statistical \
+            model), structured by a balanced one (equal count per filter and channel); both reports \
+            actual and uniform side by side with the gap per layer.
             """
     )
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case table, json, csv }
+    enum Densities: String, ExpressibleByArgument, CaseIterable { case actual, uniform, structured, both }
 
     @Option(name: .customLong("hw"), help: "A hardware spec (repeat for several).")
     var specs: [String] = []
@@ -44,6 +55,16 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "Batch size for --model and --topology.")
     var batch: Int = 1
 
+    @Option(name: .customLong("density-model"), help: "Operand zeros: actual, uniform, structured or both (actual and uniform).")
+    var densityModel: Densities = .actual
+
+    @Option(name: .customLong("activation-density"),
+            help: "Fraction of non-zero inputs, drawn uniformly, for layers without recorded activations (statistical).")
+    var activationDensity: Double?
+
+    @Option(help: "Seed of every random mask (uniform, structured, --activation-density).")
+    var seed: UInt64 = 0
+
     @Option(help: "Output format: table, json or csv.")
     var format: Format = .table
 
@@ -60,6 +81,12 @@ struct SimulateCommand: ParsableCommand {
         }
         guard snapshot == "last" || Int(snapshot).map({ $0 >= 0 }) == true else {
             throw ValidationError("--snapshot must be 'last' or a step number")
+        }
+        if let d = activationDensity, !(d > 0 && d <= 1) {
+            throw ValidationError("--activation-density must be in (0, 1], got \(d)")
+        }
+        if densityModel == .both && format == .csv {
+            throw ValidationError("--density-model both writes a table or JSON, not CSV (run actual and uniform separately for CSV)")
         }
     }
 
@@ -78,18 +105,38 @@ struct SimulateCommand: ParsableCommand {
             step = Int(snapshot)!
             guard steps.contains(step) else { throw SparseSimError(file: trace!, location: "snapshots", message: "no snapshot at step \(step)") }
         }
-        return Workload(source: "trace \(trace!) step \(step)", name: reader.manifest.model.name, shapes: reader.manifest.model.layers)
+        return try Workload(trace: reader, snapshot: reader.snapshotIndex(step: step)!)
     }
 
     func run() throws {
         if let output, output != "-" { try AtomicFile.checkWritable(output) }
-        let workload = try loadWorkload()
+        var workload = try loadWorkload()
+        if let d = activationDensity {
+            workload = workload.withActivationDensity(d, samples: workload.layers.first?.shape.N ?? 1, seed: seed)
+        }
         var results: [SimulationResult] = []
+        var comparisons: [DensityComparison] = []
         for file in specs {
             let simulator = try Simulator(spec: try loadSpec(file, overrides: overrides), file: file)
-            results.append(simulator.run(workload, provenance: .current()))
+            switch densityModel {
+            case .both:
+                let actual = try simulator.run(workload, densityModel: .actual, provenance: .current())
+                let uniform = try simulator.run(workload.applying(.uniform, seed: seed), densityModel: .uniform, provenance: .current())
+                comparisons.append(DensityComparison(actual: actual, uniform: uniform))
+            default:
+                let model = DensityModel(rawValue: densityModel.rawValue)!
+                results.append(try simulator.run(workload.applying(model, seed: seed), densityModel: model, provenance: .current()))
+            }
         }
         let text: String
+        if densityModel == .both {
+            let json = comparisons.count == 1 ? try TraceJSON.encode(comparisons[0]) : try TraceJSON.encode(comparisons)
+            text = format == .json
+                ? String(decoding: json, as: UTF8.self)
+                : comparisons.map { $0.renderTable() + "\n" + $0.actual.renderTable() + "\n" + $0.uniform.renderTable() }.joined(separator: "\n")
+            try Console.emit(text, to: output)
+            return
+        }
         switch format {
         case .table: text = results.map { $0.renderTable() }.joined(separator: "\n")
         case .csv: text = results.enumerated().map { $0.element.renderCSV(includeHeader: $0.offset == 0) }.joined()

@@ -122,8 +122,12 @@ import Testing
     }
 
     @Test func unsupportedDataflowIsAnError() throws {
-        let spec = try Self.spec("systolic-ws", ["dataflow=cartesian-product"])
+        let spec = try Self.spec("systolic-ws", ["dataflow=basis-first", "decomposition.bases=4", "decomposition.sharing=layer",
+                                                    "decomposition.basisBits=8", "decomposition.coefficientBits=4", "decomposition.intermediateBits=16"])
         #expect(throws: SparseSimError.self) { try Simulator(spec: spec) }
+        // A dense dataflow models one MAC per PE.
+        let wide = try Self.spec("systolic-ws", ["pe-array.macsPerPE=4"])
+        #expect(throws: SparseSimError.self) { try Simulator(spec: wide) }
     }
 
     /// A hand calculation for row stationary: a 3×3 conv, 2→2 channels, 6×6 input, no padding,
@@ -193,8 +197,10 @@ import Testing
         #expect(w.layers[0].shape.P == 110)
         #expect(w.layers[1].shape.kind == .linear)
         #expect(w.layers[2].structure == Workload.NMStructure(n: 2, m: 4))
-        let spec = try Self.spec("systolic-ws")
-        #expect(try Simulator(spec: spec).simulate(w.layers[2].shape, structure: w.layers[2].structure).computeCycles == 5103)
+        // A 2:4 engine compresses the declared layer; a dense array does not.
+        #expect(try Simulator(spec: try Self.spec("stc-2to4")).simulate(w.layers[2]).computeCycles == 5103)
+        let dense = try Simulator(spec: try Self.spec("systolic-ws")).simulate(w.layers[2])
+        #expect(dense.computeCycles > 5103 && dense.notes.isEmpty)
 
         for (bad, line, message) in [
             ("a, 1, 2\n", "1", "expected 8 columns"),

@@ -28,7 +28,9 @@ import Testing
         #expect(eyeriss.dataflow == .rowStationary)
         // Normalized energies RF : array : buffer : DRAM = 1 : 2 : 6 : 200 MACs.
         #expect(eyeriss.memory.map(\.readPJ) == [200, 6, 2, 1].map { $0 * eyeriss.energy.macPJ })
-        #expect(eyeriss.sparsity(of: .inputs).exploit == .none)
+        // Zero activations gate the MACs; activations are run-length coded (5-bit runs) to DRAM.
+        #expect(eyeriss.sparsity(of: .inputs).exploit == .gate && eyeriss.sparsity(of: .inputs).runBits == 5)
+        #expect(eyeriss.sparsity(of: .weights).exploit == .none)
         let ws = try SpecLoader.load(path: Self.root + "/HardwareSpecs/systolic-ws.xml")
         #expect(ws.peArray.peCount == 1024 && ws.dataflow == .weightStationary)
         #expect(ws.level(named: "ifmap-sram")?.sizeBytes == 1024 * 1024)

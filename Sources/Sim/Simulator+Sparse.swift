@@ -1,0 +1,297 @@
+import Compression
+import Dataflow
+import Trace
+
+// MARK: - Operand sparsity
+
+extension Simulator {
+    /// The N:M pattern the spec's weight engine compresses, when the layer conforms to it, and
+    /// a note when the layer runs in dense mode instead.
+    ///
+    /// A layer conforms when its recorded mask keeps at most N of every M consecutive weights
+    /// along the reduction, or — without a mask — when it declares that structure (a SCALE-Sim
+    /// topology's N:M column). Anything else runs dense: a 2:4 engine never computes a
+    /// non-conforming layer as if it were 2:4.
+    func nmStructure(for layer: Workload.Layer) -> (pattern: Workload.NMStructure?, note: String?) {
+        let w = spec.sparsity(of: .weights)
+        guard w.exploit == .skip, w.format == .nm, let n = w.n, let m = w.m else { return (nil, nil) }
+        let l = layer.shape
+        if let mask = layer.masks?.weights {
+            let matrix = SparseMatrix(pattern: mask, rows: l.K, columns: l.channelsPerGroup * l.R * l.S)
+            if let v = NMPattern(n: n, m: m).firstViolation(matrix) {
+                return (nil, "weights not \(n):\(m) (filter \(v.row), group \(v.group) keeps \(v.kept) of \(m)): dense mode")
+            }
+            return (Workload.NMStructure(n: n, m: m), nil)
+        }
+        if let s = layer.structure, s.m == m, s.n <= n { return (Workload.NMStructure(n: n, m: m), nil) }
+        if let s = layer.structure { return (nil, "declared \(s.n):\(s.m) is not \(n):\(m): dense mode") }
+        return (nil, "no \(n):\(m) structure declared or recorded: dense mode")
+    }
+
+    /// The inputs of sample `i` (nil: dense).
+    static func inputPattern(_ masks: LayerMasks?, sample i: Int) -> Bitmask? {
+        guard let masks, !masks.inputs.isEmpty else { return nil }
+        return masks.inputs[i % masks.inputs.count]
+    }
+
+    /// MACs over all samples counting the weights (when `weights`) and inputs (when `inputs`)
+    /// that are non-zero: with both, the effectual MACs.
+    static func countMacs(_ layer: Workload.Layer, weights countWeights: Bool, inputs countInputs: Bool) -> Int {
+        let l = layer.shape
+        let one = l.withBatch(1)
+        let weights = countWeights ? layer.masks?.weights : nil
+        var total = 0
+        var denseInputs: Int?
+        for i in 0..<l.N {
+            let pattern = countInputs ? inputPattern(layer.masks, sample: i) : nil
+            if pattern == nil, let d = denseInputs { total += d; continue }
+            let n = SparseWork(shape: one, inputs: pattern).filterWork(weights: weights).reduce(0, +)
+            if pattern == nil { denseInputs = n }
+            total += n
+        }
+        return total
+    }
+
+    /// Storage of `operand` in the spec's format: data and metadata bits of the weights (one
+    /// matrix `K × C/groups·R·S`) or of the inputs (`C × H·W` per sample, over `N` samples).
+    /// - Throws: `SparseSimError` when the spec's widths cannot hold the layer's indices.
+    func storage(_ operand: Operand, of layer: Workload.Layer) throws -> StorageCost? {
+        let setting = spec.sparsity(of: operand)
+        guard setting.format != .dense else { return nil }
+        let l = layer.shape
+        let bits = spec.peArray.operandBits
+        func cost(_ mask: Bitmask, rows: Int, columns: Int) throws -> StorageCost {
+            let matrix = SparseMatrix(pattern: mask, rows: rows, columns: columns)
+            let format: SparseFormat
+            switch setting.format {
+            case .dense: format = .dense
+            case .bitmap: format = .bitmap
+            case .rle: format = .rle(runBits: setting.runBits ?? 4)
+            case .csr, .csc:
+                let index = setting.indexBits ?? 16
+                let pointer = SparseFormat.bits(toHold: mask.popcount)
+                format = setting.format == .csr ? .csr(indexBits: index, pointerBits: pointer) : .csc(indexBits: index, pointerBits: pointer)
+            case .nm:
+                // A non-conforming layer is stored dense (it runs in dense mode).
+                let nm = NMPattern(n: setting.n ?? 1, m: setting.m ?? 1)
+                format = nm.conforms(matrix) ? .nm(n: nm.n, m: nm.m) : .dense
+            case .block: format = .block(size: setting.blockSize ?? 1)
+            }
+            do {
+                return try format.cost(of: matrix, valueBits: bits)
+            } catch let error as SparseSimError {
+                throw SparseSimError(file: "<spec \(spec.name)>", location: "sparsity.\(operand.rawValue)",
+                                     message: "layer \(l.name): \(error.message)")
+            }
+        }
+        switch operand {
+        case .weights:
+            let rows = l.K, columns = l.channelsPerGroup * l.R * l.S
+            return try cost(layer.masks?.weights ?? Bitmask(repeating: true, count: rows * columns), rows: rows, columns: columns)
+        case .inputs:
+            var total = StorageCost(dataBits: 0, metadataBits: 0)
+            var dense: StorageCost?
+            for i in 0..<l.N {
+                let pattern = Self.inputPattern(layer.masks, sample: i)
+                if pattern == nil, let d = dense { total.dataBits += d.dataBits; total.metadataBits += d.metadataBits; continue }
+                let c = try cost(pattern ?? Bitmask(repeating: true, count: l.C * l.H * l.W), rows: l.C, columns: l.H * l.W)
+                if pattern == nil { dense = c }
+                total.dataBits += c.dataBits
+                total.metadataBits += c.metadataBits
+            }
+            return total
+        case .outputs:
+            return nil
+        }
+    }
+
+    /// A dense dataflow's result with the operands' zeros applied: gated MACs charged the gated
+    /// energy (cycles unchanged: a dense array cannot skip unstructured zeros), compressed DRAM
+    /// transfers (data and metadata) and the densities and notes.
+    func applyOperandSparsity(_ dense: SimulationResult.LayerResult, layer: Workload.Layer) throws -> SimulationResult.LayerResult {
+        var r = dense
+        if r.denseCycles == 0 { r.denseCycles = r.cycles }
+        let w = spec.sparsity(of: .weights), x = spec.sparsity(of: .inputs)
+        for s in [w, x] where s.exploit == .skip && !(s.operand == .weights && s.format == .nm) {
+            r.notes.append("\(s.operand.rawValue) skip on a dense \(spec.dataflow.rawValue) array: zeros gated, not skipped")
+        }
+        if let masks = layer.masks {
+            r.weightDensity = masks.weightDensity
+            r.inputDensity = masks.inputDensity
+            r.effectualMacs = Self.countMacs(layer, weights: true, inputs: true)
+            if case .statistical(let d) = masks.inputSource { r.notes.append("input zeros statistical: uniform density \(d)") }
+        }
+        // MACs with every exploited operand non-zero; the rest of the performed MACs are gated.
+        let exploitW = w.exploit != .none, exploitX = x.exploit != .none
+        if layer.masks != nil && (exploitW || exploitX) {
+            let kept = Self.countMacs(layer, weights: exploitW, inputs: exploitX)
+            // Under N:M compression the performed MACs are the kept slots; a slot's zero is gated.
+            r.gatedMacs = max(r.macs - kept, 0)
+            r.energyPJ["mac"] = Double(r.macs - r.gatedMacs) * spec.energy.macPJ + Double(r.gatedMacs) * spec.energy.gatedMacPJ
+        }
+        try compressDRAM(&r, layer: layer)
+        pace(&r)
+        if r.cycles > 0 { r.speedup = Double(r.denseCycles) / Double(r.cycles) }
+        return r
+    }
+
+    /// Scales each compressed operand's DRAM bytes by its format's storage over dense storage,
+    /// adds the metadata, and re-charges DRAM energy and bits for the difference.
+    func compressDRAM(_ r: inout SimulationResult.LayerResult, layer: Workload.Layer) throws {
+        let dram = spec.memory[0]
+        let l = layer.shape
+        let bits = Double(spec.peArray.operandBits)
+        for operand in [Operand.weights, .inputs] {
+            guard let cost = try storage(operand, of: layer) else { continue }
+            let denseBits = Double(operand == .weights ? l.weightCount : l.inputCount) * bits
+            guard denseBits > 0 else { continue }
+            let before = operand == .weights ? r.dramBytes.weights : r.dramBytes.inputs
+            let data = before * Double(cost.dataBits) / denseBits
+            let metadata = before * Double(cost.metadataBits) / denseBits
+            if operand == .weights { r.dramBytes.weights = data } else { r.dramBytes.inputs = data }
+            r.dramBytes.metadata += metadata
+            let deltaBits = (data + metadata - before) * 8
+            let deltaPJ = deltaBits / Double(max(dram.widthBits, 1)) * dram.readPJ
+            r.energyPJ[dram.name, default: 0] += deltaPJ
+            r.energyByOperandPJ[operand.rawValue, default: 0] += deltaPJ
+            r.levelBits[dram.name, default: 0] += Int(deltaBits.rounded())
+        }
+    }
+}
+
+// MARK: - Sparse dataflows
+
+extension Simulator {
+    /// A layer on a sparse dataflow (`cartesian-product`, `inner-join`, `indexing`): each
+    /// sample's cycles from the per-PE work the masks give, summed over the samples.
+    ///
+    /// Traffic (Docs/model.md, "Sparse dataflows"): every operand crosses DRAM compressed in its
+    /// format — weights once per pass over the inputs that fit on chip, inputs once, outputs
+    /// once dense; the innermost level holding an operand is read once per MAC (SCNN: once per
+    /// vector, `products/I` weights and `products/F` inputs), and partial sums are read and
+    /// written once per MAC at accumulator width.
+    func simulateSparse(_ layer: Workload.Layer) throws -> SimulationResult.LayerResult {
+        let l = layer.shape
+        let one = l.withBatch(1)
+        let array = spec.peArray
+        let options = spec.dataflowOptions
+        let w = spec.sparsity(of: .weights), x = spec.sparsity(of: .inputs)
+        let greedy = w.balancing == .greedy || x.balancing == .greedy
+
+        struct Run { var cycles: Int, macs: Int, imbalance: Double, mapping: Double, halo: Int, stalls: Int, tiles: Int }
+        func run(weights: Bitmask?, inputs: Bitmask?) -> Run {
+            switch spec.dataflow {
+            case .cartesianProduct:
+                let c = CartesianProductCompute(
+                    shape: one, weights: weights, inputs: inputs, rows: array.rows, cols: array.cols,
+                    weightVector: options.weightVector ?? 1, inputVector: options.inputVector ?? 1,
+                    banks: options.accumulatorBanks ?? 1, channelGroup: options.channelGroup ?? 1)
+                return Run(cycles: c.computeCycles, macs: c.macs, imbalance: c.loadImbalance, mapping: c.mappingEfficiency,
+                           halo: c.haloValues, stalls: c.bankStallCycles, tiles: c.groups)
+            default:
+                let c = FilterParallelCompute(
+                    work: SparseWork(shape: one, inputs: inputs), weights: weights, rows: array.rows, cols: array.cols,
+                    macsPerPE: array.macsPerPE, chunkSize: spec.dataflow == .innerJoin ? options.chunkSize : nil, greedy: greedy)
+                return Run(cycles: c.computeCycles, macs: c.macs, imbalance: c.loadImbalance, mapping: c.mappingEfficiency,
+                           halo: 0, stalls: 0, tiles: c.rounds)
+            }
+        }
+
+        let skipWeights = w.exploit == .skip ? layer.masks?.weights : nil
+        let dense = run(weights: nil, inputs: nil)
+        var total = Run(cycles: 0, macs: 0, imbalance: 0, mapping: 0, halo: 0, stalls: 0, tiles: dense.tiles)
+        var fewest = Int.max, most = 0
+        var imbalanceWeight = 0.0, mappingWeight = 0.0
+        var cache: Run?
+        for i in 0..<l.N {
+            let pattern = x.exploit == .skip ? Self.inputPattern(layer.masks, sample: i) : nil
+            let s: Run
+            if pattern == nil, let c = cache { s = c } else {
+                s = run(weights: skipWeights, inputs: pattern)
+                if pattern == nil { cache = s }
+            }
+            total.cycles += s.cycles
+            total.macs += s.macs
+            total.halo += s.halo
+            total.stalls += s.stalls
+            imbalanceWeight += s.imbalance * Double(s.cycles)
+            mappingWeight += s.mapping * Double(s.cycles)
+            fewest = min(fewest, s.cycles)
+            most = max(most, s.cycles)
+        }
+        total.imbalance = total.cycles > 0 ? imbalanceWeight / Double(total.cycles) : 1
+        total.mapping = total.cycles > 0 ? mappingWeight / Double(total.cycles) : 0
+
+        // Energy: performed MACs with every exploited operand non-zero at full energy, the rest
+        // (a gated operand's zeros) at the gated energy. The Cartesian product multiplies only
+        // the non-zeros it is given: all its products are full MACs, halo and stride ones too.
+        var full = total.macs
+        let exploitW = w.exploit != .none, exploitX = x.exploit != .none
+        if layer.masks != nil && (exploitW || exploitX) && spec.dataflow != .cartesianProduct {
+            full = min(Self.countMacs(layer, weights: exploitW, inputs: exploitX), total.macs)
+        }
+        let gated = total.macs - full
+        var ledger = EnergyLedger(macs: 0, macPJ: 0)
+        ledger.energy["mac"] = Double(full) * spec.energy.macPJ + Double(gated) * spec.energy.gatedMacPJ
+
+        // DRAM: compressed operands; weights re-read once per pass when the inputs exceed their
+        // share of the on-chip buffers.
+        let bits = array.operandBits
+        let weightCost = try storage(.weights, of: layer) ?? StorageCost(dataBits: l.weightCount * bits, metadataBits: 0)
+        let inputCost = try storage(.inputs, of: layer) ?? StorageCost(dataBits: l.inputCount * bits, metadataBits: 0)
+        let outputBits = l.outputCount * bits
+        let inputCapacity = spec.memory.filter { ($0.type == .sram || $0.type == .regfile) && $0.holds.contains(.inputs) }
+            .map { ($0.sizeBytes ?? 0) * 8 * ($0.type == .regfile ? array.peCount : 1) / max($0.holds.count, 1) }.max() ?? 0
+        let perSampleInputs = (inputCost.totalBits + l.N - 1) / max(l.N, 1)
+        let passes = inputCapacity > 0 ? max(1, (perSampleInputs + inputCapacity - 1) / inputCapacity) * l.N : l.N
+        let weightPasses = inputCapacity > 0 && perSampleInputs * l.N <= inputCapacity ? 1 : passes
+        let dramBits = [weightCost.dataBits * weightPasses, inputCost.dataBits, outputBits]
+        let metadataBits = weightCost.metadataBits * weightPasses + inputCost.metadataBits
+        let dramLevel = spec.memory[0]
+        for (operand, b) in zip(GEMMOperand.allCases, dramBits) {
+            let extra = operand == .weights ? weightCost.metadataBits * weightPasses : operand == .inputs ? inputCost.metadataBits : 0
+            ledger.charge(dramLevel, operand, readBits: operand == .outputs ? 0 : b + extra, writeBits: operand == .outputs ? b : 0)
+        }
+        // On chip: the outermost buffer of each operand is filled once from DRAM and read once;
+        // the innermost level holding it is read per MAC (per vector for the Cartesian product).
+        let f = spec.dataflow == .cartesianProduct ? options.weightVector ?? 1 : 1
+        let iv = spec.dataflow == .cartesianProduct ? options.inputVector ?? 1 : 1
+        let perMacReads: [GEMMOperand: Int] = [.weights: total.macs / iv * bits, .inputs: total.macs / f * bits,
+                                               .outputs: total.macs * array.accumulatorBits]
+        for (index, operand) in GEMMOperand.allCases.enumerated() {
+            let op = Operand(rawValue: operand.rawValue)!
+            let levels = spec.memory.filter { ($0.type == .sram || $0.type == .regfile) && $0.holds.contains(op) }
+            let moved = dramBits[index] + (operand == .weights ? weightCost.metadataBits * weightPasses : operand == .inputs ? inputCost.metadataBits : 0)
+            for (j, level) in levels.enumerated() {
+                if j == levels.count - 1 {
+                    let reads = perMacReads[operand]!
+                    ledger.charge(level, operand, readBits: reads, writeBits: operand == .outputs ? reads : moved)
+                } else {
+                    ledger.charge(level, operand, readBits: moved, writeBits: moved)
+                }
+            }
+            if operand == .outputs, total.halo > 0, let noc = spec.memory.last(where: { $0.type == .noc && $0.holds.contains(.outputs) }) {
+                ledger.charge(noc, .outputs, readBits: total.halo * array.accumulatorBits, writeBits: 0)
+            }
+        }
+
+        var tiling = "\(spec.dataflow.rawValue): \(array.rows)x\(array.cols) PEs, \(dense.tiles) \(spec.dataflow == .cartesianProduct ? "channel groups" : "rounds")"
+        if total.stalls > 0 { tiling += ", \(total.stalls) bank-stall cycles" }
+        var r = result(l, macs: total.macs, computeCycles: total.cycles, mappingEfficiency: total.mapping, tiling: tiling,
+                       ledger: ledger, dramBits: dramBits, metadataBits: metadataBits)
+        r.gatedMacs = gated
+        r.loadImbalance = total.imbalance
+        r.denseCycles = dense.cycles * l.N
+        if r.cycles > 0 { r.speedup = Double(r.denseCycles) / Double(r.cycles) }
+        if let masks = layer.masks {
+            r.weightDensity = masks.weightDensity
+            r.inputDensity = masks.inputDensity
+            r.effectualMacs = Self.countMacs(layer, weights: true, inputs: true)
+            if case .statistical(let d) = masks.inputSource {
+                r.notes.append("input zeros statistical: uniform density \(d)")
+            }
+        }
+        if l.N > 1 { r.sampleCycles = .init(min: fewest, max: most) }
+        return r
+    }
+}

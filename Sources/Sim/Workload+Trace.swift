@@ -1,0 +1,32 @@
+import Trace
+
+// MARK: - Workloads from traces
+
+extension Workload {
+    /// The layers of snapshot number `index` of a trace, with their real weight masks and, where
+    /// activations were recorded, each sample's non-zero inputs.
+    /// - Throws: `SparseSimError` from reading or checking the snapshot's tensors.
+    public init(trace reader: TraceReader, snapshot index: Int) throws {
+        let snapshot = reader.manifest.snapshots[index]
+        var layers: [Layer] = []
+        for shape in reader.manifest.model.layers {
+            guard snapshot.layers.contains(where: { $0.name == shape.name }) else {
+                layers.append(Layer(shape: shape))
+                continue
+            }
+            let data = try reader.load(layer: shape.name, snapshot: index)
+            var inputs: [Bitmask] = []
+            if let acts = data.inputActivations {
+                let perSample = shape.C * shape.H * shape.W
+                inputs = (0..<shape.N).map { n in
+                    acts.withUnsafeBufferPointer { a in
+                        Bitmask((0..<perSample).lazy.map { a[n &* perSample &+ $0] != 0 })
+                    }
+                }
+            }
+            layers.append(Layer(shape: shape, masks: LayerMasks(
+                weights: data.mask, inputs: inputs, inputSource: inputs.isEmpty ? .dense : .recorded)))
+        }
+        self.init(source: "trace \(reader.path) step \(snapshot.step)", name: reader.manifest.model.name, layers: layers)
+    }
+}
