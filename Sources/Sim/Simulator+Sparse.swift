@@ -28,25 +28,33 @@ extension Simulator {
         return (nil, "no \(n):\(m) structure declared or recorded: dense mode")
     }
 
-    /// The inputs of sample `i` (nil: dense).
+    /// The recorded inputs of sample `i` (nil: none recorded).
     static func inputPattern(_ masks: LayerMasks?, sample i: Int) -> Bitmask? {
         guard let masks, !masks.inputs.isEmpty else { return nil }
         return masks.inputs[i % masks.inputs.count]
     }
 
-    /// MACs over all samples counting the weights (when `weights`) and inputs (when `inputs`)
-    /// that are non-zero: with both, the effectual MACs.
+    /// The non-zero inputs of sample `i` as hardware that looks at input zeros sees them: the
+    /// recorded pattern, or every input non-zero — padding stays zero either way.
+    static func visibleInputs(_ layer: Workload.Layer, sample i: Int) -> Bitmask {
+        inputPattern(layer.masks, sample: i)
+            ?? Bitmask(repeating: true, count: layer.shape.C * layer.shape.H * layer.shape.W)
+    }
+
+    /// MACs over all samples whose counted operands are non-zero — the weights when `weights`,
+    /// the inputs (padding is zero) when `inputs`: with both, the effectual MACs.
     static func countMacs(_ layer: Workload.Layer, weights countWeights: Bool, inputs countInputs: Bool) -> Int {
         let l = layer.shape
         let one = l.withBatch(1)
         let weights = countWeights ? layer.masks?.weights : nil
         var total = 0
-        var denseInputs: Int?
+        var unrecorded: Int?
         for i in 0..<l.N {
-            let pattern = countInputs ? inputPattern(layer.masks, sample: i) : nil
-            if pattern == nil, let d = denseInputs { total += d; continue }
-            let n = SparseWork(shape: one, inputs: pattern).filterWork(weights: weights).reduce(0, +)
-            if pattern == nil { denseInputs = n }
+            let recorded = inputPattern(layer.masks, sample: i) != nil
+            if !recorded || !countInputs, let d = unrecorded { total += d; continue }
+            let n = SparseWork(shape: one, inputs: countInputs ? visibleInputs(layer, sample: i) : nil)
+                .filterWork(weights: weights).reduce(0, +)
+            if !recorded || !countInputs { unrecorded = n }
             total += n
         }
         return total
@@ -123,7 +131,7 @@ extension Simulator {
         }
         // MACs with every exploited operand non-zero; the rest of the performed MACs are gated.
         let exploitW = w.exploit != .none, exploitX = x.exploit != .none
-        if layer.masks != nil && (exploitW || exploitX) {
+        if exploitW || exploitX {
             let kept = Self.countMacs(layer, weights: exploitW, inputs: exploitX)
             // Under N:M compression the performed MACs are the kept slots; a slot's zero is gated.
             r.gatedMacs = max(r.macs - kept, 0)
@@ -197,23 +205,31 @@ extension Simulator {
             }
         }
 
-        let skipWeights = w.exploit == .skip ? layer.masks?.weights : nil
+        // Per sample: the run with the skipped operands' zeros (cycles), and — when an operand is
+        // only gated — the MACs whose exploited operands are all non-zero (full energy).
+        let exploitW = w.exploit != .none, exploitX = x.exploit != .none
+        let gatedOnly = (exploitW && w.exploit != .skip) || (exploitX && x.exploit != .skip)
         let dense = run(weights: nil, inputs: nil)
         var total = Run(cycles: 0, macs: 0, imbalance: 0, mapping: 0, halo: 0, stalls: 0, tiles: dense.tiles)
+        var kept = 0
         var fewest = Int.max, most = 0
         var imbalanceWeight = 0.0, mappingWeight = 0.0
-        var cache: Run?
+        var unrecorded: (run: Run, kept: Int)?
         for i in 0..<l.N {
-            let pattern = x.exploit == .skip ? Self.inputPattern(layer.masks, sample: i) : nil
-            let s: Run
-            if pattern == nil, let c = cache { s = c } else {
-                s = run(weights: skipWeights, inputs: pattern)
-                if pattern == nil { cache = s }
+            let s: Run, k: Int
+            if Self.inputPattern(layer.masks, sample: i) == nil, let u = unrecorded {
+                (s, k) = u
+            } else {
+                let visible = Self.visibleInputs(layer, sample: i)
+                s = run(weights: w.exploit == .skip ? layer.masks?.weights : nil, inputs: x.exploit == .skip ? visible : nil)
+                k = gatedOnly ? run(weights: exploitW ? layer.masks?.weights : nil, inputs: exploitX ? visible : nil).macs : s.macs
+                if Self.inputPattern(layer.masks, sample: i) == nil { unrecorded = (s, k) }
             }
             total.cycles += s.cycles
             total.macs += s.macs
             total.halo += s.halo
             total.stalls += s.stalls
+            kept += k
             imbalanceWeight += s.imbalance * Double(s.cycles)
             mappingWeight += s.mapping * Double(s.cycles)
             fewest = min(fewest, s.cycles)
@@ -222,14 +238,9 @@ extension Simulator {
         total.imbalance = total.cycles > 0 ? imbalanceWeight / Double(total.cycles) : 1
         total.mapping = total.cycles > 0 ? mappingWeight / Double(total.cycles) : 0
 
-        // Energy: performed MACs with every exploited operand non-zero at full energy, the rest
-        // (a gated operand's zeros) at the gated energy. The Cartesian product multiplies only
-        // the non-zeros it is given: all its products are full MACs, halo and stride ones too.
-        var full = total.macs
-        let exploitW = w.exploit != .none, exploitX = x.exploit != .none
-        if layer.masks != nil && (exploitW || exploitX) && spec.dataflow != .cartesianProduct {
-            full = min(Self.countMacs(layer, weights: exploitW, inputs: exploitX), total.macs)
-        }
+        // Energy: performed MACs whose exploited operands are all non-zero at full energy, the
+        // rest (a gated operand's zeros) at the gated energy.
+        let full = min(kept, total.macs)
         let gated = total.macs - full
         var ledger = EnergyLedger(macs: 0, macPJ: 0)
         ledger.energy["mac"] = Double(full) * spec.energy.macPJ + Double(gated) * spec.energy.gatedMacPJ
