@@ -166,6 +166,32 @@ import Training
 
     // MARK: simulate
 
+    /// A trace replayed on the sparse presets: real masks, both density models side by side,
+    /// the statistical input option, reproducible bytes, and bad options refused.
+    @Test func simulateSparseTrace() throws {
+        let specs = ["scnn", "sparten", "cambricon-x", "eyeriss-v1"].flatMap { ["--hw", Self.repositoryRoot + "/HardwareSpecs/\($0).xml"] }
+        let both = try Self.run(["simulate"] + specs + ["--trace", Self.fixture, "--density-model", "both", "--format", "json"])
+        #expect(both.status == 0, "\(both.stderr)")
+        let json = try JSONSerialization.jsonObject(with: Data(both.stdout.utf8)) as? [[String: Any]]
+        #expect(json?.count == 4)
+        let gaps = json?.first?["gaps"] as? [[String: Any]]
+        #expect(gaps?.map { $0["name"] as? String } == ["conv1", "conv2", "fc", "total"])
+        #expect((json?.first?["uniform"] as? [String: Any])?["density_model"] as? String == "uniform")
+
+        let table = try Self.run(["simulate"] + specs + ["--trace", Self.fixture, "--density-model", "uniform", "--seed", "3"])
+        let again = try Self.run(["simulate"] + specs + ["--trace", Self.fixture, "--density-model", "uniform", "--seed", "3"])
+        #expect(table.status == 0 && table.stdout == again.stdout)
+        #expect(table.stdout.contains("density model uniform") && table.stdout.contains("speedup"))
+
+        // Statistical inputs are labelled; --activation-density is checked.
+        let stats = try Self.run(["simulate", "--hw", Self.repositoryRoot + "/HardwareSpecs/scnn.xml", "--model", "lenet5",
+                                  "--activation-density", "0.4"])
+        #expect(stats.status == 0 && stats.stdout.contains("input zeros statistical: uniform density 0.4"), "\(stats.stdout)")
+        #expect(try Self.run(["simulate"] + specs + ["--model", "mlp", "--activation-density", "0"]).status == 64)
+        #expect(try Self.run(["simulate"] + specs + ["--model", "mlp", "--density-model", "both", "--format", "csv"]).status == 64)
+        #expect(try Self.run(["simulate"] + specs + ["--model", "mlp", "--density-model", "sparse"]).status == 64)
+    }
+
     @Test func simulateFormatsAndErrors() throws {
         let ws = Self.repositoryRoot + "/HardwareSpecs/systolic-ws.xml"
         let os = Self.repositoryRoot + "/HardwareSpecs/systolic-os.xml"
