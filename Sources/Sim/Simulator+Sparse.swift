@@ -5,6 +5,17 @@ import Trace
 // MARK: - Operand sparsity
 
 extension Simulator {
+    /// Cycles of `shape` on the same spec with every operand's sparsity off (stalls included).
+    func denseTwinCycles(_ shape: LayerShape) -> Int {
+        var dense = spec
+        dense.sparsity = []
+        // The spec loaded, so its dense twin does; a dense layer fits every format.
+        return try! Simulator(spec: dense).simulate(Workload.Layer(shape: shape)).cycles
+    }
+
+    /// True when some operand's zeros are exploited or stored compressed.
+    var hasSparsity: Bool { spec.sparsity.contains { $0.exploit != .none || $0.format != .dense } }
+
     /// The N:M pattern the spec's weight engine compresses, when the layer conforms to it, and
     /// a note when the layer runs in dense mode instead.
     ///
@@ -118,7 +129,6 @@ extension Simulator {
     /// transfers (data and metadata) and the densities and notes.
     func applyOperandSparsity(_ dense: SimulationResult.LayerResult, layer: Workload.Layer) throws -> SimulationResult.LayerResult {
         var r = dense
-        if r.denseCycles == 0 { r.denseCycles = r.cycles }
         let w = spec.sparsity(of: .weights), x = spec.sparsity(of: .inputs)
         for s in [w, x] where s.exploit == .skip && !(s.operand == .weights && s.format == .nm) {
             r.notes.append("\(s.operand.rawValue) skip on a dense \(spec.dataflow.rawValue) array: zeros gated, not skipped")
@@ -139,6 +149,7 @@ extension Simulator {
         }
         try compressDRAM(&r, layer: layer)
         pace(&r)
+        r.denseCycles = hasSparsity ? denseTwinCycles(layer.shape) : r.cycles
         if r.cycles > 0 { r.speedup = Double(r.denseCycles) / Double(r.cycles) }
         return r
     }
@@ -209,8 +220,7 @@ extension Simulator {
         // only gated — the MACs whose exploited operands are all non-zero (full energy).
         let exploitW = w.exploit != .none, exploitX = x.exploit != .none
         let gatedOnly = (exploitW && w.exploit != .skip) || (exploitX && x.exploit != .skip)
-        let dense = run(weights: nil, inputs: nil)
-        var total = Run(cycles: 0, macs: 0, imbalance: 0, mapping: 0, halo: 0, stalls: 0, tiles: dense.tiles)
+        var total = Run(cycles: 0, macs: 0, imbalance: 0, mapping: 0, halo: 0, stalls: 0, tiles: 0)
         var kept = 0
         var fewest = Int.max, most = 0
         var imbalanceWeight = 0.0, mappingWeight = 0.0
@@ -229,6 +239,7 @@ extension Simulator {
             total.macs += s.macs
             total.halo += s.halo
             total.stalls += s.stalls
+            total.tiles = s.tiles
             kept += k
             imbalanceWeight += s.imbalance * Double(s.cycles)
             mappingWeight += s.mapping * Double(s.cycles)
@@ -286,13 +297,13 @@ extension Simulator {
             }
         }
 
-        var tiling = "\(spec.dataflow.rawValue): \(array.rows)x\(array.cols) PEs, \(dense.tiles) \(spec.dataflow == .cartesianProduct ? "channel groups" : "rounds")"
+        var tiling = "\(spec.dataflow.rawValue): \(array.rows)x\(array.cols) PEs, \(total.tiles) \(spec.dataflow == .cartesianProduct ? "channel groups" : "rounds")"
         if total.stalls > 0 { tiling += ", \(total.stalls) bank-stall cycles" }
         var r = result(l, macs: total.macs, computeCycles: total.cycles, mappingEfficiency: total.mapping, tiling: tiling,
                        ledger: ledger, dramBits: dramBits, metadataBits: metadataBits)
         r.gatedMacs = gated
         r.loadImbalance = total.imbalance
-        r.denseCycles = dense.cycles * l.N
+        r.denseCycles = hasSparsity ? denseTwinCycles(l) : r.cycles
         if r.cycles > 0 { r.speedup = Double(r.denseCycles) / Double(r.cycles) }
         if let masks = layer.masks {
             r.weightDensity = masks.weightDensity

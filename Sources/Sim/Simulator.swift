@@ -66,10 +66,6 @@ public struct Simulator: Sendable {
             let structure = nmStructure(for: layer)
             var r = simulateSystolic(layer.shape, dataflow: dataflow, structure: structure.pattern)
             if let note = structure.note { r.notes.append(note) }
-            if structure.pattern != nil {
-                let dense = simulateSystolic(layer.shape, dataflow: dataflow, structure: nil)
-                r.denseCycles = dense.cycles
-            }
             return try applyOperandSparsity(r, layer: layer)
         case .rowStationary:
             return try applyOperandSparsity(simulateRowStationary(layer.shape), layer: layer)
