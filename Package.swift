@@ -41,7 +41,7 @@ let package = Package(
         ),
         .target(
             name: "Dataflow",
-            dependencies: ["Trace"]
+            dependencies: ["Trace", "CSparseKernels"]
         ),
         .target(
             name: "Sim",

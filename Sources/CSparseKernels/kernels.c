@@ -288,3 +288,20 @@ float ss_kth_largest_magnitude(const float *v, ptrdiff_t n, ptrdiff_t keep, uint
     __builtin_memcpy(&out, &key, sizeof out);
     return out;
 }
+
+// MARK: - Simulator: the Cartesian product's per-tile sums
+
+SS_CLONES
+void ss_cartesian_group(const int32_t *vw, const int32_t *nw, const int32_t *vi, const int32_t *ni,
+                        ptrdiff_t channels, ptrdiff_t tiles, int64_t *multiplier, int64_t *products) {
+    for (ptrdiff_t t = 0; t < tiles; t++) {
+        const int32_t *a = vi + t * channels, *b = ni + t * channels;
+        int32_t m = 0, p = 0;
+        for (ptrdiff_t c = 0; c < channels; c++) {
+            m += vw[c] * a[c];
+            p += nw[c] * b[c];
+        }
+        multiplier[t] = m;
+        products[t] = p;
+    }
+}

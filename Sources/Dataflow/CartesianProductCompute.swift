@@ -1,3 +1,4 @@
+import CSparseKernels
 import Foundation
 import Trace
 
@@ -61,10 +62,20 @@ public struct CartesianProductCompute: Sendable, Equatable {
         var nI = [Int](repeating: 0, count: tiles * c)
         if let inputs {
             precondition(inputs.count == c * l.H * l.W, "input mask must be C x H x W")
-            let plane = l.H * l.W
-            inputs.forEachSetBit { i in
-                let ch = i / plane, rest = i - ch * plane, y = rest / l.W, x = rest - y * l.W
-                nI[(tileRow[y] * cols + tileCol[x]) * c + ch] += 1
+            // Per channel and input row, a popcount of each tile column's span of the row.
+            let spans = (0..<cols).map { tx in
+                (tileCol.firstIndex(of: tx) ?? 0)..<((tileCol.lastIndex(of: tx) ?? -1) + 1)
+            }
+            inputs.words.withUnsafeBufferPointer { words in
+                for ch in 0..<c {
+                    for y in 0..<l.H {
+                        let base = (ch * l.H + y) * l.W, tileBase = tileRow[y] * cols
+                        for tx in 0..<cols where !spans[tx].isEmpty {
+                            nI[(tileBase + tx) * c + ch] += Bitmask.popcount(
+                                words: words, from: base + spans[tx].lowerBound, to: base + spans[tx].upperBound)
+                        }
+                    }
+                }
             }
         } else {
             var area = [Int](repeating: 0, count: tiles)
@@ -77,45 +88,66 @@ public struct CartesianProductCompute: Sendable, Equatable {
         let row = cg * rs
         if let weights {
             precondition(weights.count == l.K * row, "weight mask must be K x C/groups x R x S")
-            weights.forEachSetBit { i in
-                let k = i / row, j = i - k * row
-                nW[(k / kc) * c + (k / kPerGroup) * cg + j / rs] += 1
+            // Kept weights per (filter, channel) kernel slice, summed into the filter's group.
+            let slices = weights.popcounts(sliceLength: rs)
+            for k in 0..<l.K {
+                let base = (k / kc) * c + (k / kPerGroup) * cg
+                for j in 0..<cg { nW[base + j] += slices[k * cg + j] }
             }
         } else {
             for k in 0..<l.K { for j in 0..<cg { nW[(k / kc) * c + (k / kPerGroup) * cg + j] += rs } }
         }
 
+        // Vector counts per (group, channel) and (tile, channel), divided once; the per-tile sums
+        // of each group in C (vectorized) when no sum can exceed Int32.
+        let vW = nW.map { Int32(($0 + weightVector - 1) / weightVector) }
+        let vI = nI.map { Int32(($0 + inputVector - 1) / inputVector) }
+        let bound = (nW.max() ?? 0) * (nI.max() ?? 0) * c
+        let narrow = bound < Int(Int32.max)
+        let nW32 = narrow ? nW.map { Int32($0) } : [], nI32 = narrow ? nI.map { Int32($0) } : []
+        var multiplier = [Int64](repeating: 0, count: tiles), count = [Int64](repeating: 0, count: tiles)
         let logBanks = log(Double(banks))
         var total = 0, products = 0, stalls = 0, maxSum = 0.0, meanSum = 0.0, active = 0
-        nI.withUnsafeBufferPointer { nI in
-            nW.withUnsafeBufferPointer { nW in
-                for g in 0..<groupCount {
-                    var worst = 0, sum = 0, busy = 0
-                    for t in 0..<tiles {
-                        var multiplier = 0, n = 0
-                        let wBase = g &* c, iBase = t &* c
-                        for ch in 0..<c {
-                            let w = nW[wBase &+ ch], x = nI[iBase &+ ch]
-                            guard w > 0 && x > 0 else { continue }
-                            multiplier &+= ((w &+ weightVector &- 1) / weightVector) &* ((x &+ inputVector &- 1) / inputVector)
-                            n &+= w &* x
-                        }
-                        // Banks bind only for short groups: E[max] < λ + √(2λ ln A) + ln A + 1.
-                        let lambda = Double(n) / Double(banks)
-                        let bound = lambda + (2 * lambda * logBanks).squareRoot() + logBanks + 1
-                        let bank = Double(multiplier) >= bound ? 0 : Self.expectedMaxLoad(products: n, banks: banks)
-                        let cycles = max(multiplier, bank)
-                        stalls &+= cycles &- multiplier
-                        products &+= n
-                        worst = max(worst, cycles)
-                        if cycles > 0 { sum &+= cycles; busy &+= 1 }
+        for g in 0..<groupCount {
+            let wBase = g * c
+            if narrow {
+                vW.withUnsafeBufferPointer { vw in
+                    nW32.withUnsafeBufferPointer { nw in
+                        ss_cartesian_group(vw.baseAddress! + wBase, nw.baseAddress! + wBase, vI, nI32, c, tiles,
+                                           &multiplier, &count)
                     }
-                    total &+= worst
-                    maxSum += Double(worst)
-                    if busy > 0 { meanSum += Double(sum) / Double(busy) }
-                    active &+= busy
+                }
+            } else {
+                for t in 0..<tiles {
+                    var m = 0, n = 0
+                    for ch in 0..<c {
+                        m += Int(vW[wBase + ch]) * Int(vI[t * c + ch])
+                        n += nW[wBase + ch] * nI[t * c + ch]
+                    }
+                    multiplier[t] = Int64(m)
+                    count[t] = Int64(n)
                 }
             }
+            var worst = 0, sum = 0, busy = 0
+            for t in 0..<tiles {
+                let m = Int(multiplier[t]), n = Int(count[t])
+                // Banks bind only for short groups: E[max] < λ + √(2λ ln A) + ln A + 1.
+                var cycles = m
+                if n > 0 {
+                    let lambda = Double(n) / Double(banks)
+                    if Double(m) < lambda + (2 * lambda * logBanks).squareRoot() + logBanks + 1 {
+                        cycles = max(m, Self.expectedMaxLoad(products: n, banks: banks))
+                    }
+                }
+                stalls += cycles - m
+                products += n
+                worst = max(worst, cycles)
+                if cycles > 0 { sum += cycles; busy += 1 }
+            }
+            total += worst
+            maxSum += Double(worst)
+            if busy > 0 { meanSum += Double(sum) / Double(busy) }
+            active += busy
         }
 
         // Output positions each tile's inputs touch, beyond the P·Q each output has once.

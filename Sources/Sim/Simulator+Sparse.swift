@@ -126,8 +126,10 @@ extension Simulator {
 
     /// A dense dataflow's result with the operands' zeros applied: gated MACs charged the gated
     /// energy (cycles unchanged: a dense array cannot skip unstructured zeros), compressed DRAM
-    /// transfers (data and metadata) and the densities and notes.
-    func applyOperandSparsity(_ dense: SimulationResult.LayerResult, layer: Workload.Layer) throws -> SimulationResult.LayerResult {
+    /// transfers (data and metadata) and the densities and notes. `denseCycles`: the layer's
+    /// cycles with sparsity off (the uncompressed result: a dense array's cycles do not depend on
+    /// the masks).
+    func applyOperandSparsity(_ dense: SimulationResult.LayerResult, layer: Workload.Layer, denseCycles: Int) throws -> SimulationResult.LayerResult {
         var r = dense
         let w = spec.sparsity(of: .weights), x = spec.sparsity(of: .inputs)
         for s in [w, x] where s.exploit == .skip && !(s.operand == .weights && s.format == .nm) {
@@ -149,7 +151,7 @@ extension Simulator {
         }
         try compressDRAM(&r, layer: layer)
         pace(&r)
-        r.denseCycles = hasSparsity ? denseTwinCycles(layer.shape) : r.cycles
+        r.denseCycles = denseCycles
         if r.cycles > 0 { r.speedup = Double(r.denseCycles) / Double(r.cycles) }
         return r
     }

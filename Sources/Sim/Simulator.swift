@@ -66,9 +66,12 @@ public struct Simulator: Sendable {
             let structure = nmStructure(for: layer)
             var r = simulateSystolic(layer.shape, dataflow: dataflow, structure: structure.pattern)
             if let note = structure.note { r.notes.append(note) }
-            return try applyOperandSparsity(r, layer: layer)
+            // The dense twin: the same array without N:M compression, before any compression.
+            let twin = structure.pattern == nil ? r.cycles : simulateSystolic(layer.shape, dataflow: dataflow, structure: nil).cycles
+            return try applyOperandSparsity(r, layer: layer, denseCycles: twin)
         case .rowStationary:
-            return try applyOperandSparsity(simulateRowStationary(layer.shape), layer: layer)
+            let r = simulateRowStationary(layer.shape)
+            return try applyOperandSparsity(r, layer: layer, denseCycles: r.cycles)
         case .sparse:
             return try simulateSparse(layer)
         }

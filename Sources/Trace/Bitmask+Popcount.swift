@@ -46,7 +46,7 @@ extension Bitmask {
 
     /// Set bits in bit range `[from, to)` of packed `words`.
     @inline(__always)
-    static func popcount(words w: UnsafeBufferPointer<UInt64>, from: Int, to: Int) -> Int {
+    package static func popcount(words w: UnsafeBufferPointer<UInt64>, from: Int, to: Int) -> Int {
         guard from < to else { return 0 }
         let firstWord = from >> 6
         let lastWord = (to &- 1) >> 6

@@ -58,4 +58,10 @@ float ss_kth_largest_magnitude(const float *v, ptrdiff_t n, ptrdiff_t keep, uint
 /// The instruction set the kernels dispatched to: "avx512", "avx2" or "baseline".
 const char *ss_kernel_isa(void);
 
+/// For one output-channel group of the Cartesian product: per input tile t,
+/// multiplier[t] = sum_c vw[c] * vi[t*channels + c] and products[t] = sum_c nw[c] * ni[t*channels + c].
+/// The caller guarantees neither sum exceeds INT32_MAX.
+void ss_cartesian_group(const int32_t *vw, const int32_t *nw, const int32_t *vi, const int32_t *ni,
+                        ptrdiff_t channels, ptrdiff_t tiles, int64_t *multiplier, int64_t *products);
+
 #endif
