@@ -29,9 +29,10 @@ public struct CartesianProductCompute: Sendable, Equatable {
     public var macs: Int
     /// Output-channel groups.
     public var groups: Int
-    /// `Σ_groups max PE cycles ÷ Σ_groups mean PE cycles` over PEs with work.
+    /// `Σ_groups max PE cycles ÷ Σ_groups mean PE cycles` over the PEs holding inputs (a PE whose
+    /// inputs are all zero counts with no work).
     public var loadImbalance: Double
-    /// Mean over groups of PEs with work ÷ PEs.
+    /// Mean over groups of PEs holding inputs ÷ PEs.
     public var mappingEfficiency: Double
     /// Partial sums sent to a neighbouring PE's accumulators.
     public var haloValues: Int
@@ -58,7 +59,9 @@ public struct CartesianProductCompute: Sendable, Equatable {
         let tileRow = (0..<l.H).map { y in min(y * rows / max(l.H, 1), rows - 1) }
         let tileCol = (0..<l.W).map { x in min(x * cols / max(l.W, 1), cols - 1) }
 
-        // nI[t · C + c]: counted inputs of channel c in tile t.
+        // Inputs per tile (its area), and nI[t · C + c]: counted inputs of channel c in tile t.
+        var area = [Int](repeating: 0, count: tiles)
+        for y in 0..<l.H { for x in 0..<l.W { area[tileRow[y] * cols + tileCol[x]] += 1 } }
         var nI = [Int](repeating: 0, count: tiles * c)
         if let inputs {
             precondition(inputs.count == c * l.H * l.W, "input mask must be C x H x W")
@@ -78,8 +81,6 @@ public struct CartesianProductCompute: Sendable, Equatable {
                 }
             }
         } else {
-            var area = [Int](repeating: 0, count: tiles)
-            for y in 0..<l.H { for x in 0..<l.W { area[tileRow[y] * cols + tileCol[x]] += 1 } }
             for t in 0..<tiles { for ch in 0..<c { nI[t * c + ch] = area[t] } }
         }
 
@@ -142,7 +143,10 @@ public struct CartesianProductCompute: Sendable, Equatable {
                 stalls += cycles - m
                 products += n
                 worst = max(worst, cycles)
-                if cycles > 0 { sum += cycles; busy += 1 }
+                if area[t] > 0 {
+                    sum += cycles
+                    busy += 1
+                }
             }
             total += worst
             maxSum += Double(worst)

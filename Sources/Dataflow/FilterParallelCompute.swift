@@ -25,7 +25,8 @@ public struct FilterParallelCompute: Sendable, Equatable {
     public var macs: Int
     /// Rounds (tiles).
     public var rounds: Int
-    /// `Σ_rounds max PE cycles ÷ Σ_rounds mean PE cycles` over PEs with work (1 = balanced).
+    /// `Σ_rounds max PE cycles ÷ Σ_rounds mean PE cycles` over the PEs given a filter (an empty
+    /// filter counts as a PE with no work; 1 = balanced).
     public var loadImbalance: Double
     /// Mean over rounds of PEs with work ÷ PEs.
     public var mappingEfficiency: Double
@@ -47,9 +48,11 @@ public struct FilterParallelCompute: Sendable, Equatable {
         // Cycles of filter k in each slice of output rows.
         var cycles = [[Int]]()
         var performed = 0
+        var slicePositions: [Int] = []
         for slice in 0..<rows {
             let lo = slice * l.P / rows, hi = (slice + 1) * l.P / rows
             let positions = (hi - lo) * l.Q
+            slicePositions.append(positions)
             guard positions > 0 else { cycles.append([Int](repeating: 0, count: l.K)); continue }
             if inputsCounted {
                 let perFilter = work.filterWork(weights: weights, windows: work.windows(outputRows: lo..<hi))
@@ -79,11 +82,12 @@ public struct FilterParallelCompute: Sendable, Equatable {
         while start < units.count {
             let end = min(start + cols, units.count)
             var worst = 0, sum = 0, busy = 0
-            for slice in 0..<rows {
+            for slice in 0..<rows where slicePositions[slice] > 0 {
                 for u in start..<end {
                     let c = units[u].reduce(0) { $0 + cycles[slice][$1] }
                     worst = max(worst, c)
-                    if c > 0 { sum += c; busy += 1 }
+                    sum += c
+                    busy += 1
                 }
             }
             total += worst
