@@ -135,16 +135,13 @@ extension Simulator {
         for s in [w, x] where s.exploit == .skip && !(s.operand == .weights && s.format == .nm) {
             r.notes.append("\(s.operand.rawValue) skip on a dense \(spec.dataflow.rawValue) array: zeros gated, not skipped")
         }
-        if let masks = layer.masks {
-            r.weightDensity = masks.weightDensity
-            r.inputDensity = masks.inputDensity
-            r.effectualMacs = Self.countMacs(layer, weights: true, inputs: true)
-            if case .statistical(let d) = masks.inputSource { r.notes.append("input zeros statistical: uniform density \(d)") }
-        }
+        let effectual = layer.masks == nil ? nil : Self.countMacs(layer, weights: true, inputs: true)
+        Self.describeMasks(&r, layer: layer, effectual: effectual)
         // MACs with every exploited operand non-zero; the rest of the performed MACs are gated.
         let exploitW = w.exploit != .none, exploitX = x.exploit != .none
         if exploitW || exploitX {
-            let kept = Self.countMacs(layer, weights: exploitW, inputs: exploitX)
+            let kept = exploitW && exploitX ? effectual ?? Self.countMacs(layer, weights: true, inputs: true)
+                : Self.countMacs(layer, weights: exploitW, inputs: exploitX)
             // Under N:M compression the performed MACs are the kept slots; a slot's zero is gated.
             r.gatedMacs = max(r.macs - kept, 0)
             r.energyPJ["mac"] = Double(r.macs - r.gatedMacs) * spec.energy.macPJ + Double(r.gatedMacs) * spec.energy.gatedMacPJ
@@ -154,6 +151,15 @@ extension Simulator {
         r.denseCycles = denseCycles
         if r.cycles > 0 { r.speedup = Double(r.denseCycles) / Double(r.cycles) }
         return r
+    }
+
+    /// Records the masks' densities, the effectual MACs and a note for statistical inputs.
+    static func describeMasks(_ r: inout SimulationResult.LayerResult, layer: Workload.Layer, effectual: Int?) {
+        guard let masks = layer.masks else { return }
+        r.weightDensity = masks.weightDensity
+        r.inputDensity = masks.inputDensity
+        r.effectualMacs = effectual
+        if case .statistical(let d) = masks.inputSource { r.notes.append("input zeros statistical: uniform density \(d)") }
     }
 
     /// Scales each compressed operand's DRAM bytes by its format's storage over dense storage,
@@ -307,13 +313,10 @@ extension Simulator {
         r.loadImbalance = total.imbalance
         r.denseCycles = hasSparsity ? denseTwinCycles(l) : r.cycles
         if r.cycles > 0 { r.speedup = Double(r.denseCycles) / Double(r.cycles) }
-        if let masks = layer.masks {
-            r.weightDensity = masks.weightDensity
-            r.inputDensity = masks.inputDensity
-            r.effectualMacs = Self.countMacs(layer, weights: true, inputs: true)
-            if case .statistical(let d) = masks.inputSource {
-                r.notes.append("input zeros statistical: uniform density \(d)")
-            }
+        if layer.masks != nil {
+            // A filter-parallel array skipping both operands performed exactly the effectual MACs.
+            let both = w.exploit == .skip && x.exploit == .skip && spec.dataflow != .cartesianProduct
+            Self.describeMasks(&r, layer: layer, effectual: both ? total.macs : Self.countMacs(layer, weights: true, inputs: true))
         }
         if l.N > 1 { r.sampleCycles = .init(min: fewest, max: most) }
         return r
