@@ -30,6 +30,9 @@ public struct RowStationaryTraffic: Sendable {
     public let mapping: RowStationaryMapping
     let operandBits: Int
     let accumulatorBits: Int
+    /// MACs the PEs perform: the mapping's, or fewer when zeros are skipped (scratchpad reads
+    /// and partial-sum writes are per performed MAC).
+    public var macs: Int
     /// Input columns a PE's row touches (padding excluded).
     let usedCols: Int
     let chunk: InlineArray<6, Int>
@@ -41,6 +44,7 @@ public struct RowStationaryTraffic: Sendable {
         mapping = m
         self.operandBits = operandBits
         self.accumulatorBits = accumulatorBits
+        macs = m.macs
         let l = m.shape
         usedCols = Self.touched(count: l.Q, stride: l.stride, start: -l.padding, length: l.S, limit: l.W)
         let full: InlineArray<6, Int> = [l.N, l.P, l.groups, l.kg, l.cg, l.R]
@@ -90,9 +94,9 @@ public struct RowStationaryTraffic: Sendable {
         }
     }
 
-    /// Scratchpad reads of `operand`, in bits: one per MAC.
+    /// Scratchpad reads of `operand`, in bits: one per performed MAC.
     public func scratchpadReadBits(_ operand: GEMMOperand) -> Int {
-        mapping.macs * (operand == .outputs ? accumulatorBits : operandBits)
+        macs * (operand == .outputs ? accumulatorBits : operandBits)
     }
 
     /// Scratchpad writes of `operand`, in bits: the fills, and one partial sum per MAC.
@@ -100,7 +104,7 @@ public struct RowStationaryTraffic: Sendable {
         switch operand {
         case .weights: weightFills * operandBits
         case .inputs: inputFills * operandBits
-        case .outputs: mapping.macs * accumulatorBits
+        case .outputs: macs * accumulatorBits
         }
     }
 

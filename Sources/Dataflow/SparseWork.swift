@@ -90,6 +90,74 @@ public struct SparseWork: Sendable {
         return out
     }
 
+    /// `windows(outputRows: p..<p+1)` for every output row `p` at once:
+    /// `window[((c·R + r)·S + s)·P + p]`.
+    /// - Complexity: O(C·R·S·P) at stride 1, O(C·R·S·P·Q) otherwise.
+    public func rowWindows() -> [Int] {
+        let l = shape
+        let P = l.P, q = l.Q, st = l.stride, pad = l.padding, w = l.W, h = l.H
+        var out = [Int](repeating: inputs == nil ? q : 0, count: l.C * l.R * l.S * P)
+        guard inputs != nil else { return out }
+        rowPrefix.withUnsafeBufferPointer { prefix in
+            out.withUnsafeMutableBufferPointer { out in
+                for c in 0..<l.C {
+                    for r in 0..<l.R {
+                        for s in 0..<l.S {
+                            let base = ((c &* l.R &+ r) &* l.S &+ s) &* P
+                            let lo = max(s &- pad, 0), hi = min(q &- 1 &+ s &- pad, w &- 1)
+                            for p in 0..<P {
+                                let y = p &* st &+ r &- pad
+                                guard y >= 0 && y < h else { continue }
+                                let o = (c &* h &+ y) &* (w &+ 1)
+                                if st == 1 {
+                                    if hi >= lo { out[base &+ p] = Int(prefix[o &+ hi &+ 1] &- prefix[o &+ lo]) }
+                                } else {
+                                    // Columns x = q·st + s − pad inside the input: q in qlo...qhi.
+                                    let first = s &- pad
+                                    let qlo = first >= 0 ? 0 : (st &- 1 &- first) / st
+                                    let qhi = first > w &- 1 ? -1 : min(q &- 1, (w &- 1 &- first) / st)
+                                    var total = 0
+                                    if qhi >= qlo {
+                                        var x = qlo &* st &+ first
+                                        for _ in qlo...qhi {
+                                            total &+= Int(prefix[o &+ x &+ 1] &- prefix[o &+ x])
+                                            x &+= st
+                                        }
+                                    }
+                                    out[base &+ p] = total
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    // MARK: Input reads
+
+    /// The input values of channel `c`, row `p·stride + r − pad`, that some window of output row
+    /// `p` under filter row `r` uses: the non-zero ones, or all of them when `inputs` is nil
+    /// (padding is not an input; a row in the padding has none).
+    /// - Precondition: `c < C`, `r < R`, `p < P`.
+    /// - Complexity: O(1) when `stride <= S`, O(Q·S) otherwise.
+    public func usedInputs(channel c: Int, filterRow r: Int, outputRow p: Int) -> Int {
+        let l = shape
+        let y = p * l.stride + r - l.padding
+        guard y >= 0 && y < l.H else { return 0 }
+        let o = (c * l.H + y) * (l.W + 1)
+        func count(_ lo: Int, _ hi: Int) -> Int {  // columns lo...hi, clipped
+            let a = max(lo, 0), b = min(hi, l.W - 1)
+            guard b >= a else { return 0 }
+            return inputs == nil ? b - a + 1 : Int(rowPrefix[o + b + 1] - rowPrefix[o + a])
+        }
+        if l.stride <= l.S { return count(-l.padding, (l.Q - 1) * l.stride + l.S - 1 - l.padding) }
+        var total = 0
+        for q in 0..<l.Q { total += count(q * l.stride - l.padding, q * l.stride + l.S - 1 - l.padding) }
+        return total
+    }
+
     // MARK: Filters
 
     /// Per filter `k`: `Σ window[c, r, s]` over its counted weights (`weights`' set bits, or all

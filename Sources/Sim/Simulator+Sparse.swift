@@ -6,11 +6,17 @@ import Trace
 
 extension Simulator {
     /// Cycles of `shape` on the same spec with every operand's sparsity off (stalls included).
+    /// Remembered per distinct shape: networks repeat layer shapes.
     func denseTwinCycles(_ shape: LayerShape) -> Int {
+        var key = shape
+        key.name = ""
+        if let cycles = twins.cycles(key) { return cycles }
         var dense = spec
         dense.sparsity = []
         // The spec loaded, so its dense twin does; a dense layer fits every format.
-        return try! Simulator(spec: dense).simulate(Workload.Layer(shape: shape)).cycles
+        let cycles = try! Simulator(spec: dense).simulate(Workload.Layer(shape: shape)).cycles
+        twins.store(cycles, for: key)
+        return cycles
     }
 
     /// True when some operand's zeros are exploited or stored compressed.
@@ -317,6 +323,76 @@ extension Simulator {
             // A filter-parallel array skipping both operands performed exactly the effectual MACs.
             let both = w.exploit == .skip && x.exploit == .skip && spec.dataflow != .cartesianProduct
             Self.describeMasks(&r, layer: layer, effectual: both ? total.macs : Self.countMacs(layer, weights: true, inputs: true))
+        }
+        if l.N > 1 { r.sampleCycles = .init(min: fewest, max: most) }
+        return r
+    }
+}
+
+// MARK: - Row stationary on compressed operands
+
+extension Simulator {
+    /// A layer on a row-stationary array that skips zeros or runs several MACs per PE (Eyeriss
+    /// v2): the dense mapping search picks the mapping; each sample's passes then last as long as
+    /// their slowest PE's work from the masks (`SparseRowStationary`), scratchpad accesses follow
+    /// the performed MACs, DRAM transfers are compressed, and gated operands' zeros cost the
+    /// gated MAC energy.
+    func simulateSparseRowStationary(_ layer: Workload.Layer) throws -> SimulationResult.LayerResult {
+        let l = layer.shape
+        let one = l.withBatch(1)
+        let w = spec.sparsity(of: .weights), x = spec.sparsity(of: .inputs)
+        let simd = spec.peArray.macsPerPE
+        let exploitW = w.exploit != .none, exploitX = x.exploit != .none
+        let gatedOnly = (exploitW && w.exploit != .skip) || (exploitX && x.exploit != .skip)
+        var kept = 0, fewest = Int.max, most = 0, imbalanceWeight = 0.0
+        // Without bandwidth limits the dense twin's cycles are its compute on the same mapping
+        // (the mapping search ignores sparsity), counted here instead of searching again.
+        let twinFromMapping = hasSparsity && !spec.memory.contains { $0.bandwidthGBps != nil }
+        var twin: Int?
+        var r = simulateRowStationary(l) { mapping in
+            if twinFromMapping {
+                twin = l.N * SparseRowStationary(mapping: mapping, work: SparseWork(shape: one, inputs: nil), weights: nil, simd: simd).computeCycles
+            }
+            var cycles = 0, macs = 0, efficiency = 0.0
+            var unrecorded: (run: SparseRowStationary, kept: Int)?
+            for i in 0..<l.N {
+                let recorded = Self.inputPattern(layer.masks, sample: i) != nil
+                let s: SparseRowStationary, k: Int
+                if !recorded, let u = unrecorded {
+                    (s, k) = u
+                } else {
+                    let visible = Self.visibleInputs(layer, sample: i)
+                    s = SparseRowStationary(mapping: mapping, work: SparseWork(shape: one, inputs: x.exploit == .skip ? visible : nil),
+                                            weights: w.exploit == .skip ? layer.masks?.weights : nil, simd: simd)
+                    k = gatedOnly
+                        ? SparseWork(shape: one, inputs: exploitX ? visible : nil).filterWork(weights: exploitW ? layer.masks?.weights : nil).reduce(0, +)
+                        : s.macs
+                    if !recorded { unrecorded = (s, k) }
+                }
+                cycles += s.computeCycles
+                macs += s.macs
+                kept += k
+                efficiency += s.mappingEfficiency * Double(s.computeCycles)
+                imbalanceWeight += s.loadImbalance * Double(s.computeCycles)
+                fewest = min(fewest, s.computeCycles)
+                most = max(most, s.computeCycles)
+            }
+            var tiling = mapping.summary
+            if simd > 1 { tiling += ", SIMD \(simd)" }
+            return RowStationaryRun(computeCycles: cycles, macs: macs,
+                                    mappingEfficiency: cycles > 0 ? efficiency / Double(cycles) : 0, tiling: tiling)
+        }
+        let full = min(kept, r.macs)
+        r.gatedMacs = r.macs - full
+        r.energyPJ["mac"] = Double(full) * spec.energy.macPJ + Double(r.gatedMacs) * spec.energy.gatedMacPJ
+        r.loadImbalance = r.computeCycles > 0 ? imbalanceWeight / Double(r.computeCycles) : 1
+        try compressDRAM(&r, layer: layer)
+        pace(&r)
+        r.denseCycles = twin ?? (hasSparsity ? denseTwinCycles(l) : r.cycles)
+        if r.cycles > 0 { r.speedup = Double(r.denseCycles) / Double(r.cycles) }
+        if layer.masks != nil {
+            let both = w.exploit == .skip && x.exploit == .skip
+            Self.describeMasks(&r, layer: layer, effectual: both ? r.macs : Self.countMacs(layer, weights: true, inputs: true))
         }
         if l.N > 1 { r.sampleCycles = .init(min: fewest, max: most) }
         return r

@@ -9,6 +9,8 @@ public struct Simulator: Sendable {
     /// The spec.
     public let spec: HardwareSpec
     let mode: Mode
+    /// Dense-twin cycles per layer shape (name and batch aside), shared by copies.
+    let twins = DenseTwinCache()
 
     /// How the PE array is modelled.
     enum Mode {
@@ -31,8 +33,8 @@ public struct Simulator: Sendable {
         default:
             throw SparseSimError(file: file, location: "dataflow", message: "dataflow '\(spec.dataflow.rawValue)' is not modelled yet (modelled: weight-, output-, input- and row-stationary, cartesian-product, inner-join, indexing)")
         }
-        guard spec.peArray.macsPerPE == 1 || spec.dataflow.isSparse else {
-            throw SparseSimError(file: file, location: "pe-array", message: "dense dataflows model one MAC per PE per cycle; macsPerPE is \(spec.peArray.macsPerPE)")
+        guard spec.peArray.macsPerPE == 1 || spec.dataflow.isSparse || spec.dataflow == .rowStationary else {
+            throw SparseSimError(file: file, location: "pe-array", message: "systolic dataflows model one MAC per PE per cycle; macsPerPE is \(spec.peArray.macsPerPE)")
         }
     }
 
@@ -69,6 +71,8 @@ public struct Simulator: Sendable {
             // The dense twin: the same array without N:M compression, before any compression.
             let twin = structure.pattern == nil ? r.cycles : simulateSystolic(layer.shape, dataflow: dataflow, structure: nil).cycles
             return try applyOperandSparsity(r, layer: layer, denseCycles: twin)
+        case .rowStationary where spec.peArray.macsPerPE > 1 || spec.sparsity.contains(where: { $0.exploit == .skip }):
+            return try simulateSparseRowStationary(layer)
         case .rowStationary:
             let r = simulateRowStationary(layer.shape)
             return try applyOperandSparsity(r, layer: layer, denseCycles: r.cycles)
@@ -108,7 +112,15 @@ public struct Simulator: Sendable {
 
     // MARK: Row stationary
 
-    func simulateRowStationary(_ layer: LayerShape) -> SimulationResult.LayerResult {
+    /// What a row-stationary array performs with a given mapping when it skips zeros.
+    struct RowStationaryRun {
+        var computeCycles: Int, macs: Int, mappingEfficiency: Double, tiling: String
+    }
+
+    /// The layer with the mapping of least cycles and energy (the dense search); `performed`,
+    /// when given, replaces the mapping's dense compute with what the PEs do with zeros skipped
+    /// (cycles, MACs — scratchpad accesses are per performed MAC).
+    func simulateRowStationary(_ layer: LayerShape, performed: ((RowStationaryMapping) -> RowStationaryRun)? = nil) -> SimulationResult.LayerResult {
         let array = spec.peArray
         let ob = array.operandBits, ab = array.accumulatorBits
         let levels = spec.memory
@@ -180,8 +192,12 @@ public struct Simulator: Sendable {
             best = (mapping, cycles, total)
         }
         let mapping = best!.mapping
-        let traffic = RowStationaryTraffic(mapping: mapping, operandBits: ob, accumulatorBits: ab)
-        var ledger = EnergyLedger(macs: mapping.macs, macPJ: spec.energy.macPJ)
+        var traffic = RowStationaryTraffic(mapping: mapping, operandBits: ob, accumulatorBits: ab)
+        let run = performed?(mapping)
+            ?? RowStationaryRun(computeCycles: mapping.computeCycles, macs: mapping.macs,
+                                mappingEfficiency: mapping.mappingEfficiency, tiling: mapping.summary)
+        traffic.macs = run.macs
+        var ledger = EnergyLedger(macs: run.macs, macPJ: spec.energy.macPJ)
         account(traffic) { ledger.charge(levels[$0], $1, readBits: $2, writeBits: $3) }
         var dramBits: [Int] = []
         for (o, operand) in GEMMOperand.allCases.enumerated() {
@@ -189,8 +205,8 @@ public struct Simulator: Sendable {
                 : traffic.bufferTransfer(operand, capacityBits: capacities[o][0])
             dramBits.append(t.inwardBits + t.outwardBits)
         }
-        return result(layer, macs: mapping.macs, computeCycles: mapping.computeCycles,
-                      mappingEfficiency: mapping.mappingEfficiency, tiling: mapping.summary, ledger: ledger, dramBits: dramBits)
+        return result(layer, macs: run.macs, computeCycles: run.computeCycles,
+                      mappingEfficiency: run.mappingEfficiency, tiling: run.tiling, ledger: ledger, dramBits: dramBits)
     }
 
     // MARK: Accounting

@@ -75,6 +75,19 @@ enum TestMasks {
         }
     }
 
+    /// The per-row windows equal one-row `windows(outputRows:)` for every row.
+    @Test(arguments: TestMasks.layers)
+    func rowWindowsEqualSingleRows(layer l: LayerShape) {
+        for x in [TestMasks.random(l.C * l.H * l.W, density: 0.4, seed: 9), nil] {
+            let work = SparseWork(shape: l, inputs: x)
+            let all = work.rowWindows()
+            for p in 0..<l.P {
+                let one = work.windows(outputRows: p..<(p + 1))
+                #expect(one.indices.allSatisfy { all[$0 * l.P + p] == one[$0] }, "\(l.name) row \(p)")
+            }
+        }
+    }
+
     /// With no masks the count is the dense MAC count; with all-zero inputs it is zero.
     @Test func denseAndEmpty() {
         let l = LayerShape.conv("c", K: 5, C: 3, R: 3, H: 10, stride: 1, padding: 1)

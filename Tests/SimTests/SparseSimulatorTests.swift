@@ -6,7 +6,7 @@ import Testing
 
 /// The sparse model's invariants on every sparse preset (DESIGN.md §4, issue 7).
 @Suite struct SparseSimulatorTests {
-    static let presets = ["scnn", "sparten", "cambricon-x", "stc-2to4", "eyeriss-v1"]
+    static let presets = ["scnn", "sparten", "cambricon-x", "stc-2to4", "eyeriss-v1", "eyeriss-v2"]
 
     static let shapes: [LayerShape] = [
         .conv("c3", N: 2, K: 16, C: 8, R: 3, H: 12, stride: 1, padding: 1),
@@ -113,7 +113,7 @@ import Testing
 
     /// Skipping never costs more cycles than gating the same operands, and gating never
     /// changes cycles — it only moves MAC energy to the gated rate.
-    @Test(arguments: ["scnn", "sparten", "cambricon-x"])
+    @Test(arguments: ["scnn", "sparten", "cambricon-x", "eyeriss-v2"])
     func skipNeverSlowerThanGate(preset: String) throws {
         let spec = try SimulatorTests.spec(preset)
         let gate = spec.sparsity.map { "sparsity.\($0.operand.rawValue).exploit=\($0.exploit == .none ? "none" : "gate")" }
@@ -245,5 +245,36 @@ import Testing
         // Greedy pairing recovers part of it.
         let greedy = try Self.simulator("sparten").run(w)
         #expect(greedy.total.cycles < actual.total.cycles)
+    }
+
+    /// Every preset's `dense_cycles` is the cycles of the same spec with sparsity off — also
+    /// where it is counted from the chosen mapping instead of simulated again (Eyeriss v2), with
+    /// and without a DRAM bandwidth limit.
+    @Test(arguments: presets)
+    func denseCyclesAreTheTwinSpecs(preset: String) throws {
+        for extra in [[], ["memory.dram.bandwidthGBps=0.5"]] {
+            let spec = try SimulatorTests.spec(preset, extra)
+            var off = spec
+            off.sparsity = []
+            let w = Self.workload(weights: 0.3, inputs: 0.5)
+            let r = try Simulator(spec: spec).run(w), twin = try Simulator(spec: off).run(Self.dense())
+            for (x, y) in zip(r.layers, twin.layers) {
+                #expect(x.denseCycles == y.cycles, "\(preset) \(extra) \(x.name)")
+            }
+        }
+    }
+
+    /// Eyeriss v2's SIMD: two filters per PE per cycle make the dense twin at most 2× faster than
+    /// one MAC per PE, and skipping both operands beats its twin on sparse masks.
+    @Test func eyerissV2() throws {
+        let v2 = try Self.simulator("eyeriss-v2"), one = try Self.simulator("eyeriss-v2", ["pe-array.macsPerPE=1"])
+        let w = Self.workload(weights: 0.2, inputs: 0.4)
+        let a = try v2.run(w), b = try one.run(w)
+        for (x, y) in zip(a.layers, b.layers) {
+            #expect(x.denseCycles <= y.denseCycles && 2 * x.denseCycles >= y.denseCycles, "\(x.name)")
+            #expect(x.cycles <= y.cycles)
+            #expect(x.speedup > 1, "\(x.name)")
+            #expect(x.effectualMacs == x.macs)  // both operands skipped: only effectual MACs
+        }
     }
 }
