@@ -41,15 +41,16 @@ public struct SparseRowStationary: Sendable, Equatable {
     ///     skipped).
     ///   - simd: MACs per PE per cycle (Eyeriss v2: 2, two filters sharing an input).
     /// - Precondition: `simd >= 1`; `work.shape` is the mapping's layer.
-    /// - Complexity: O(nnz(W)·P + C·R·S·P + passes · PEs).
+    /// - Complexity: O(nnz(W) + K·C/groups·R·S/p + d·P + C·R·S·P + passes · PEs), `p` the filters
+    ///   per PE and `d` the distinct (filter chunk, c, r, s) with a kept weight.
     public init(mapping m: RowStationaryMapping, work: SparseWork, weights: Bitmask?, simd: Int) {
         precondition(simd >= 1, "simd must be at least 1")
         let l = work.shape
         let d = m.shape
         precondition(l.K == d.K && l.C == d.C && l.P == d.P && l.R == d.R, "work and mapping shapes differ")
         let G = l.groups, kg = d.kg, cg = d.cg, R = l.R, S = l.S, P = l.P, rs = R * S
-        let kPerSet = Self.ceilDiv(kg, m.filterSets), cPerSet = Self.ceilDiv(cg, m.channelSets)
-        let kChunks = Self.ceilDiv(kPerSet, m.filtersPerPE), cChunks = Self.ceilDiv(cPerSet, m.channelsPerPE)
+        let kPerSet = RowStationaryMapping.ceilDiv(kg, m.filterSets), cPerSet = RowStationaryMapping.ceilDiv(cg, m.channelSets)
+        let kChunks = RowStationaryMapping.ceilDiv(kPerSet, m.filtersPerPE), cChunks = RowStationaryMapping.ceilDiv(cPerSet, m.channelsPerPE)
         let nK = m.filterSets * kChunks, nC = m.channelSets * cChunks
         // Chunk index of a filter (channel) within its group.
         func kIndex(_ kk: Int) -> Int { let set = kk / kPerSet; return set * kChunks + (kk - set * kPerSet) / m.filtersPerPE }
@@ -138,7 +139,7 @@ public struct SparseRowStationary: Sendable, Equatable {
                 reads.withUnsafeBufferPointer { reads in
                     for strip in 0..<m.strips {
                         let p0 = strip &* e, p1 = min(p0 &+ e, P)
-                        for gChunk in 0..<Self.ceilDiv(G, m.groupSets) {
+                        for gChunk in 0..<RowStationaryMapping.ceilDiv(G, m.groupSets) {
                             for kc in 0..<kChunks {
                                 for cChunk in 0..<cChunks {
                                     for fold in 0..<m.rowFolds {
@@ -190,6 +191,4 @@ public struct SparseRowStationary: Sendable, Equatable {
         loadImbalance = meanSum > 0 ? maxSum / meanSum : 1
         mappingEfficiency = passCount > 0 ? activeSum / Double(passCount) : 0
     }
-
-    static func ceilDiv(_ a: Int, _ b: Int) -> Int { (a + b - 1) / b }
 }
