@@ -144,3 +144,30 @@ public enum SparseFormat: Equatable, Sendable {
         }
     }
 }
+
+// MARK: - Parsing
+
+extension SparseFormat {
+    /// A format named on a command line — `dense`, `bitmap`, `rle:RUN_BITS`, `csr:INDEX_BITS`,
+    /// `csc:INDEX_BITS` — sized for `matrix`: CSR/CSC pointers as wide as the non-zero count needs.
+    /// - Throws: `SparseSimError` naming `source` for an unknown name or a bad width.
+    public init(parsing text: String, for matrix: SparseMatrix, source: String) throws {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        func bad(_ message: String) -> SparseSimError { SparseSimError(file: "<command line>", location: source, message: message) }
+        func width() throws -> Int {
+            guard parts.count == 2, let w = Int(parts[1]), w >= 1, w <= 32 else {
+                throw bad("'\(parts[0])' needs a width of 1…32 bits, e.g. \(parts[0]):4, got '\(text)'")
+            }
+            return w
+        }
+        switch parts[0] {
+        case "dense" where parts.count == 1: self = .dense
+        case "bitmap" where parts.count == 1: self = .bitmap
+        case "rle": self = .rle(runBits: try width())
+        case "csr": self = .csr(indexBits: try width(), pointerBits: Self.bits(toHold: matrix.nonzeros))
+        case "csc": self = .csc(indexBits: try width(), pointerBits: Self.bits(toHold: matrix.nonzeros))
+        default: throw bad("unknown format '\(text)' (known: dense, bitmap, rle:BITS, csr:BITS, csc:BITS)")
+        }
+        try validate()
+    }
+}

@@ -1,0 +1,72 @@
+import Trace
+
+// MARK: - WeightStorage
+
+/// A layer's stored weights against dense 32-bit floats: bases, coefficient (or plain weight)
+/// values, format metadata and quantization scales, each in bits.
+public struct WeightStorage: Equatable, Codable, Sendable {
+    /// The layer's weights as dense 32-bit floats: `32 · K·C/g·R·S`.
+    public var denseBits: Int
+    /// Basis values (0 for a layer that is not decomposed).
+    public var basisBits: Int
+    /// Stored coefficient values, or a plain layer's stored weight values.
+    public var valueBits: Int
+    /// Sparse-format metadata of the coefficients (or plain weights).
+    public var metadataBits: Int
+    /// Quantization scales (32 bits each).
+    public var scaleBits: Int
+
+    enum CodingKeys: String, CodingKey {
+        case denseBits = "dense_bits"
+        case basisBits = "basis_bits"
+        case valueBits = "value_bits"
+        case metadataBits = "metadata_bits"
+        case scaleBits = "scale_bits"
+    }
+
+    /// A storage record.
+    public init(denseBits: Int, basisBits: Int, valueBits: Int, metadataBits: Int, scaleBits: Int) {
+        self.denseBits = denseBits
+        self.basisBits = basisBits
+        self.valueBits = valueBits
+        self.metadataBits = metadataBits
+        self.scaleBits = scaleBits
+    }
+
+    /// Everything stored.
+    public var storedBits: Int { basisBits + valueBits + metadataBits + scaleBits }
+
+    /// `dense_bits ÷ stored_bits` (infinity when nothing is stored).
+    public var compressionRatio: Double { storedBits > 0 ? Double(denseBits) / Double(storedBits) : .infinity }
+
+    /// A decomposed layer: `G·M·R·S` basis values at `basisBits`, the kept coefficients of the
+    /// `K × C·M` coefficient matrix in `format` at `coefficientBits`, and `scales` scales.
+    /// - Throws: `SparseSimError` when the format cannot hold the matrix (an index too narrow).
+    public static func decomposed(_ d: KernelDecomposition, basisBits: Int, coefficientBits: Int, format: SparseFormat,
+                                  scales: Int = 2) throws -> WeightStorage {
+        let matrix = SparseMatrix(pattern: d.coefficientPattern, rows: d.k, columns: d.c * d.bases)
+        let cost = try format.cost(of: matrix, valueBits: coefficientBits)
+        return WeightStorage(denseBits: 32 * d.k * d.c * d.kernelSize, basisBits: d.groups * d.bases * d.kernelSize * basisBits,
+                             valueBits: cost.dataBits, metadataBits: cost.metadataBits, scaleBits: 32 * scales)
+    }
+
+    /// A layer that is not decomposed: its kept weights (the `rows × columns` `mask`) in
+    /// `format` at `valueBits`, and `scales` scales (0 for unquantized floats).
+    /// - Throws: `SparseSimError` when the format cannot hold the matrix.
+    public static func plain(mask: Bitmask, rows: Int, columns: Int, valueBits: Int, format: SparseFormat,
+                             scales: Int = 1) throws -> WeightStorage {
+        let cost = try format.cost(of: SparseMatrix(pattern: mask, rows: rows, columns: columns), valueBits: valueBits)
+        return WeightStorage(denseBits: 32 * rows * columns, basisBits: 0, valueBits: cost.dataBits,
+                             metadataBits: cost.metadataBits, scaleBits: 32 * scales)
+    }
+
+    /// Field-wise sum (a network's total).
+    public static func + (a: WeightStorage, b: WeightStorage) -> WeightStorage {
+        WeightStorage(denseBits: a.denseBits + b.denseBits, basisBits: a.basisBits + b.basisBits,
+                      valueBits: a.valueBits + b.valueBits, metadataBits: a.metadataBits + b.metadataBits,
+                      scaleBits: a.scaleBits + b.scaleBits)
+    }
+
+    /// Nothing stored (the identity of `+`).
+    public static let zero = WeightStorage(denseBits: 0, basisBits: 0, valueBits: 0, metadataBits: 0, scaleBits: 0)
+}
