@@ -63,7 +63,7 @@ public struct DensityComparison: Codable, Equatable, Sendable {
 
     /// A table for people: per layer, cycles and load imbalance under both models and the gap.
     public func renderTable() -> String {
-        var out = "spec \(actual.spec.name): actual vs uniform density  workload \(actual.workload.name) [\(actual.workload.source)]\n"
+        let out = "spec \(actual.spec.name): actual vs uniform density  workload \(actual.workload.name) [\(actual.workload.source)]\n"
         var table = TextTable(["layer", "cycles actual", "cycles uniform", "gap %", "imbalance actual", "imbalance uniform",
                                "energy uJ actual", "energy uJ uniform"])
         for g in gaps {

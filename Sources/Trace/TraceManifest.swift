@@ -119,6 +119,9 @@ public struct TraceSnapshotLayer: Codable, Equatable, Sendable {
     /// SWAT: the fraction of the training inputs kept for the weight gradient (`x_s`) when the
     /// layer last computed its threshold; absent for other methods.
     public var backwardActivationDensity: Double?
+    /// ESCALATE: the layer's bases and coefficients when it is decomposed (its `weights` are
+    /// then the reconstructed kernels); absent for a plain layer.
+    public var decomposition: TraceDecomposition?
 
     enum CodingKeys: String, CodingKey {
         case name, weights
@@ -127,14 +130,17 @@ public struct TraceSnapshotLayer: Codable, Equatable, Sendable {
         case weightDensity = "weight_density"
         case activationDensity = "activation_density"
         case backwardActivationDensity = "backward_activation_density"
+        case decomposition
     }
 
     /// A layer entry.
     public init(
         name: String, weights: String, weightMask: String, inputActivations: String?,
-        weightDensity: Double, activationDensity: Double?, backwardActivationDensity: Double? = nil
+        weightDensity: Double, activationDensity: Double?, backwardActivationDensity: Double? = nil,
+        decomposition: TraceDecomposition? = nil
     ) {
         self.backwardActivationDensity = backwardActivationDensity
+        self.decomposition = decomposition
         self.name = name
         self.weights = weights
         self.weightMask = weightMask

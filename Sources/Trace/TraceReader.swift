@@ -58,6 +58,8 @@ public struct TraceReader: Sendable {
         public var mask: Bitmask
         /// Input activations, `shape.inputShape`, when recorded.
         public var inputActivations: [Float]?
+        /// The bases and coefficients of a decomposed layer.
+        public var decomposition: DecomposedTensors?
     }
 
     /// The index in `manifest.snapshots` of the snapshot at `step`, if any.
@@ -121,7 +123,25 @@ public struct TraceReader: Sendable {
             throw SparseSimError(file: manifestPath, location: "\(at).input_activations",
                                  message: "activation_density is given but input_activations is missing")
         }
-        return LayerData(shape: shape, weights: weights, mask: mask, inputActivations: activations)
+        var decomposition: DecomposedTensors?
+        if let d = entry.decomposition {
+            let basisShape = d.basisShape(shape), coefficientShape = d.coefficientShape(shape)
+            let bases = try tensor(d.basisKernels, field: "decomposition.basis_kernels", dtype: .float32, shape: basisShape).floats!
+            let coefficients = try tensor(d.coefficients, field: "decomposition.coefficients", dtype: .float32, shape: coefficientShape).floats!
+            let kept = try tensor(d.coefficientMask, field: "decomposition.coefficient_mask", dtype: .bool, shape: coefficientShape).bitmask!
+            guard abs(kept.density - d.coefficientDensity) <= Self.densityTolerance else {
+                throw SparseSimError(file: manifestPath, location: "\(at).decomposition.coefficient_density",
+                                     message: "recorded coefficient density \(d.coefficientDensity) but the mask's is \(kept.density)")
+            }
+            if let i = (0..<coefficients.count).first(where: { !kept[$0] && coefficients[$0] != 0 }) {
+                throw SparseSimError(file: path + "/" + d.coefficients, location: "element \(i)",
+                                     message: "coefficient \(coefficients[i]) where the coefficient mask prunes")
+            }
+            decomposition = DecomposedTensors(bases: d.bases, sharing: d.sharing, basisValues: bases, coefficients: coefficients,
+                                              coefficientMask: kept, quantization: d.quantization,
+                                              reconstructionError: d.reconstructionError)
+        }
+        return LayerData(shape: shape, weights: weights, mask: mask, inputActivations: activations, decomposition: decomposition)
     }
 
     // MARK: Structure checks
@@ -157,6 +177,12 @@ public struct TraceReader: Sendable {
                 _ = try resolve(layer.weightMask, file: file, location: "\(lat).weight_mask")
                 if let acts = layer.inputActivations {
                     _ = try resolve(acts, file: file, location: "\(lat).input_activations")
+                }
+                if let d = layer.decomposition, let shape = manifest.model.layer(named: layer.name) {
+                    try d.validate(for: shape, file: file, location: lat)
+                    _ = try resolve(d.basisKernels, file: file, location: "\(lat).decomposition.basis_kernels")
+                    _ = try resolve(d.coefficients, file: file, location: "\(lat).decomposition.coefficients")
+                    _ = try resolve(d.coefficientMask, file: file, location: "\(lat).decomposition.coefficient_mask")
                 }
                 for (field, value) in [("weight_density", layer.weightDensity), ("activation_density", layer.activationDensity)] {
                     if let v = value, !(v >= 0 && v <= 1) {

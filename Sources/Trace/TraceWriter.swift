@@ -46,11 +46,15 @@ public struct TraceWriter: Sendable {
         public var inputActivations: [Float]?
         /// SWAT: the fraction of training inputs kept for the weight gradient.
         public var backwardActivationDensity: Double?
+        /// ESCALATE: the bases and coefficients of a decomposed layer (`weights` and `mask` are
+        /// then the reconstructed kernels).
+        public var decomposition: DecomposedTensors?
 
         /// A layer's tensors.
         public init(name: String, weights: [Float], mask: Bitmask, inputActivations: [Float]? = nil,
-                    backwardActivationDensity: Double? = nil) {
+                    backwardActivationDensity: Double? = nil, decomposition: DecomposedTensors? = nil) {
             self.backwardActivationDensity = backwardActivationDensity
+            self.decomposition = decomposition
             self.name = name
             self.weights = weights
             self.mask = mask
@@ -116,10 +120,31 @@ public struct TraceWriter: Sendable {
                 inputsPath = p
                 activationDensity = Self.nonzeroFraction(acts)
             }
+            var decomposition: TraceDecomposition?
+            if let d = layer.decomposition {
+                var record = TraceDecomposition(
+                    bases: d.bases, sharing: d.sharing, basisKernels: prefix + ".bases.npy",
+                    coefficients: prefix + ".coefficients.npy", coefficientMask: prefix + ".coefficient_mask.npy",
+                    coefficientDensity: d.coefficientMask.density, quantization: d.quantization,
+                    reconstructionError: d.reconstructionError)
+                try record.validate(for: shape, file: path, location: "\(where_).layers[\(i)]")
+                let basisShape = record.basisShape(shape), coefficientShape = record.coefficientShape(shape)
+                guard d.basisValues.count == basisShape.reduce(1, *) else {
+                    throw fail("layers[\(i)].decomposition.basis_kernels", "\(d.basisValues.count) values, \(basisShape) needs \(basisShape.reduce(1, *))")
+                }
+                guard d.coefficients.count == coefficientShape.reduce(1, *), d.coefficientMask.count == d.coefficients.count else {
+                    throw fail("layers[\(i)].decomposition.coefficients", "\(d.coefficients.count) values and \(d.coefficientMask.count) mask bits, \(coefficientShape) needs \(coefficientShape.reduce(1, *))")
+                }
+                try NPY.write(NPYArray(d.basisValues, shape: basisShape), to: path + "/" + record.basisKernels)
+                try NPY.write(NPYArray(d.coefficients, shape: coefficientShape), to: path + "/" + record.coefficients)
+                try NPY.write(NPYArray(d.coefficientMask, shape: coefficientShape), to: path + "/" + record.coefficientMask)
+                record.coefficientDensity = d.coefficientMask.density
+                decomposition = record
+            }
             entries.append(TraceSnapshotLayer(
                 name: layer.name, weights: weightsPath, weightMask: maskPath, inputActivations: inputsPath,
                 weightDensity: layer.mask.density, activationDensity: activationDensity,
-                backwardActivationDensity: layer.backwardActivationDensity))
+                backwardActivationDensity: layer.backwardActivationDensity, decomposition: decomposition))
         }
         let snapshot = TraceSnapshot(step: step, epoch: epoch, metrics: metrics, layers: entries)
         manifest.snapshots.append(snapshot)
