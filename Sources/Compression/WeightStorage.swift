@@ -44,9 +44,20 @@ public struct WeightStorage: Equatable, Codable, Sendable {
     /// - Throws: `SparseSimError` when the format cannot hold the matrix (an index too narrow).
     public static func decomposed(_ d: KernelDecomposition, basisBits: Int, coefficientBits: Int, format: SparseFormat,
                                   scales: Int = 2) throws -> WeightStorage {
-        let matrix = SparseMatrix(pattern: d.coefficientPattern, rows: d.k, columns: d.c * d.bases)
-        let cost = try format.cost(of: matrix, valueBits: coefficientBits)
-        return WeightStorage(denseBits: 32 * d.k * d.c * d.kernelSize, basisBits: d.groups * d.bases * d.kernelSize * basisBits,
+        try decomposed(k: d.k, c: d.c, kernelSize: d.kernelSize, bases: d.bases, groups: d.groups,
+                       coefficients: d.coefficientPattern, basisBits: basisBits, coefficientBits: coefficientBits,
+                       format: format, scales: scales)
+    }
+
+    /// A decomposed layer from its sizes and kept coefficients (`K × C·M`, row-major).
+    /// - Precondition: `coefficients.count == k·c·bases`.
+    /// - Throws: `SparseSimError` when the format cannot hold the matrix.
+    public static func decomposed(k: Int, c: Int, kernelSize: Int, bases: Int, groups: Int, coefficients: Bitmask,
+                                  basisBits: Int, coefficientBits: Int, format: SparseFormat,
+                                  scales: Int = 2) throws -> WeightStorage {
+        precondition(coefficients.count == k * c * bases, "one mask bit per coefficient")
+        let cost = try format.cost(of: SparseMatrix(pattern: coefficients, rows: k, columns: c * bases), valueBits: coefficientBits)
+        return WeightStorage(denseBits: 32 * k * c * kernelSize, basisBits: groups * bases * kernelSize * basisBits,
                              valueBits: cost.dataBits, metadataBits: cost.metadataBits, scaleBits: 32 * scales)
     }
 

@@ -169,6 +169,8 @@ enum AcceleratorSchema {
             <xs:attribute name="basisBits" type="bits" use="required"/>
             <xs:attribute name="coefficientBits" type="bits" use="required"/>
             <xs:attribute name="intermediateBits" type="bits" use="required"/>
+            <xs:attribute name="basisMacs" type="count"/>
+            <xs:attribute name="intermediateKiB" type="positiveDecimal"/>
           </xs:complexType>
         </xs:element>
       </xs:sequence>

@@ -31,7 +31,7 @@ extension HardwareSpec {
             out += "  </sparsity>\n"
         }
         if let d = decomposition {
-            out += "  <decomposition\(attrs([("bases", "\(d.bases)"), ("sharing", d.sharing), ("basisBits", "\(d.basisBits)"), ("coefficientBits", "\(d.coefficientBits)"), ("intermediateBits", "\(d.intermediateBits)")]))/>\n"
+            out += "  <decomposition\(attrs([("bases", "\(d.bases)"), ("sharing", d.sharing), ("basisBits", "\(d.basisBits)"), ("coefficientBits", "\(d.coefficientBits)"), ("intermediateBits", "\(d.intermediateBits)"), ("basisMacs", d.basisMacs.map { "\($0)" }), ("intermediateKiB", d.intermediateBytes.map { num(Double($0) / 1024) })]))/>\n"
         }
         return out + "</accelerator>\n"
     }

@@ -269,14 +269,37 @@ public struct HardwareSpec: Codable, Equatable, Sendable {
         public var coefficientBits: Int
         /// Bits of an intermediate (basis-convolved) value.
         public var intermediateBits: Int
+        /// MAC units of a separate basis-convolution engine that runs beside the PE array (the
+        /// two stages then overlap, tile by tile); nil: the stages take turns on the PE array.
+        public var basisMacs: Int?
+        /// Bytes of the on-chip buffer holding intermediate values; nil: an equal share of the
+        /// innermost SRAM that holds inputs.
+        public var intermediateBytes: Int?
 
         enum CodingKeys: String, CodingKey {
             case bases, sharing
             case basisBits = "basis_bits"
             case coefficientBits = "coefficient_bits"
             case intermediateBits = "intermediate_bits"
+            case basisMacs = "basis_macs"
+            case intermediateBytes = "intermediate_bytes"
+        }
+
+        /// A decomposition.
+        public init(bases: Int, sharing: String, basisBits: Int, coefficientBits: Int, intermediateBits: Int,
+                    basisMacs: Int? = nil, intermediateBytes: Int? = nil) {
+            self.bases = bases
+            self.sharing = sharing
+            self.basisBits = basisBits
+            self.coefficientBits = coefficientBits
+            self.intermediateBits = intermediateBits
+            self.basisMacs = basisMacs
+            self.intermediateBytes = intermediateBytes
         }
     }
+
+    /// MAC units in all: the PE array's lanes plus a separate basis engine's.
+    public var macLanes: Int { peArray.peCount * peArray.macsPerPE + (decomposition?.basisMacs ?? 0) }
 
     /// The level named `name`, if any.
     public func level(named name: String) -> MemoryLevel? { memory.first { $0.name == name } }

@@ -119,8 +119,23 @@ public struct SimulationResult: Codable, Equatable, Sendable {
         public var sampleCycles: SampleRange? = nil
         /// What the model assumed or fell back to for this layer.
         public var notes: [String] = []
+        /// Dense 32-bit weight bits ÷ the bits the spec stores them in (values, format metadata;
+        /// for basis-first, bases and coefficients at the decomposition's widths, and scales).
+        public var compressionRatio: Double? = nil
+        /// Basis-first: MACs of the basis stage and of the coefficient stage.
+        public var stageMacs: StageMacs? = nil
         /// Bits through each memory level (for re-pacing after compression; not reported).
         var levelBits: [String: Int] = [:]
+        /// The layer's weights as dense 32-bit floats, and as the spec stores them (not reported).
+        var denseWeightBits = 0, storedWeightBits = 0
+
+        /// The MACs of basis-first's two stages.
+        public struct StageMacs: Codable, Equatable, Sendable {
+            /// Basis convolutions: `P·Q·C·M·R·S` per sample.
+            public var basis: Int
+            /// Coefficient accumulations: `P·Q·nnz(α)` per sample.
+            public var coefficients: Int
+        }
 
         /// A per-sample range of cycles.
         public struct SampleRange: Codable, Equatable, Sendable {
@@ -155,6 +170,8 @@ public struct SimulationResult: Codable, Equatable, Sendable {
             case inputDensity = "input_density"
             case sampleCycles = "sample_cycles"
             case notes
+            case compressionRatio = "compression_ratio"
+            case stageMacs = "stage_macs"
         }
     }
 }

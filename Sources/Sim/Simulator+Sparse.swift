@@ -87,21 +87,7 @@ extension Simulator {
         let bits = spec.peArray.operandBits
         func cost(_ mask: Bitmask, rows: Int, columns: Int) throws -> StorageCost {
             let matrix = SparseMatrix(pattern: mask, rows: rows, columns: columns)
-            let format: SparseFormat
-            switch setting.format {
-            case .dense: format = .dense
-            case .bitmap: format = .bitmap
-            case .rle: format = .rle(runBits: setting.runBits ?? 4)
-            case .csr, .csc:
-                let index = setting.indexBits ?? 16
-                let pointer = SparseFormat.bits(toHold: mask.popcount)
-                format = setting.format == .csr ? .csr(indexBits: index, pointerBits: pointer) : .csc(indexBits: index, pointerBits: pointer)
-            case .nm:
-                // A non-conforming layer is stored dense (it runs in dense mode).
-                let nm = NMPattern(n: setting.n ?? 1, m: setting.m ?? 1)
-                format = nm.conforms(matrix) ? .nm(n: nm.n, m: nm.m) : .dense
-            case .block: format = .block(size: setting.blockSize ?? 1)
-            }
+            let format = Self.format(setting, for: matrix)
             do {
                 return try format.cost(of: matrix, valueBits: bits)
             } catch let error as SparseSimError {
@@ -127,6 +113,24 @@ extension Simulator {
             return total
         case .outputs:
             return nil
+        }
+    }
+
+    /// The storage format `setting` names, sized for `matrix`: CSR/CSC pointers as wide as its
+    /// non-zero count needs; N:M only when the matrix conforms (else dense: it runs in dense mode).
+    static func format(_ setting: HardwareSpec.OperandSparsity, for matrix: SparseMatrix) -> SparseFormat {
+        switch setting.format {
+        case .dense: return .dense
+        case .bitmap: return .bitmap
+        case .rle: return .rle(runBits: setting.runBits ?? 4)
+        case .csr, .csc:
+            let index = setting.indexBits ?? 16
+            let pointer = SparseFormat.bits(toHold: matrix.nonzeros)
+            return setting.format == .csr ? .csr(indexBits: index, pointerBits: pointer) : .csc(indexBits: index, pointerBits: pointer)
+        case .nm:
+            let nm = NMPattern(n: setting.n ?? 1, m: setting.m ?? 1)
+            return nm.conforms(matrix) ? .nm(n: nm.n, m: nm.m) : .dense
+        case .block: return .block(size: setting.blockSize ?? 1)
         }
     }
 

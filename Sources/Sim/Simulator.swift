@@ -17,6 +17,7 @@ public struct Simulator: Sendable {
         case systolic(SystolicDataflow)
         case rowStationary
         case sparse
+        case basisFirst
     }
 
     /// A simulator for `spec`.
@@ -30,10 +31,9 @@ public struct Simulator: Sendable {
         case .inputStationary: mode = .systolic(.inputStationary)
         case .rowStationary: mode = .rowStationary
         case .cartesianProduct, .innerJoin, .indexing: mode = .sparse
-        default:
-            throw SparseSimError(file: file, location: "dataflow", message: "dataflow '\(spec.dataflow.rawValue)' is not modelled yet (modelled: weight-, output-, input- and row-stationary, cartesian-product, inner-join, indexing)")
+        case .basisFirst: mode = .basisFirst
         }
-        guard spec.peArray.macsPerPE == 1 || spec.dataflow.isSparse || spec.dataflow == .rowStationary else {
+        guard spec.peArray.macsPerPE == 1 || spec.dataflow.isSparse || spec.dataflow == .rowStationary || spec.dataflow == .basisFirst else {
             throw SparseSimError(file: file, location: "pe-array", message: "systolic dataflows model one MAC per PE per cycle; macsPerPE is \(spec.peArray.macsPerPE)")
         }
     }
@@ -47,7 +47,7 @@ public struct Simulator: Sendable {
             spec: .init(name: spec.name, dataflow: spec.dataflow.rawValue, rows: spec.peArray.rows, cols: spec.peArray.cols,
                         clockMHz: spec.technology.clockMHz),
             workload: .init(source: workload.source, name: workload.name, layers: workload.layers.count),
-            layers: results, total: Self.total(results, peCount: spec.peArray.peCount * spec.peArray.macsPerPE, clockHz: spec.technology.clockMHz * 1e6),
+            layers: results, total: Self.total(results, peCount: spec.macLanes, clockHz: spec.technology.clockMHz * 1e6),
             densityModel: workload.layers.contains { $0.masks != nil } ? densityModel.rawValue : nil,
             provenance: provenance)
     }
@@ -63,6 +63,18 @@ public struct Simulator: Sendable {
     /// - Throws: `SparseSimError` when a mask does not fit the layer or the spec's format.
     public func simulate(_ layer: Workload.Layer) throws -> SimulationResult.LayerResult {
         try layer.masks?.validate(for: layer.shape, file: "<workload>")
+        if case .basisFirst = mode { return try simulateBasisFirst(layer) }
+        var r = try simulateOnArray(layer)
+        // Weights as the spec stores them, against dense 32-bit floats.
+        let stored = try storage(.weights, of: layer)?.totalBits ?? layer.shape.weightCount * spec.peArray.operandBits
+        r.denseWeightBits = 32 * layer.shape.weightCount
+        r.storedWeightBits = stored
+        r.compressionRatio = stored > 0 ? Double(r.denseWeightBits) / Double(stored) : nil
+        return r
+    }
+
+    /// One layer on a dataflow without decomposition.
+    func simulateOnArray(_ layer: Workload.Layer) throws -> SimulationResult.LayerResult {
         switch mode {
         case .systolic(let dataflow):
             let structure = nmStructure(for: layer)
@@ -78,6 +90,8 @@ public struct Simulator: Sendable {
             return try applyOperandSparsity(r, layer: layer, denseCycles: r.cycles)
         case .sparse:
             return try simulateSparse(layer)
+        case .basisFirst:
+            return try simulateBasisFirst(layer)
         }
     }
 
@@ -229,6 +243,15 @@ public struct Simulator: Sendable {
             bitsThrough[level.name, default: 0] += readBits + writeBits
         }
 
+        /// Charges traffic that is not a GEMM operand (ESCALATE's intermediate values) under `key`.
+        mutating func charge(_ level: HardwareSpec.MemoryLevel, key: String, readBits: Int, writeBits: Int) {
+            let width = max(level.widthBits, 1)
+            let pj = Double((readBits + width - 1) / width) * level.readPJ + Double((writeBits + width - 1) / width) * level.writePJ
+            energy[level.name, default: 0] += pj
+            energyByOperand[key, default: 0] += pj
+            bitsThrough[level.name, default: 0] += readBits + writeBits
+        }
+
         /// Charges each operand's transfers along DRAM and its chain of buffers.
         mutating func chargeChains(_ transfers: [GEMMOperand: [SystolicTraffic.Transfer]],
                                    chains: [GEMMOperand: [HardwareSpec.MemoryLevel]], dram: HardwareSpec.MemoryLevel) {
@@ -277,7 +300,7 @@ public struct Simulator: Sendable {
         let seconds = Double(max(cycles, 1)) / clockHz
         r.cycles = cycles
         r.stallCycles = cycles - r.computeCycles
-        r.utilization = Double(r.macs) / (Double(max(cycles, 1)) * Double(spec.peArray.peCount * spec.peArray.macsPerPE))
+        r.utilization = Double(r.macs) / (Double(max(cycles, 1)) * Double(spec.macLanes))
         r.requiredBandwidthGBps = r.dramBytes.total / computeSeconds / 1e9
         r.achievedBandwidthGBps = r.dramBytes.total / seconds / 1e9
     }
@@ -308,6 +331,15 @@ public struct Simulator: Sendable {
         t.gatedMacs = layers.reduce(0) { $0 + $1.gatedMacs }
         t.denseCycles = layers.reduce(0) { $0 + $1.denseCycles }
         t.speedup = cycles > 0 ? Double(t.denseCycles) / Double(cycles) : 1
+        if layers.allSatisfy({ $0.storedWeightBits > 0 }) {
+            t.denseWeightBits = layers.reduce(0) { $0 + $1.denseWeightBits }
+            t.storedWeightBits = layers.reduce(0) { $0 + $1.storedWeightBits }
+            t.compressionRatio = Double(t.denseWeightBits) / Double(t.storedWeightBits)
+        }
+        if layers.contains(where: { $0.stageMacs != nil }) {
+            t.stageMacs = .init(basis: layers.reduce(0) { $0 + ($1.stageMacs?.basis ?? 0) },
+                                coefficients: layers.reduce(0) { $0 + ($1.stageMacs?.coefficients ?? 0) })
+        }
         t.loadImbalance = compute > 0 ? layers.reduce(0.0) { $0 + $1.loadImbalance * Double($1.computeCycles) } / Double(compute) : 1
         return t
     }

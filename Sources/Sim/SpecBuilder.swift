@@ -55,7 +55,11 @@ struct SpecBuilder {
         if let d = root.child("decomposition") {
             decomposition = HardwareSpec.Decomposition(
                 bases: int(d, "bases") ?? 1, sharing: d.attribute("sharing") ?? "layer", basisBits: int(d, "basisBits") ?? 8,
-                coefficientBits: int(d, "coefficientBits") ?? 8, intermediateBits: int(d, "intermediateBits") ?? 16)
+                coefficientBits: int(d, "coefficientBits") ?? 8, intermediateBits: int(d, "intermediateBits") ?? 16,
+                basisMacs: int(d, "basisMacs"),
+                intermediateBytes: double(d, "intermediateKiB").map { Int(($0 * 1024).rounded()) })
+            if let kib = double(d, "intermediateKiB"), kib * 1024 >= 0x1p50 { fail(d, "intermediateKiB=\(kib) is too large") }
+            if let m = decomposition?.bases, m > 64 { fail(d, "bases=\(m): at most 64 bases (kernels up to 8x8)") }
         }
         if dataflow == .basisFirst && decomposition == nil {
             fail(df, "dataflow basis-first needs a <decomposition> element")

@@ -24,8 +24,12 @@ extension Workload {
                     }
                 }
             }
+            let decomposition = data.decomposition.map {
+                LayerDecomposition(bases: $0.bases, sharing: $0.sharing, coefficientMask: $0.coefficientMask)
+            }
             layers.append(Layer(shape: shape, masks: LayerMasks(
-                weights: data.mask, inputs: inputs, inputSource: inputs.isEmpty ? .dense : .recorded)))
+                weights: data.mask, inputs: inputs, inputSource: inputs.isEmpty ? .dense : .recorded),
+                                decomposition: decomposition))
         }
         self.init(source: "trace \(reader.path) step \(snapshot.step)", name: reader.manifest.model.name, layers: layers)
     }

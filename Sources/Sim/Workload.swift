@@ -19,12 +19,16 @@ public struct Workload: Codable, Equatable, Sendable {
         public var structure: NMStructure?
         /// The weight mask and input zero patterns (from a trace); nil: dense operands.
         public var masks: LayerMasks?
+        /// ESCALATE: the layer's decomposition into bases and coefficients (from a trace).
+        public var decomposition: LayerDecomposition?
 
         /// A layer.
-        public init(shape: LayerShape, structure: NMStructure? = nil, masks: LayerMasks? = nil) {
+        public init(shape: LayerShape, structure: NMStructure? = nil, masks: LayerMasks? = nil,
+                    decomposition: LayerDecomposition? = nil) {
             self.shape = shape
             self.structure = structure
             self.masks = masks
+            self.decomposition = decomposition
         }
 
         enum CodingKeys: String, CodingKey { case shape, structure }

@@ -121,10 +121,7 @@ import Testing
         #expect(abs(r.requiredBandwidthGBps - 40.0 / 27e-9 / 1e9) < 1e-9)
     }
 
-    @Test func unsupportedDataflowIsAnError() throws {
-        let spec = try Self.spec("systolic-ws", ["dataflow=basis-first", "decomposition.bases=4", "decomposition.sharing=layer",
-                                                    "decomposition.basisBits=8", "decomposition.coefficientBits=4", "decomposition.intermediateBits=16"])
-        #expect(throws: SparseSimError.self) { try Simulator(spec: spec) }
+    @Test func unsupportedArraysAreErrors() throws {
         // A dense dataflow models one MAC per PE.
         let wide = try Self.spec("systolic-ws", ["pe-array.macsPerPE=4"])
         #expect(throws: SparseSimError.self) { try Simulator(spec: wide) }

@@ -10,7 +10,7 @@ import Testing
         return url.path
     }()
     static let fixtures = root + "/Tests/SimTests/Fixtures"
-    static let presets = ["systolic-ws", "systolic-os", "systolic-is", "eyeriss-v1", "tpu-v1-like", "scnn", "sparten", "cambricon-x", "stc-2to4", "eyeriss-v2"]
+    static let presets = ["systolic-ws", "systolic-os", "systolic-is", "eyeriss-v1", "tpu-v1-like", "scnn", "sparten", "cambricon-x", "stc-2to4", "eyeriss-v2", "escalate"]
 
     @Test(arguments: presets)
     func everyPresetValidates(name: String) throws {

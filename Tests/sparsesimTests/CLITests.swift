@@ -234,8 +234,8 @@ import Training
         let basis = try Self.run(["simulate", "--hw", ws, "--set", "dataflow=basis-first", "--set", "decomposition.bases=4",
                                   "--set", "decomposition.sharing=layer", "--set", "decomposition.basisBits=8",
                                   "--set", "decomposition.coefficientBits=4", "--set", "decomposition.intermediateBits=16", "--model", "mlp"])
-        #expect(basis.status == 1)
-        #expect(basis.stderr.contains("basis-first' is not modelled yet"), "\(basis.stderr)")
+        #expect(basis.status == 0, "\(basis.stderr)")
+        #expect(basis.stdout.contains("basis-first"), "\(basis.stdout)")
         let bad = try Self.run(["simulate", "--hw", ws, "--set", "pe-array.rows=0", "--model", "mlp"])
         #expect(bad.status == 1 && bad.stderr.hasPrefix("sparsesim: error: \(ws):10: Element 'pe-array'"))
     }
