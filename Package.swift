@@ -53,7 +53,7 @@ let package = Package(
         .executableTarget(
             name: "sparsesim",
             dependencies: [
-                "Sim", "Training", "Trace",
+                "Sim", "Training", "Compression", "Trace",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -64,6 +64,6 @@ let package = Package(
         .testTarget(name: "DataflowTests", dependencies: ["Dataflow", "Trace"], exclude: ["Fixtures"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Trace"]),
         .testTarget(name: "SimTests", dependencies: ["Sim", "Trace"], exclude: ["Fixtures"]),
-        .testTarget(name: "sparsesimTests", dependencies: ["sparsesim", "Trace", "Training"]),
+        .testTarget(name: "sparsesimTests", dependencies: ["sparsesim", "Trace", "Training", "Compression"]),
     ]
 )

@@ -188,6 +188,8 @@ extension SimulationResult {
         var header = ["layer", "MACs", "compute cyc", "cycles", "util %", "map eff %", "DRAM W KB", "DRAM I KB",
                       "DRAM O KB", "energy uJ", "req GB/s"]
         if sparse { header += ["effectual MACs", "W dens", "I dens", "imbalance", "speedup"] }
+        let decomposed = layers.contains { $0.stageMacs != nil }
+        if decomposed { header += ["basis MACs", "coef MACs", "W compr x"] }
         var table = TextTable(header)
         for l in layers + [total] {
             var row = [l.name, "\(l.macs)", "\(l.computeCycles)", "\(l.cycles)", formatted(l.utilization * 100, digits: 2),
@@ -198,6 +200,10 @@ extension SimulationResult {
                 row += [l.effectualMacs.map { "\($0)" } ?? "-", l.weightDensity.map { formatted($0, digits: 3) } ?? "-",
                         l.inputDensity.map { formatted($0, digits: 3) } ?? "-", formatted(l.loadImbalance, digits: 3),
                         formatted(l.speedup, digits: 3)]
+            }
+            if decomposed {
+                row += [l.stageMacs.map { "\($0.basis)" } ?? "-", l.stageMacs.map { "\($0.coefficients)" } ?? "-",
+                        l.compressionRatio.map { formatted($0, digits: 2) } ?? "-"]
             }
             table.add(row)
         }
