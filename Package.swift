@@ -1,6 +1,7 @@
 // swift-tools-version: 6.1
 // SparseSim: sparse training traces replayed on cycle/energy models of sparse accelerators.
 // Module graph (Docs/architecture.md): Training and Sim never import each other; they meet in Trace.
+// Training uses Compression's kernel decomposition and quantizers (ESCALATE fine-tuning).
 
 import PackageDescription
 
@@ -31,7 +32,7 @@ let package = Package(
         .target(name: "CSparseKernels", path: "Sources/CSparseKernels"),
         .target(
             name: "Training",
-            dependencies: ["Trace", "CBLAS", "CZlib", "CSparseKernels"],
+            dependencies: ["Trace", "Compression", "CBLAS", "CZlib", "CSparseKernels"],
             linkerSettings: [.linkedLibrary("m")]
         ),
         .target(

@@ -1,3 +1,4 @@
+import Compression
 import Trace
 
 // MARK: - BasicBlock
@@ -11,8 +12,10 @@ public final class BasicBlock: Layer, ThreadedLayer {
     public let name: String
     /// Input and output channels, stride.
     public let inChannels: Int, outChannels: Int, stride: Int
-    /// The block's layers (`bn1` fuses the first ReLU).
-    public let conv1: Conv2d, bn1: BatchNorm2d, conv2: Conv2d, bn2: BatchNorm2d, relu2: ReLU
+    /// The block's normalizations and last ReLU (`bn1` fuses the first ReLU).
+    public let bn1: BatchNorm2d, bn2: BatchNorm2d, relu2: ReLU
+    /// The block's convolutions: plain, or decomposed (`decomposeConvolutions`).
+    var conv1: any ConvolutionLayer, conv2: any ConvolutionLayer
     let shortcut: Shortcut
     /// The projection shortcut's convolution, if any.
     public var downsample: Conv2d? { shortcut.conv }
@@ -80,4 +83,14 @@ public final class BasicBlock: Layer, ThreadedLayer {
 
     /// The weight layers in the order of `layerShapes`.
     public var weightLayers: [any WeightLayer] { [conv1, conv2] + [shortcut.conv].compactMap { $0 } }
+
+    /// Replaces the 3×3 convolutions by ESCALATE-decomposed ones (the projection shortcut's 1×1
+    /// convolution stays).
+    /// - Throws: `SparseSimError` from the decomposition.
+    func decomposeConvolutions(bases: Int, sharing: BasisSharing) throws {
+        if let c = conv1 as? Conv2d, c.groups == 1, c.kernel > 1 { conv1 = try DecomposedConv2d(decomposing: c, bases: bases, sharing: sharing) }
+        if let c = conv2 as? Conv2d, c.groups == 1, c.kernel > 1 { conv2 = try DecomposedConv2d(decomposing: c, bases: bases, sharing: sharing) }
+        let t = threads
+        threads = t
+    }
 }

@@ -25,6 +25,7 @@ public final class Model {
         // Nothing needs the gradient with respect to the data: the first trainable layer skips it.
         if let linear = layers[firstTrainable] as? Linear { linear.computesInputGradient = false }
         if let conv = layers[firstTrainable] as? Conv2d { conv.computesInputGradient = false }
+        if let conv = layers[firstTrainable] as? DecomposedConv2d { conv.computesInputGradient = false }
     }
 
     /// Index of the first layer with parameters; backward stops there.

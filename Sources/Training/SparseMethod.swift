@@ -143,7 +143,7 @@ public struct SparseConfiguration: Codable, Equatable, Sendable {
     public func denseLayers(_ layers: [any WeightLayer]) -> Set<Int> {
         var dense = Set<Int>()
         guard let first = layers.first else { return dense }
-        if denseFirstLayer ?? (first is Conv2d) { dense.insert(0) }
+        if denseFirstLayer ?? (first is Conv2d || first is DecomposedConv2d) { dense.insert(0) }
         if denseLastLayer { dense.insert(layers.count - 1) }
         return dense
     }

@@ -1,3 +1,4 @@
+import Compression
 import Foundation
 import Trace
 
@@ -58,6 +59,12 @@ public final class TraceRecorder {
             parameters["schedule"] = .string(config.schedule)
             parameters["trace_samples"] = .int(n)
             if let mask = config.initialMask { parameters["init_mask"] = .string(mask) }
+            if let w = config.initialWeights { parameters["init_weights"] = .string(w) }
+            if let d = config.decomposition {
+                parameters["decompose_bases"] = .int(d.bases)
+                parameters["basis_sharing"] = .string(d.sharing.rawValue)
+            }
+            if let q = config.quantization { parameters["quantization"] = .string(q.description) }
             if let every = self.every { parameters["trace_every"] = .int(every) }
             let provenance = Provenance.current(
                 seed: config.seed, threads: config.threads,
@@ -86,6 +93,19 @@ public final class TraceRecorder {
         for (i, layer) in trainer.model.weightLayers.enumerated() {
             let mask = trainer.sparse?.mask(of: i) ?? Bitmask(repeating: true, count: layer.weightCount)
             let backward = trainer.sparse.flatMap { $0.method.isSWAT && $0.isSparse[i] ? layer.keptActivationFraction : nil }
+            if let d = layer as? DecomposedConv2d {
+                // The network's layer: its reconstructed kernels, with the bases and coefficients beside them.
+                let kernels = d.reconstructedWeights()
+                var coefficients = d.weight.value.array
+                for j in 0..<coefficients.count where !mask[j] { coefficients[j] = 0 }
+                let quantization = trainer.quantizedWeights ? trainer.configuration.quantization?.description : nil
+                layers.append(TraceWriter.LayerTensors(
+                    name: layer.name, weights: kernels, mask: Bitmask(kernels.lazy.map { $0 != 0 }),
+                    inputActivations: layer.lastInput?.array, backwardActivationDensity: backward,
+                    decomposition: DecomposedTensors(bases: d.bases, sharing: d.sharing.rawValue, basisValues: d.basis.value.array,
+                                                     coefficients: coefficients, coefficientMask: mask, quantization: quantization)))
+                continue
+            }
             layers.append(TraceWriter.LayerTensors(name: layer.name, weights: layer.weight.value.array, mask: mask,
                                                    inputActivations: layer.lastInput?.array,
                                                    backwardActivationDensity: backward))

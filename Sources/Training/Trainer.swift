@@ -29,6 +29,9 @@ public final class Trainer {
     /// scored; nil without an initial mask.
     public private(set) var initialMaskWeightsMatch: Bool?
 
+    /// Whether the weights are quantized right now (inside `withQuantizedWeights`).
+    public internal(set) var quantizedWeights = false
+
     let input = Tensor(shape: [0])
     let evaluationInput = Tensor(shape: [0])
     var batchLabels: [Int32] = []
@@ -82,6 +85,10 @@ public final class Trainer {
         public var epochs: Int, steps: Int
         /// Wall seconds (this process).
         public var wallSeconds: Double
+        /// With `--quantize`: the test accuracy and loss with the weights (and intermediate values)
+        /// quantized, and the widths.
+        public var quantizedTestAccuracy: Double? = nil, quantizedTestLoss: Double? = nil
+        public var quantization: String? = nil
         /// Who made the result: tool version, commit, command line, seed, threads, BLAS kernels,
         /// time. The dataset's checksum is in traces (`--trace`), not here.
         public var provenance: Provenance?
@@ -94,6 +101,9 @@ public final class Trainer {
             case samplesPerSecond = "samples_per_second"
             case epochs, steps
             case wallSeconds = "wall_seconds"
+            case quantizedTestAccuracy = "quantized_test_accuracy"
+            case quantizedTestLoss = "quantized_test_loss"
+            case quantization
         }
     }
 
@@ -139,7 +149,14 @@ public final class Trainer {
             width = try Model.smallDenseWidth(config.model, inputShape: kind.sampleShape, classes: train.classes,
                                               configuration: config.sparse).width
         }
-        model = try Model.make(config.model, inputShape: kind.sampleShape, classes: train.classes, width: width, rng: &rng)
+        var built = try Model.make(config.model, inputShape: kind.sampleShape, classes: train.classes, width: width, rng: &rng)
+        if let path = config.initialWeights { try Self.loadWeights(path, into: built) }
+        if let d = config.decomposition {
+            guard config.initialMask == nil else { throw bad("--decompose", "cannot be combined with --init-mask (its masks are of the plain layers)") }
+            guard d.bases >= 1 else { throw bad("--decompose", "M must be at least 1, got \(d.bases)") }
+            built = try built.decomposed(bases: d.bases, sharing: d.sharing)
+        }
+        model = built
         optimizer = SGD(parameters: model.parameters, momentum: config.momentum, weightDecay: config.weightDecay,
                         nesterov: config.nesterov)
         // The static method's random mask zeroes weights; an initial mask replaces it from these.
@@ -222,18 +239,36 @@ public final class Trainer {
             last = metrics
             lastTrainLoss = metrics.trainLoss
             if let trace, trace.isDue(step: step, total: totalSteps) {
-                try trace.record(self, metrics: ["test_accuracy": testAccuracy, "test_loss": testLoss,
-                                                 "train_accuracy": metrics.trainAccuracy, "lr": Double(lr)])
+                var values = ["test_accuracy": testAccuracy, "test_loss": testLoss, "train_accuracy": metrics.trainAccuracy,
+                              "lr": Double(lr)]
+                if finished, configuration.quantization != nil {
+                    // The last snapshot records the deployed (quantized) weights.
+                    try withQuantizedWeights {
+                        let q = evaluate(test)
+                        values["quantized_test_accuracy"] = q.accuracy
+                        values["quantized_test_loss"] = q.loss
+                        try trace.record(self, metrics: values)
+                    }
+                } else {
+                    try trace.record(self, metrics: values)
+                }
             }
             if let dir = checkpointDirectory { try saveCheckpoint(in: dir) }
             if let metricsPath { try Self.appendLine(metrics, to: metricsPath) }
             progress(.epoch(metrics))
         }
         let (testLoss, testAccuracy) = last.map { ($0.testLoss, $0.testAccuracy) } ?? evaluate(test)
-        return Summary(testAccuracy: testAccuracy, testLoss: testLoss, trainLoss: lastTrainLoss,
-                       samplesPerSecond: Double(trainedSamples) / max(trainingSeconds, 1e-9), epochs: epoch, steps: step,
-                       wallSeconds: Date().timeIntervalSince(started),
-                       provenance: Provenance.current(seed: configuration.seed, threads: configuration.threads, blasCore: BLAS.coreName))
+        var summary = Summary(testAccuracy: testAccuracy, testLoss: testLoss, trainLoss: lastTrainLoss,
+                              samplesPerSecond: Double(trainedSamples) / max(trainingSeconds, 1e-9), epochs: epoch, steps: step,
+                              wallSeconds: Date().timeIntervalSince(started),
+                              provenance: Provenance.current(seed: configuration.seed, threads: configuration.threads, blasCore: BLAS.coreName))
+        if let q = configuration.quantization {
+            let (loss, accuracy) = withQuantizedWeights { evaluate(test) }
+            summary.quantizedTestAccuracy = accuracy
+            summary.quantizedTestLoss = loss
+            summary.quantization = q.description
+        }
+        return summary
     }
 
     /// Copies samples `indices` into the input tensor and labels (augmenting when configured).

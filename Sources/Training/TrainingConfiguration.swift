@@ -1,3 +1,5 @@
+import Compression
+
 // MARK: - TrainingConfiguration
 
 /// Everything that determines a training run's result (the thread count included: BLAS sums
@@ -42,13 +44,23 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     /// A trace (from `sparsesim prune`) whose last snapshot's masks the run keeps fixed (method
     /// `static`, every layer masked); nil: masks as the method makes them.
     public var initialMask: String?
+    /// A checkpoint (file or directory) whose parameters and BatchNorm statistics the model starts
+    /// from (before any decomposition); nil: the seeded initialization.
+    public var initialWeights: String?
+    /// ESCALATE: decompose every ungrouped convolution with kernels larger than 1×1 into `bases`
+    /// shared bases and trainable coefficients (the layer the sparse method masks); nil: plain.
+    public var decomposition: DecompositionSettings?
+    /// Hybrid quantization for the final evaluation (and the final trace snapshot); nil: float.
+    public var quantization: QuantizationBits?
 
     /// A configuration with the defaults of `sparsesim train`.
     public init(model: String, dataset: String = "fashion-mnist", dataDirectory: String? = nil, epochs: Int = 10,
                 maxSteps: Int? = nil, batchSize: Int = 128, learningRate: Float = 0.05, momentum: Float = 0.9,
                 nesterov: Bool = false, weightDecay: Float = 5e-4, schedule: String = "cosine", warmupEpochs: Int = 0,
                 seed: UInt64 = 0, threads: Int = 1, trainSamples: Int? = nil, testSamples: Int? = nil, augment: Bool = false,
-                sparse: SparseConfiguration = SparseConfiguration(), initialMask: String? = nil) {
+                sparse: SparseConfiguration = SparseConfiguration(), initialMask: String? = nil,
+                initialWeights: String? = nil, decomposition: DecompositionSettings? = nil,
+                quantization: QuantizationBits? = nil) {
         self.model = model
         self.dataset = dataset
         self.dataDirectory = dataDirectory
@@ -68,5 +80,24 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         self.augment = augment
         self.sparse = sparse
         self.initialMask = initialMask
+        self.initialWeights = initialWeights
+        self.decomposition = decomposition
+        self.quantization = quantization
+    }
+}
+
+// MARK: - DecompositionSettings
+
+/// How `train --decompose` decomposes the model's convolutions.
+public struct DecompositionSettings: Codable, Equatable, Sendable {
+    /// Bases per set, `M`.
+    public var bases: Int
+    /// Per layer or per input channel.
+    public var sharing: BasisSharing
+
+    /// Settings.
+    public init(bases: Int, sharing: BasisSharing = .layer) {
+        self.bases = bases
+        self.sharing = sharing
     }
 }

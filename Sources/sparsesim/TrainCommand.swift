@@ -1,4 +1,5 @@
 import ArgumentParser
+import Compression
 import Foundation
 import Trace
 import Training
@@ -29,6 +30,17 @@ struct TrainCommand: ParsableCommand {
               sparsesim train --model vgg-small --method swat-u --sparsity 0.9 --structure channel
               sparsesim train --model mlp --method rigl --structure nm:2:4 --trace runs/mlp.sstrace --trace-every 500
               sparsesim train --model vgg-small --init-mask runs/synflow90.sstrace   (a mask from sparsesim prune, kept fixed)
+
+            ESCALATE (--decompose M): each convolution with kernels larger than 1x1 becomes a basis \
+            convolution (M shared bases, from the SVD of its kernels) and a 1x1 coefficient convolution \
+            that the sparse method prunes and regrows; --init-weights starts from a trained dense \
+            checkpoint, so the run fine-tunes it. --quantize evaluates the result with bases, \
+            coefficients, other weights and intermediate values at the given bits (scales calibrated \
+            on the first 512 training samples) and records those values in the last trace snapshot.
+              sparsesim train --model resnet20 --epochs 10 --checkpoint-dir runs/resnet20
+              sparsesim train --model resnet20 --init-weights runs/resnet20 --decompose 4 --method rigl --sparsity 0.9 \
+                --epochs 3 --quantize bases=8,coef=4,inter=8 --trace runs/resnet20-escalate.sstrace
+              sparsesim simulate --hw HardwareSpecs/escalate.xml --trace runs/resnet20-escalate.sstrace
             """
     )
 
@@ -136,6 +148,18 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .customLong("init-mask"), help: "Train with a pruned trace's masks fixed (from `sparsesim prune --trace`; method static).")
     var initMask: String?
 
+    @Option(name: .customLong("init-weights"), help: "Start from a checkpoint's weights (file or --checkpoint-dir of an earlier run of the same model).")
+    var initWeights: String?
+
+    @Option(help: "ESCALATE: decompose every convolution with kernels larger than 1x1 into M shared bases and trainable coefficients (the sparse method masks the coefficients).")
+    var decompose: Int?
+
+    @Option(name: .customLong("basis-sharing"), help: "With --decompose: bases per layer or per input channel (layer, channel).")
+    var basisSharing: String = "layer"
+
+    @Option(help: "Evaluate (and record the last snapshot) with quantized weights, e.g. bases=8,coef=4,inter=8[,weights=8][,scale=channel].")
+    var quantize: String?
+
     @Option(help: "Record a trace directory (NAME.sstrace): weights, masks and input activations.")
     var trace: String?
 
@@ -148,6 +172,8 @@ struct TrainCommand: ParsableCommand {
     func validate() throws {
         if resume && checkpointDir == nil { throw ValidationError("--resume needs --checkpoint-dir") }
         if traceEvery != nil && trace == nil { throw ValidationError("--trace-every needs --trace") }
+        guard BasisSharing(rawValue: basisSharing) != nil else { throw ValidationError("--basis-sharing must be layer or channel") }
+        if basisSharing != "layer" && decompose == nil { throw ValidationError("--basis-sharing needs --decompose") }
     }
 
     func sparseConfiguration() throws -> SparseConfiguration {
@@ -173,7 +199,9 @@ struct TrainCommand: ParsableCommand {
             model: model, dataset: dataset, dataDirectory: dataDir, epochs: epochs, maxSteps: maxSteps, batchSize: batchSize,
             learningRate: lr, momentum: momentum, nesterov: nesterov, weightDecay: weightDecay, schedule: schedule,
             warmupEpochs: warmupEpochs, seed: seed, threads: threads, trainSamples: trainSamples, testSamples: testSamples,
-            augment: augment, sparse: try sparseConfiguration(), initialMask: initMask)
+            augment: augment, sparse: try sparseConfiguration(), initialMask: initMask, initialWeights: initWeights,
+            decomposition: decompose.map { DecompositionSettings(bases: $0, sharing: BasisSharing(rawValue: basisSharing)!) },
+            quantization: try quantize.map { try QuantizationBits(parsing: $0) })
         let trainer = try Trainer(config)
         if trainer.initialMaskWeightsMatch == false {
             Console.warning("the --init-mask trace's kept weights differ from this run's initialization (another --seed or model build?); training its mask on this run's weights")
@@ -208,11 +236,19 @@ struct TrainCommand: ParsableCommand {
         case .json:
             try Console.emit(try Console.json(summary), to: nil)
         case .table:
-            var table = TextTable(["model", "method", "dataset", "epochs", "steps", "test acc %", "test loss", "train loss",
-                                   "samples/s", "wall s"])
-            table.add([model, trainer.configuration.sparse.method.rawValue + (initMask == nil ? "" : " (init-mask)"), dataset, "\(summary.epochs)", "\(summary.steps)", formatted(summary.testAccuracy * 100, digits: 2),
+            var header = ["model", "method", "dataset", "epochs", "steps", "test acc %", "test loss", "train loss",
+                          "samples/s", "wall s"]
+            var method = trainer.configuration.sparse.method.rawValue + (initMask == nil ? "" : " (init-mask)")
+            if let d = decompose { method += " (decomposed M=\(d) \(basisSharing))" }
+            var row = [model, method, dataset, "\(summary.epochs)", "\(summary.steps)", formatted(summary.testAccuracy * 100, digits: 2),
                        formatted(summary.testLoss, digits: 4), formatted(summary.trainLoss, digits: 4),
-                       formatted(summary.samplesPerSecond, digits: 0), formatted(summary.wallSeconds, digits: 1)])
+                       formatted(summary.samplesPerSecond, digits: 0), formatted(summary.wallSeconds, digits: 1)]
+            if let q = summary.quantizedTestAccuracy, let bits = summary.quantization {
+                header.append("quantized acc % (\(bits))")
+                row.append(formatted(q * 100, digits: 2))
+            }
+            var table = TextTable(header)
+            table.add(row)
             try Console.emit(table.render(), to: nil)
         }
     }

@@ -1,0 +1,84 @@
+import Compression
+import Foundation
+import Trace
+
+// MARK: - Initial weights and hybrid quantization
+
+extension Trainer {
+    /// Copies every parameter and BatchNorm statistic of `model` from the checkpoint at `path`
+    /// (a `checkpoint.safetensors` file or the directory holding one), by name.
+    /// - Throws: `SparseSimError` naming the file and tensor when one is missing or has another shape.
+    static func loadWeights(_ path: String, into model: Model) throws {
+        var isDirectory: ObjCBool = false
+        let file = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
+            ? "\(path)/\(checkpointName)" : path
+        let checkpoint = try Safetensors.read(file)
+        for (name, tensor) in model.parameters.map({ ($0.name, $0.value) }) + model.buffers.map({ ($0.name, $0.tensor) }) {
+            guard let entry = checkpoint.tensors[name] else {
+                throw SparseSimError(file: file, location: name, message: "missing tensor: the checkpoint is not of this model (--init-weights)")
+            }
+            guard entry.shape == tensor.shape else {
+                throw SparseSimError(file: file, location: name, message: "shape \(entry.shape), the model has \(tensor.shape)")
+            }
+            tensor.buffer.update(fromContentsOf: entry.values)
+        }
+    }
+
+    /// Runs `body` with the weights quantized as `configuration.quantization` says — bases,
+    /// coefficients (decomposed layers) and the other layers' weights, masked, each with a
+    /// symmetric quantizer fitted per tensor (or per output channel / basis set) — and the
+    /// decomposed layers' intermediate values quantized with a scale calibrated on the first
+    /// training samples; restores the float weights afterwards. Biases and BatchNorm stay float.
+    public func withQuantizedWeights<T>(_ body: () throws -> T) rethrows -> T {
+        guard let q = configuration.quantization else { return try body() }
+        let layers = model.weightLayers
+        var saved: [(Parameter, [Float])] = []
+        func quantize(_ p: Parameter, bits: Int?, mask: Tensor?, channels: Int) {
+            guard let bits else { return }
+            saved.append((p, p.value.array))
+            let v = p.value.buffer
+            if let m = mask?.readBuffer { for i in 0..<v.count { v[i] *= m[i] } }
+            SymmetricQuantizer(fitting: UnsafeBufferPointer(v), bits: bits, channels: channels).fakeQuantize(v)
+        }
+        for layer in layers {
+            let k = layer.weightDimensions.k
+            if let d = layer as? DecomposedConv2d {
+                quantize(d.basis, bits: q.bases, mask: nil, channels: q.perChannel ? d.groups : 1)
+                quantize(d.weight, bits: q.coefficients, mask: d.weightMask, channels: q.perChannel ? k : 1)
+            } else {
+                quantize(layer.weight, bits: q.plainWeights, mask: layer.weightMask, channels: q.perChannel ? k : 1)
+            }
+        }
+        let decomposed = model.decomposedLayers
+        if let bits = q.intermediates, !decomposed.isEmpty {
+            for d in decomposed { d.calibrating = true; d.intermediateMax = 0 }
+            calibrationForward()
+            let levels = Float((1 << (bits - 1)) - 1)
+            for d in decomposed {
+                d.calibrating = false
+                d.intermediateBits = bits
+                d.intermediateScale = d.intermediateMax / levels
+            }
+        }
+        quantizedWeights = true
+        defer {
+            quantizedWeights = false
+            for (p, values) in saved { p.value.buffer.update(fromContentsOf: values) }
+            for d in decomposed { d.intermediateBits = nil }
+        }
+        return try body()
+    }
+
+    /// One evaluation-mode forward pass over the first 512 training samples (the calibration set
+    /// of the intermediate quantizers).
+    func calibrationForward() {
+        let n = min(512, train.count)
+        let x = evaluationInput
+        x.resize([n] + train.sampleShape)
+        let buf = x.buffer
+        train.images.withUnsafeBufferPointer { images in
+            for j in 0..<buf.count { buf[j] = images[j] }
+        }
+        _ = model.forward(x, phase: .evaluation)
+    }
+}
