@@ -33,9 +33,11 @@ public final class SparseTraining {
     var method: SparseMethod { configuration.method }
 
     /// Sets up masks on `model`'s weight layers (mask methods: random masks of each layer's
-    /// density, weights off the mask zeroed).
+    /// density — or, with `magnitudeMasks`, the largest-magnitude weights (groups), for a model
+    /// that starts from trained weights — weights off the mask zeroed).
     /// - Throws: `SparseSimError` for bad flags.
-    public init(configuration: SparseConfiguration, model: Model, optimizer: SGD, rng: inout RandomGenerator) throws {
+    public init(configuration: SparseConfiguration, model: Model, optimizer: SGD, rng: inout RandomGenerator,
+                magnitudeMasks: Bool = false) throws {
         try configuration.validate()
         precondition(configuration.method.isSparse, "SparseTraining is for sparse methods")
         self.configuration = configuration
@@ -65,7 +67,11 @@ public final class SparseTraining {
             if method.isMaskBased {
                 let g = groups[i]
                 var scores = [Float](repeating: 0, count: g.count)
-                for j in 0..<g.count { scores[j] = rng.nextUniform() }
+                if magnitudeMasks {
+                    scores = g.sums(layer.weight.value.readBuffer, magnitude: true)
+                } else {
+                    for j in 0..<g.count { scores[j] = rng.nextUniform() }
+                }
                 g.expand(g.select(scores: scores, keep: g.keptGroups(density: densities[i])), into: mask.buffer)
                 Masking.apply(layer.weight.value.readBuffer, mask.readBuffer, into: layer.weight.value.buffer)
             } else {

@@ -162,7 +162,8 @@ public final class Trainer {
         // The static method's random mask zeroes weights; an initial mask replaces it from these.
         let unmasked = initialMasks == nil ? nil : model.weightLayers.map { $0.weight.value.array }
         let sparse = config.sparse.method.isSparse
-            ? try SparseTraining(configuration: config.sparse, model: model, optimizer: optimizer, rng: &rng) : nil
+            ? try SparseTraining(configuration: config.sparse, model: model, optimizer: optimizer, rng: &rng,
+                                 magnitudeMasks: config.initialWeights != nil) : nil
         if let initialMasks, let sparse, let unmasked {
             initialMaskWeightsMatch = try sparse.replaceMasks(initialMasks, unmaskedWeights: unmasked)
         }
