@@ -38,6 +38,14 @@ public struct SymmetricQuantizer: Equatable, Sendable {
         self.scales = scales
     }
 
+    /// A quantizer with given scales (calibrated elsewhere), one per channel.
+    /// - Precondition: `bits` in 2…16; at least one scale, none negative.
+    public init(bits: Int, scales: [Float]) {
+        precondition(Self.supports(bits: bits) && !scales.isEmpty && scales.allSatisfy { $0 >= 0 }, "bad quantizer")
+        self.bits = bits
+        self.scales = scales
+    }
+
     /// A quantizer fitted to `values` (see `init(fitting:bits:channels:)`).
     public init(fitting values: [Float], bits: Int, channels: Int = 1) {
         self = values.withUnsafeBufferPointer { Self(fitting: $0, bits: bits, channels: channels) }

@@ -93,12 +93,7 @@ public final class DecomposedConv2d: WeightLayer, ThreadedLayer {
         if calibrating {
             for v in intermediate.readBuffer { intermediateMax = max(intermediateMax, abs(v)) }
         } else if let bits = intermediateBits, phase == .evaluation {
-            let levels = Float((1 << (bits - 1)) - 1)
-            let scale = intermediateScale
-            let buffer = intermediate.buffer
-            for i in 0..<buffer.count {
-                buffer[i] = scale > 0 ? max(-levels, min(levels, (buffer[i] / scale).rounded())) * scale : 0
-            }
+            SymmetricQuantizer(bits: bits, scales: [intermediateScale]).fakeQuantize(intermediate.buffer)
         }
         return coefficientConv.forward(intermediate, phase: phase)
     }
@@ -161,22 +156,12 @@ public final class DecomposedConv2d: WeightLayer, ThreadedLayer {
 
     /// The kernels `Σ_m α[k,c,m]·B[g(c),m]` with the coefficient mask applied, `K × C × R × S`.
     public func reconstructedWeights() -> [Float] {
-        let rs = kernel * kernel, m = bases
-        let b = basis.value.readBuffer, a = weight.value.readBuffer
-        let mask = weightMask?.readBuffer
-        var out = [Float](repeating: 0, count: outChannels * inChannels * rs)
-        for k in 0..<outChannels {
-            for c in 0..<inChannels {
-                let set = sharing == .layer ? 0 : c
-                for j in 0..<m {
-                    let index = (k &* inChannels &+ c) &* m &+ j
-                    let alpha = a[index] * (mask.map { $0[index] } ?? 1)
-                    if alpha == 0 { continue }
-                    for t in 0..<rs { out[(k &* inChannels &+ c) &* rs &+ t] += alpha * b[(set &* m &+ j) &* rs &+ t] }
-                }
-            }
-        }
-        return out
+        var coefficients = weight.value.array
+        if let mask = weightMask?.readBuffer { for i in 0..<coefficients.count { coefficients[i] *= mask[i] } }
+        // The parts have the sizes of this layer by construction.
+        return try! KernelDecomposition(k: outChannels, c: inChannels, r: kernel, s: kernel, bases: bases, sharing: sharing,
+                                        basisValues: basis.value.array, coefficients: coefficients, coefficientMask: nil)
+            .reconstructed()
     }
 }
 

@@ -53,7 +53,7 @@ extension Trainer {
         if let bits = q.intermediates, !decomposed.isEmpty {
             for d in decomposed { d.calibrating = true; d.intermediateMax = 0 }
             calibrationForward()
-            let levels = Float((1 << (bits - 1)) - 1)
+            let levels = Float(SymmetricQuantizer(bits: bits, scales: [0]).levels)
             for d in decomposed {
                 d.calibrating = false
                 d.intermediateBits = bits
