@@ -64,15 +64,15 @@ public final class DecomposedConv2d: WeightLayer, ThreadedLayer {
         self.bases = bases
         self.sharing = sharing
         basis = Parameter(name: "\(name).bases", shape: [d.groups, bases, kernel, kernel], decays: false)
-        basis.value.buffer.update(fromContentsOf: d.basisValues)
+        _ = basis.value.buffer.update(fromContentsOf: d.basisValues)
         // The inner convolutions' own initial weights are overwritten: draw them from a private generator.
         var rng = RandomGenerator(seed: 0)
         basisConv = Conv2d("\(name).basis", inChannels: inChannels, outChannels: inChannels * bases, kernel: kernel,
                            stride: stride, padding: padding, groups: inChannels, bias: false, rng: &rng)
         coefficientConv = Conv2d("\(name).coefficients", inChannels: inChannels * bases, outChannels: outChannels, kernel: 1,
                                  bias: conv.bias != nil, rng: &rng)
-        coefficientConv.weight.value.buffer.update(fromContentsOf: d.coefficients)
-        if let b = conv.bias, let nb = coefficientConv.bias { nb.value.buffer.update(fromContentsOf: b.value.array) }
+        _ = coefficientConv.weight.value.buffer.update(fromContentsOf: d.coefficients)
+        if let b = conv.bias, let nb = coefficientConv.bias { _ = nb.value.buffer.update(fromContentsOf: b.value.array) }
         basisConv.computesInputGradient = conv.computesInputGradient
     }
 

@@ -20,7 +20,7 @@ extension Trainer {
             guard entry.shape == tensor.shape else {
                 throw SparseSimError(file: file, location: name, message: "shape \(entry.shape), the model has \(tensor.shape)")
             }
-            tensor.buffer.update(fromContentsOf: entry.values)
+            _ = tensor.buffer.update(fromContentsOf: entry.values)
         }
     }
 
@@ -63,7 +63,7 @@ extension Trainer {
         quantizedWeights = true
         defer {
             quantizedWeights = false
-            for (p, values) in saved { p.value.buffer.update(fromContentsOf: values) }
+            for (p, values) in saved { _ = p.value.buffer.update(fromContentsOf: values) }
             for d in decomposed { d.intermediateBits = nil }
         }
         return try body()
