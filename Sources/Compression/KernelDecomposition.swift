@@ -60,12 +60,6 @@ public struct KernelDecomposition: Equatable, Sendable {
             throw SparseSimError(file: "<decomposition>", location: "bases",
                                  message: "M must be 1…R·S = \(rs) for \(r)x\(s) kernels, got \(bases)")
         }
-        self.k = k
-        self.c = c
-        self.r = r
-        self.s = s
-        self.bases = bases
-        self.sharing = sharing
         let groups = sharing == .layer ? 1 : c
         var values = [Float](repeating: 0, count: groups * bases * rs)
         for g in 0..<groups {
@@ -84,9 +78,8 @@ public struct KernelDecomposition: Equatable, Sendable {
                 for i in 0..<rs { values[(g * bases + m) * rs + i] = Float(column[i]) }
             }
         }
-        basisValues = values
-        coefficients = []
-        coefficientMask = nil
+        try self.init(k: k, c: c, r: r, s: s, bases: bases, sharing: sharing, basisValues: values,
+                      coefficients: [Float](repeating: 0, count: k * c * bases), coefficientMask: nil)
         refitCoefficients(to: weights)
     }
 
@@ -156,12 +149,19 @@ public struct KernelDecomposition: Equatable, Sendable {
     /// - Precondition: `weights.count == k·c·r·s`.
     public func relativeError(to weights: [Float]) -> Double {
         precondition(weights.count == k * c * kernelSize, "weights must hold K·C·R·S values")
-        let w = reconstructed()
+        return Self.relativeError(reconstructed(), to: weights)
+    }
+
+    /// `‖reference − approximation‖_F / ‖reference‖_F`, in double (0 when both are zero,
+    /// infinity when only the reference is).
+    /// - Precondition: equal counts.
+    public static func relativeError(_ approximation: [Float], to reference: [Float]) -> Double {
+        precondition(approximation.count == reference.count, "equal counts")
         var diff = 0.0, norm = 0.0
-        for i in 0..<w.count {
-            let d = Double(weights[i]) - Double(w[i])
+        for i in 0..<reference.count {
+            let d = Double(reference[i]) - Double(approximation[i])
             diff += d * d
-            norm += Double(weights[i]) * Double(weights[i])
+            norm += Double(reference[i]) * Double(reference[i])
         }
         return norm > 0 ? (diff / norm).squareRoot() : (diff > 0 ? .infinity : 0)
     }

@@ -208,13 +208,8 @@ public struct TraceDecomposer: Sendable {
                 let format = try SparseFormat(parsing: options.format, for: matrix, source: "--coef-format")
                 let storage = try WeightStorage.plain(mask: mask, rows: l.K, columns: columns, valueBits: q?.plainWeights ?? 32,
                                                       format: format, scales: scales)
-                var diff = 0.0, norm = 0.0
-                for t in 0..<w.count {
-                    diff += Double(masked[i][t] - w[t]) * Double(masked[i][t] - w[t])
-                    norm += Double(masked[i][t]) * Double(masked[i][t])
-                }
                 reports.append(LayerReport(name: l.name, decomposed: false, bases: nil, density: mask.density,
-                                           reconstructionError: norm > 0 ? (diff / norm).squareRoot() : 0, storage: storage,
+                                           reconstructionError: KernelDecomposition.relativeError(w, to: masked[i]), storage: storage,
                                            compressionRatio: storage.compressionRatio))
                 tensors.append(TraceWriter.LayerTensors(name: l.name, weights: w, mask: mask, inputActivations: data.inputActivations))
             }

@@ -180,6 +180,7 @@ extension Simulator {
         let bits = Double(spec.peArray.operandBits)
         for operand in [Operand.weights, .inputs] {
             guard let cost = try storage(operand, of: layer) else { continue }
+            if operand == .weights { r.storedWeightBits = cost.totalBits }
             let denseBits = Double(operand == .weights ? l.weightCount : l.inputCount) * bits
             guard denseBits > 0 else { continue }
             let before = operand == .weights ? r.dramBytes.weights : r.dramBytes.inputs
@@ -319,6 +320,7 @@ extension Simulator {
         if total.stalls > 0 { tiling += ", \(total.stalls) bank-stall cycles" }
         var r = result(l, macs: total.macs, computeCycles: total.cycles, mappingEfficiency: total.mapping, tiling: tiling,
                        ledger: ledger, dramBits: dramBits, metadataBits: metadataBits)
+        r.storedWeightBits = weightCost.totalBits
         r.gatedMacs = gated
         r.loadImbalance = total.imbalance
         r.denseCycles = hasSparsity ? denseTwinCycles(l) : r.cycles

@@ -65,8 +65,10 @@ public struct Simulator: Sendable {
         try layer.masks?.validate(for: layer.shape, file: "<workload>")
         if case .basisFirst = mode { return try simulateBasisFirst(layer) }
         var r = try simulateOnArray(layer)
-        // Weights as the spec stores them, against dense 32-bit floats.
-        let stored = try storage(.weights, of: layer)?.totalBits ?? layer.shape.weightCount * spec.peArray.operandBits
+        // Weights as the spec stores them (counted once, where the dataflow compressed them),
+        // against dense 32-bit floats.
+        let stored = r.storedWeightBits > 0 ? r.storedWeightBits
+            : try storage(.weights, of: layer)?.totalBits ?? layer.shape.weightCount * spec.peArray.operandBits
         r.denseWeightBits = 32 * layer.shape.weightCount
         r.storedWeightBits = stored
         r.compressionRatio = stored > 0 ? Double(r.denseWeightBits) / Double(stored) : nil
