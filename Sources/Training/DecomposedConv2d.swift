@@ -41,6 +41,9 @@ public final class DecomposedConv2d: WeightLayer, ThreadedLayer {
     /// ESCALATE's intermediate quantization: bits and the scale calibrated for them (nil: float).
     var intermediateBits: Int?
     var intermediateScale: Float = 0
+    /// Quantization-aware training: the intermediate values' bits, each batch scaled by its own
+    /// largest value; the gradient passes through unchanged.
+    var trainingIntermediateBits: Int?
     /// While calibrating, the largest `|intermediate value|` seen.
     var calibrating = false
     var intermediateMax: Float = 0
@@ -94,6 +97,8 @@ public final class DecomposedConv2d: WeightLayer, ThreadedLayer {
             for v in intermediate.readBuffer { intermediateMax = max(intermediateMax, abs(v)) }
         } else if let bits = intermediateBits, phase == .evaluation {
             SymmetricQuantizer(bits: bits, scales: [intermediateScale]).fakeQuantize(intermediate.buffer)
+        } else if let bits = trainingIntermediateBits, phase == .training {
+            SymmetricQuantizer(fitting: intermediate.readBuffer, bits: bits).fakeQuantize(intermediate.buffer)
         }
         return coefficientConv.forward(intermediate, phase: phase)
     }

@@ -31,6 +31,8 @@ public final class Trainer {
 
     /// Whether the weights are quantized right now (inside `withQuantizedWeights`).
     public internal(set) var quantizedWeights = false
+    /// During a quantization-aware step, the float weights the fake-quantized ones replaced.
+    var floatWeights: [(Parameter, [Float])] = []
 
     let input = Tensor(shape: [0])
     let evaluationInput = Tensor(shape: [0])
@@ -132,6 +134,10 @@ public final class Trainer {
         if let m = config.maxSteps, m < 1 { throw bad("--max-steps", "must be at least 1") }
         if let n = config.trainSamples, n < 1 { throw bad("--train-samples", "must be at least 1") }
         if let n = config.testSamples, n < 1 { throw bad("--test-samples", "must be at least 1") }
+        if let e = config.quantizeAwareFrom {
+            guard config.quantization != nil else { throw bad("--quantize-aware-from", "needs --quantize (the widths to train at)") }
+            guard e >= 1 else { throw bad("--quantize-aware-from", "must be an epoch, at least 1") }
+        }
         var config = config
         let initialMasks = try config.initialMask.map { try Self.loadInitialMasks($0, configuration: &config) }
         configuration = config
@@ -276,6 +282,7 @@ public final class Trainer {
     /// The forward pass of one training step on the loaded batch (sparse masks prepared first).
     func forwardStep() -> (loss: Double, correct: Int) {
         sparse?.prepareForward(step: step)
+        if quantizesAware { beginQuantizedStep() }
         return batchLabels.withUnsafeBufferPointer { labels in
             model.loss.forward(model.forward(input, phase: .training), labels: labels)
         }
@@ -285,6 +292,7 @@ public final class Trainer {
     /// `--step-on-update`).
     func backwardStep(lr: Float) {
         model.backward()
+        endQuantizedStep()
         let skip = sparse?.afterBackward(step: step, totalSteps: totalSteps, rng: &rng) ?? false
         if !skip { optimizer.step(lr: lr) }
         sparse?.afterOptimizerStep()

@@ -52,6 +52,11 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     public var decomposition: DecompositionSettings?
     /// Hybrid quantization for the final evaluation (and the final trace snapshot); nil: float.
     public var quantization: QuantizationBits?
+    /// Quantization-aware training from this epoch (1-based) on: every step's forward pass uses
+    /// the weights (and the decomposed layers' intermediate values) fake-quantized as
+    /// `quantization` says, and the gradients pass straight through to the float weights;
+    /// nil: only the final evaluation quantizes.
+    public var quantizeAwareFrom: Int?
 
     /// A configuration with the defaults of `sparsesim train`.
     public init(model: String, dataset: String = "fashion-mnist", dataDirectory: String? = nil, epochs: Int = 10,
@@ -60,7 +65,7 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
                 seed: UInt64 = 0, threads: Int = 1, trainSamples: Int? = nil, testSamples: Int? = nil, augment: Bool = false,
                 sparse: SparseConfiguration = SparseConfiguration(), initialMask: String? = nil,
                 initialWeights: String? = nil, decomposition: DecompositionSettings? = nil,
-                quantization: QuantizationBits? = nil) {
+                quantization: QuantizationBits? = nil, quantizeAwareFrom: Int? = nil) {
         self.model = model
         self.dataset = dataset
         self.dataDirectory = dataDirectory
@@ -83,6 +88,7 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         self.initialWeights = initialWeights
         self.decomposition = decomposition
         self.quantization = quantization
+        self.quantizeAwareFrom = quantizeAwareFrom
     }
 }
 

@@ -36,10 +36,14 @@ struct TrainCommand: ParsableCommand {
             that the sparse method prunes and regrows; --init-weights starts from a trained dense \
             checkpoint, so the run fine-tunes it. --quantize evaluates the result with bases, \
             coefficients, other weights and intermediate values at the given bits (scales calibrated \
-            on the first 512 training samples) and records those values in the last trace snapshot.
+            on the first 512 training samples) and records those values in the last trace snapshot; \
+            --quantize-aware-from E trains with those quantized values from epoch E on (straight-through \
+            gradients to the float weights), so the network adapts to them.
               sparsesim train --model resnet20 --epochs 10 --checkpoint-dir runs/resnet20
               sparsesim train --model resnet20 --init-weights runs/resnet20 --decompose 4 --method rigl --sparsity 0.9 \
                 --epochs 3 --quantize bases=8,coef=4,inter=8 --trace runs/resnet20-escalate.sstrace
+              sparsesim train --model resnet20 --init-weights runs/resnet20 --decompose 4 --method rigl --sparsity 0.8 \
+                --epochs 4 --quantize bases=8,coef=4,inter=8,scale=channel --quantize-aware-from 3
               sparsesim simulate --hw HardwareSpecs/escalate.xml --trace runs/resnet20-escalate.sstrace
             """
     )
@@ -160,6 +164,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Evaluate (and record the last snapshot) with quantized weights, e.g. bases=8,coef=4,inter=8[,weights=8][,scale=channel].")
     var quantize: String?
 
+    @Option(name: .customLong("quantize-aware-from"), help: "With --quantize: train with the quantized values from this epoch (1-based) on, gradients straight through to the float weights.")
+    var quantizeAwareFrom: Int?
+
     @Option(help: "Record a trace directory (NAME.sstrace): weights, masks and input activations.")
     var trace: String?
 
@@ -174,6 +181,7 @@ struct TrainCommand: ParsableCommand {
         if traceEvery != nil && trace == nil { throw ValidationError("--trace-every needs --trace") }
         guard BasisSharing(rawValue: basisSharing) != nil else { throw ValidationError("--basis-sharing must be layer or channel") }
         if basisSharing != "layer" && decompose == nil { throw ValidationError("--basis-sharing needs --decompose") }
+        if quantizeAwareFrom != nil && quantize == nil { throw ValidationError("--quantize-aware-from needs --quantize") }
     }
 
     func sparseConfiguration() throws -> SparseConfiguration {
@@ -201,7 +209,7 @@ struct TrainCommand: ParsableCommand {
             warmupEpochs: warmupEpochs, seed: seed, threads: threads, trainSamples: trainSamples, testSamples: testSamples,
             augment: augment, sparse: try sparseConfiguration(), initialMask: initMask, initialWeights: initWeights,
             decomposition: decompose.map { DecompositionSettings(bases: $0, sharing: BasisSharing(rawValue: basisSharing)!) },
-            quantization: try quantize.map { try QuantizationBits(parsing: $0) })
+            quantization: try quantize.map { try QuantizationBits(parsing: $0) }, quantizeAwareFrom: quantizeAwareFrom)
         let trainer = try Trainer(config)
         if trainer.initialMaskWeightsMatch == false {
             Console.warning("the --init-mask trace's kept weights differ from this run's initialization (another --seed or model build?); training its mask on this run's weights")

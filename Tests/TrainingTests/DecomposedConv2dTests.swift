@@ -148,4 +148,83 @@ import Testing
         other.initialWeights = dir
         #expect(throws: SparseSimError.self) { try Trainer(other) }
     }
+
+    // MARK: Quantization-aware training
+
+    /// A quantization-aware step computes the gradients of the fake-quantized network (equal,
+    /// bit for bit, to quantizing by hand, stepping, and reading the gradients) and leaves the
+    /// float weights in place; the intermediate values reach the coefficient convolution on the
+    /// batch's own grid.
+    @Test func quantizationAwareStepUsesStraightThroughGradients() throws {
+        var config = TrainingConfiguration(model: "lenet5", epochs: 1, batchSize: 32, seed: 3, trainSamples: 64, testSamples: 32)
+        config.decomposition = DecompositionSettings(bases: 4, sharing: .layer)
+        config.sparse = SparseConfiguration(method: .rigl, sparsity: 0.5, distribution: .uniform, updateInterval: 100)
+        let q = QuantizationBits(bases: 8, coefficients: 4)
+        config.quantization = q
+        var aware = config
+        aware.quantizeAwareFrom = 1
+        let a = try Trainer(aware), b = try Trainer(config)
+        #expect(a.quantizesAware && !b.quantizesAware)
+        let floats = a.model.parameters.map { $0.value.array }
+        #expect(b.model.parameters.map { $0.value.array } == floats)
+
+        a.loadBatch(Array(0..<32)[...])
+        _ = a.forwardStep()
+        let seen = a.model.weightLayers.map { $0.weight.value.array }
+        a.model.backward()
+        let awareGradients = a.model.parameters.map { $0.grad.array }
+        a.endQuantizedStep()
+        #expect(a.model.parameters.map { $0.value.array } == floats)
+
+        b.loadBatch(Array(0..<32)[...])
+        let saved = b.quantizeWeights(q)
+        #expect(b.model.weightLayers.map { $0.weight.value.array } == seen)
+        _ = b.forwardStep()
+        b.model.backward()
+        #expect(b.model.parameters.map { $0.grad.array } == awareGradients)
+        b.restore(saved)
+        // The forward pass saw 4-bit coefficients (at most 7 magnitudes besides zero).
+        let conv2 = a.model.decomposedLayers[1]
+        #expect(Set(seen[1].map { abs($0) }).count <= 8)
+        #expect(Set(conv2.weight.value.array.map { abs($0) }).count > 8)
+
+        // With inter=8 the coefficient convolution's input is on a 255-level grid during the step.
+        var inter = aware
+        inter.quantization = QuantizationBits(bases: 8, coefficients: 4, intermediates: 8)
+        let c = try Trainer(inter)
+        c.loadBatch(Array(0..<32)[...])
+        _ = c.forwardStep()
+        let d = c.model.decomposedLayers[1]
+        let values = try #require(d.coefficientConv.lastInput).array
+        let scale = values.map { abs($0) }.max()! / 127
+        #expect(values.allSatisfy { abs($0 / scale - ($0 / scale).rounded()) < 1e-3 })
+        c.model.backward()
+        c.endQuantizedStep()
+        #expect(d.trainingIntermediateBits == nil)
+    }
+
+    /// `--quantize-aware-from E` changes nothing before epoch E and everything after; it needs
+    /// `--quantize` and a positive epoch.
+    @Test func quantizationAwareFromAnEpoch() throws {
+        var config = TrainingConfiguration(model: "lenet5", epochs: 2, batchSize: 32, seed: 4, trainSamples: 64, testSamples: 32)
+        config.decomposition = DecompositionSettings(bases: 4, sharing: .layer)
+        config.quantization = QuantizationBits(bases: 8, coefficients: 4, intermediates: 8)
+        var aware = config
+        aware.quantizeAwareFrom = 2
+        let plain = try Trainer(config), late = try Trainer(aware)
+        try plain.run(epochLimit: 1)
+        try late.run(epochLimit: 1)
+        #expect(late.model.parameters.map { $0.value.array } == plain.model.parameters.map { $0.value.array })
+        #expect(late.quantizesAware)
+        try plain.run()
+        try late.run()
+        #expect(late.model.parameters.map { $0.value.array } != plain.model.parameters.map { $0.value.array })
+
+        var bad = config
+        bad.quantizeAwareFrom = 0
+        #expect(throws: SparseSimError.self) { try Trainer(bad) }
+        bad.quantizeAwareFrom = 1
+        bad.quantization = nil
+        #expect(throws: SparseSimError.self) { try Trainer(bad) }
+    }
 }

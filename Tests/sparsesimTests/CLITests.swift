@@ -303,6 +303,10 @@ import Training
         #expect(resume.status == 64 && resume.stderr.contains("--resume needs --checkpoint-dir"), "\(resume.stderr)")
         let missing = try Self.run(["train", "--model", "mlp", "--checkpoint-dir", "/no/such/dir", "--resume"])
         #expect(missing.status == 1 && missing.stderr.contains("/no/such/dir/checkpoint.safetensors"), "\(missing.stderr)")
+        let aware = try Self.run(["train", "--model", "mlp", "--quantize-aware-from", "2"])
+        #expect(aware.status == 64 && aware.stderr.contains("--quantize-aware-from needs --quantize"), "\(aware.stderr)")
+        let epoch = try Self.run(["train", "--model", "mlp", "--quantize", "weights=8", "--quantize-aware-from", "0"])
+        #expect(epoch.status == 1 && epoch.stderr.contains("--quantize-aware-from"), "\(epoch.stderr)")
     }
 
     // MARK: sparse training
