@@ -34,3 +34,28 @@ extension Workload {
         self.init(source: "trace \(reader.path) step \(snapshot.step)", name: reader.manifest.model.name, layers: layers)
     }
 }
+
+// MARK: - Choosing a snapshot
+
+extension Workload {
+    /// The workload of the trace at `path` at `snapshot` (`last` or a step number), and the
+    /// metrics recorded with that snapshot.
+    /// - Throws: `SparseSimError` naming the trace when it cannot be read, has no snapshots, or
+    ///   has none at that step.
+    public static func fromTrace(at path: String, snapshot: String = "last") throws -> (workload: Workload, metrics: [String: Double]) {
+        let reader = try TraceReader(path: path, verifyTensors: false)
+        let steps = reader.manifest.snapshots.map(\.step)
+        let step: Int
+        if snapshot == "last" {
+            guard let last = steps.last else { throw SparseSimError(file: path, location: "snapshots", message: "the trace has no snapshots") }
+            step = last
+        } else {
+            guard let s = Int(snapshot), steps.contains(s) else {
+                throw SparseSimError(file: path, location: "snapshots", message: "no snapshot at step \(snapshot)")
+            }
+            step = s
+        }
+        let index = reader.snapshotIndex(step: step)!
+        return (try Workload(trace: reader, snapshot: index), reader.manifest.snapshots[index].metrics)
+    }
+}

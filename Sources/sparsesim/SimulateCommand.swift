@@ -95,17 +95,7 @@ struct SimulateCommand: ParsableCommand {
             return Workload(source: "model \(model)", name: model, shapes: NetworkCatalog.model(model, batch: batch)!.layers)
         }
         if let topology { return try ScaleSimTopology.load(path: topology, batch: batch) }
-        let reader = try TraceReader(path: trace!, verifyTensors: false)
-        let steps = reader.manifest.snapshots.map(\.step)
-        let step: Int
-        if snapshot == "last" {
-            guard let last = steps.last else { throw SparseSimError(file: trace!, location: "snapshots", message: "the trace has no snapshots") }
-            step = last
-        } else {
-            step = Int(snapshot)!
-            guard steps.contains(step) else { throw SparseSimError(file: trace!, location: "snapshots", message: "no snapshot at step \(step)") }
-        }
-        return try Workload(trace: reader, snapshot: reader.snapshotIndex(step: step)!)
+        return try Workload.fromTrace(at: trace!, snapshot: snapshot).workload
     }
 
     func run() throws {

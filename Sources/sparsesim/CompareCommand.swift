@@ -1,0 +1,70 @@
+import ArgumentParser
+import Sim
+import Trace
+
+// MARK: - compare
+
+/// `sparsesim compare`: traces × hardware specs in one matrix.
+struct CompareCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compare",
+        abstract: "Compare traces on hardware specs: accuracy, densities, cycles, speedup, energy, DRAM bytes and bandwidth.",
+        discussion: """
+            Every --trace is simulated on every --hw with its real masks and recorded activations \
+            (the same numbers `simulate --trace T --hw X` gives). The table marks the best value of \
+            each column with *; speedup is over each spec's dense twin (the same spec with its \
+            sparsity support off). Accuracy is the test accuracy the trace recorded with the \
+            simulated snapshot (and the quantized accuracy, when the run quantized its weights).
+
+            Examples:
+              sparsesim compare --trace runs/dense.sstrace --trace runs/rigl90.sstrace --trace runs/rigl90-2to4.sstrace \\
+                --hw HardwareSpecs/systolic-ws.xml --hw HardwareSpecs/scnn.xml --hw HardwareSpecs/stc-2to4.xml
+              sparsesim compare --trace runs/r20-d4.sstrace --hw HardwareSpecs/escalate.xml --hw HardwareSpecs/eyeriss-v2.xml --format csv --output cmp.csv
+            """
+    )
+
+    enum Format: String, ExpressibleByArgument, CaseIterable { case table, json, csv }
+
+    @Option(name: .customLong("trace"), help: "A trace directory (repeat for several).")
+    var traces: [String] = []
+
+    @Option(name: .customLong("hw"), help: "A hardware spec (repeat for several).")
+    var specs: [String] = []
+
+    @Option(name: .customLong("set"), help: "Override a spec attribute: path=value (applies to every --hw).")
+    var overrides: [String] = []
+
+    @Option(help: "Which snapshot of every trace: 'last' or a step number.")
+    var snapshot: String = "last"
+
+    @Option(help: "Output format: table, json or csv.")
+    var format: Format = .table
+
+    @Option(help: "Write the result to this file (atomically) instead of standard output.")
+    var output: String?
+
+    func validate() throws {
+        guard !traces.isEmpty else { throw ValidationError("give at least one --trace DIR") }
+        guard !specs.isEmpty else { throw ValidationError("give at least one --hw SPEC.xml") }
+        guard snapshot == "last" || Int(snapshot).map({ $0 >= 0 }) == true else {
+            throw ValidationError("--snapshot must be 'last' or a step number")
+        }
+    }
+
+    func run() throws {
+        if let output, output != "-" { try AtomicFile.checkWritable(output) }
+        let loadedSpecs = try specs.map { (file: $0, spec: try loadSpec($0, overrides: overrides)) }
+        let workloads = try traces.map { path in
+            let (workload, metrics) = try Workload.fromTrace(at: path, snapshot: snapshot)
+            return (label: path, workload: workload, metrics: metrics)
+        }
+        let comparison = try Comparison(workloads: workloads, specs: loadedSpecs, provenance: .current())
+        let text: String
+        switch format {
+        case .table: text = comparison.renderTable()
+        case .csv: text = comparison.renderCSV()
+        case .json: text = String(decoding: try TraceJSON.encode(comparison), as: UTF8.self)
+        }
+        try Console.emit(text, to: output)
+    }
+}
