@@ -1,0 +1,221 @@
+import Foundation
+import Trace
+
+// MARK: - Report
+
+/// A self-contained HTML report of one or more runs (traces) simulated on hardware specs:
+/// inline SVG charts (no scripts, no network) with axes, units and legends — per-layer mask
+/// heatmaps, density per layer over training, per-layer speedup per spec, energy by component,
+/// DRAM traffic by operand, accuracy against speedup across runs — and the spec parameters and
+/// provenance. The document is well-formed XHTML.
+public struct Report: Sendable {
+    /// One trained network and its simulations.
+    public struct Run: Sendable {
+        /// The label (the trace's path).
+        public var label: String
+        /// The trace's manifest (model, method, snapshots with per-layer densities, provenance).
+        public var manifest: TraceManifest
+        /// The simulated snapshot's layers with their masks.
+        public var workload: Workload
+        /// The simulated snapshot's metrics.
+        public var metrics: [String: Double]
+        /// One result per spec, in the order of `Report.specs`.
+        public var results: [SimulationResult]
+
+        /// A run.
+        public init(label: String, manifest: TraceManifest, workload: Workload, metrics: [String: Double], results: [SimulationResult]) {
+            self.label = label
+            self.manifest = manifest
+            self.workload = workload
+            self.metrics = metrics
+            self.results = results
+        }
+
+        /// Test accuracy the trace recorded (the quantized one when the run quantized).
+        var accuracy: Double? { metrics["quantized_test_accuracy"] ?? metrics["test_accuracy"] ?? metrics["accuracy"] }
+    }
+
+    /// The title.
+    public var title: String
+    /// Lines shown under the title (e.g. the question a study answers, and its answer).
+    public var summary: [String]
+    /// The specs, with the files they came from.
+    public var specs: [(file: String, spec: HardwareSpec)]
+    /// The runs.
+    public var runs: [Run]
+    /// How the report was made.
+    public var provenance: Provenance
+
+    /// A report.
+    public init(title: String, summary: [String] = [], specs: [(file: String, spec: HardwareSpec)], runs: [Run],
+                provenance: Provenance) {
+        self.title = title
+        self.summary = summary
+        self.specs = specs
+        self.runs = runs
+        self.provenance = provenance
+    }
+
+    // MARK: Rendering
+
+    /// The HTML document.
+    public func html() throws -> String {
+        var body = "<h1>\(htmlEscape(title))</h1>\n"
+        for line in summary { body += "<p class=\"summary\">\(htmlEscape(line))</p>\n" }
+        if !specs.isEmpty { body += comparisonSection() }
+        if runs.count > 1 && !specs.isEmpty { body += scatterSection() }
+        for (i, run) in runs.enumerated() { body += try runSection(run, index: i) }
+        body += specSection()
+        body += "<h2>Provenance</h2>\n<pre>\(htmlEscape(String(decoding: try TraceJSON.encode(provenance), as: UTF8.self)))</pre>\n"
+        return """
+            <!DOCTYPE html>
+            <html xmlns="http://www.w3.org/1999/xhtml" lang="en">
+            <head>
+            <meta charset="utf-8"/>
+            <title>\(htmlEscape(title))</title>
+            <style>
+            body { font-family: sans-serif; margin: 2em auto; max-width: 1100px; color: #222; }
+            h1 { font-size: 1.6em; } h2 { border-bottom: 1px solid #ccc; margin-top: 2em; } h3 { margin-top: 1.5em; }
+            table { border-collapse: collapse; margin: 1em 0; font-size: 0.9em; }
+            th, td { border: 1px solid #ccc; padding: 3px 8px; text-align: right; }
+            th:first-child, td:first-child, td.text { text-align: left; }
+            td.best { font-weight: bold; background: #e8f4ea; }
+            pre { background: #f6f6f6; padding: 0.8em; overflow-x: auto; font-size: 0.8em; }
+            .summary { font-size: 1.1em; }
+            .figures svg { margin: 0.5em; vertical-align: top; }
+            </style>
+            </head>
+            <body>
+            \(body)</body>
+            </html>
+
+            """
+    }
+
+    /// A table of every run on every spec with the best value per column in bold.
+    func comparisonSection() -> String {
+        var entries: [Comparison.Entry] = []
+        for run in runs {
+            for (s, result) in zip(specs, run.results) {
+                entries.append(Comparison.Entry(label: run.label, workload: run.workload, metrics: run.metrics, specFile: s.file, result: result))
+            }
+        }
+        let c = Comparison(entries: entries)
+        var out = "<h2>Runs on the hardware specs</h2>\n<table>\n<tr><th>run</th><th>spec</th><th>accuracy %</th><th>quantized %</th>"
+            + "<th>weight density</th><th>activation density</th><th>cycles</th><th>speedup vs dense twin</th><th>energy µJ</th>"
+            + "<th>DRAM MB</th><th>required GB/s</th></tr>\n"
+        func cell(_ column: Comparison.Column, _ e: Comparison.Entry, _ text: String) -> String {
+            guard let v = column.value(e) else { return "<td>-</td>" }
+            return v == c.best(column) && entries.count > 1 ? "<td class=\"best\">\(text)</td>" : "<td>\(text)</td>"
+        }
+        for e in entries {
+            out += "<tr><td class=\"text\">\(htmlEscape(e.workload))</td><td class=\"text\">\(htmlEscape(e.spec))</td>"
+            out += cell(.accuracy, e, e.accuracy.map { formatted($0 * 100, digits: 2) } ?? "-")
+            out += cell(.quantizedAccuracy, e, e.quantizedAccuracy.map { formatted($0 * 100, digits: 2) } ?? "-")
+            out += "<td>\(formatted(e.weightDensity, digits: 3))</td><td>\(e.activationDensity.map { formatted($0, digits: 3) } ?? "-")</td>"
+            out += cell(.cycles, e, "\(e.cycles)") + cell(.speedup, e, formatted(e.speedup, digits: 2))
+            out += cell(.energy, e, formatted(e.energyPJ / 1e6, digits: 1)) + cell(.dram, e, formatted(e.dramBytes / 1e6, digits: 3))
+            out += cell(.bandwidth, e, formatted(e.requiredBandwidthGBps, digits: 2)) + "</tr>\n"
+        }
+        return out + "</table>\n<p>Bold: best in its column. Speedup is over each spec's dense twin (the same spec with its sparsity support off).</p>\n"
+    }
+
+    /// Accuracy against speedup, one series per spec, one point per run.
+    func scatterSection() -> String {
+        let series = specs.indices.map { s in
+            SVGChart.Series(name: specs[s].spec.name, values: runs.map { ($0.accuracy ?? 0) * 100 },
+                            xs: runs.map { $0.results[s].total.speedup }, labels: runs.map { shortLabel($0.label) })
+        }
+        return "<h2>Accuracy against speedup</h2>\n<div class=\"figures\">"
+            + SVGChart.points(title: "Test accuracy vs speedup over the dense twin", series: series,
+                              xLabel: "speedup over the spec's dense twin (×)", yLabel: "test accuracy (%)", connect: false)
+            + "</div>\n"
+    }
+
+    func shortLabel(_ label: String) -> String {
+        let last = label.split(separator: "/").last.map(String.init) ?? label
+        return last.hasSuffix(".sstrace") ? String(last.dropLast(8)) : last
+    }
+
+    /// One run: its summary, per-layer speedup, energy, DRAM traffic, density over training and masks.
+    func runSection(_ run: Run, index: Int) throws -> String {
+        let m = run.manifest
+        var out = "<h2>Run \(index + 1): \(htmlEscape(shortLabel(run.label)))</h2>\n<table>\n"
+        let parameters = m.method.parameters.keys.sorted().map { "\($0)=\(m.method.parameters[$0]!.description)" }.joined(separator: " ")
+        let rows: [(String, String)] = [
+            ("trace", run.label), ("network", "\(m.model.name), input \(m.model.inputShape.map(String.init).joined(separator: "×"))"),
+            ("method", "\(m.method.name) \(parameters)"),
+            ("simulated snapshot", run.workload.source),
+            ("metrics", run.metrics.keys.sorted().map { "\($0)=\(formatted(run.metrics[$0]!, digits: 4))" }.joined(separator: " ")),
+        ]
+        for (k, v) in rows { out += "<tr><th>\(htmlEscape(k))</th><td class=\"text\">\(htmlEscape(v))</td></tr>\n" }
+        out += "</table>\n<div class=\"figures\">\n"
+        let layers = run.workload.layers.map(\.shape.name)
+        if !run.results.isEmpty {
+            out += SVGChart.bars(title: "Speedup per layer over each spec's dense twin", categories: layers,
+                                 series: run.results.map { r in SVGChart.Series(name: r.spec.name, values: r.layers.map(\.speedup)) },
+                                 yLabel: "speedup (×)", xLabel: "layer")
+            let components = Array(Set(run.results.flatMap { $0.total.energyPJ.keys })).sorted()
+            out += SVGChart.bars(title: "Energy by component", categories: run.results.map(\.spec.name),
+                                 series: components.map { c in SVGChart.Series(name: c, values: run.results.map { ($0.total.energyPJ[c] ?? 0) / 1e6 }) },
+                                 yLabel: "energy (µJ)", xLabel: "spec", stacked: true)
+            let operands: [(String, (SimulationResult.OperandBytes) -> Double)] = [
+                ("weights", { $0.weights }), ("inputs", { $0.inputs }), ("outputs", { $0.outputs }), ("metadata", { $0.metadata }),
+            ]
+            out += SVGChart.bars(title: "DRAM traffic by operand", categories: run.results.map(\.spec.name),
+                                 series: operands.map { o in SVGChart.Series(name: o.0, values: run.results.map { o.1($0.total.dramBytes) / 1e6 }) },
+                                 yLabel: "DRAM traffic (MB)", xLabel: "spec", stacked: true)
+        }
+        // Density per layer over training, from the manifest.
+        let steps = m.snapshots.map { Double($0.step) }
+        if steps.count > 1 {
+            let names = m.model.layers.map(\.name).filter { name in m.snapshots.allSatisfy { s in s.layers.contains { $0.name == name } } }
+            let series = names.map { name in
+                SVGChart.Series(name: name, values: m.snapshots.map { s in s.layers.first { $0.name == name }!.weightDensity }, xs: steps)
+            }
+            out += SVGChart.points(title: "Weight density per layer over training", series: series,
+                                   xLabel: "training step", yLabel: "weight density (kept share)", connect: true)
+        }
+        out += "</div>\n<h3>Weight masks</h3>\n<p>Each cell: the share of kept weights in that block of the layer's filters × (input channels · kernel) matrix; "
+            + "a linear layer reading the input image shows each pixel's connectivity (the share of units it still feeds).</p>\n<div class=\"figures\">\n"
+        let input = m.model.inputShape
+        let image = input.count == 3 ? (channels: input[0], height: input[1], width: input[2]) : nil
+        for layer in run.workload.layers {
+            guard let mask = layer.masks?.weights else { continue }
+            let img = MaskImage(mask: mask, shape: layer.shape, inputImage: image)
+            out += SVGChart.heatmap(title: "\(layer.shape.name): density \(formatted(mask.density, digits: 3))", rows: img.rows, cols: img.cols,
+                                    values: img.values, xLabel: img.columnLabel, yLabel: img.rowLabel, size: 220)
+        }
+        return out + "</div>\n"
+    }
+
+    /// The specs' effective parameters as XML.
+    func specSection() -> String {
+        guard !specs.isEmpty else { return "" }
+        var out = "<h2>Hardware specs</h2>\n"
+        for s in specs {
+            out += "<h3>\(htmlEscape(s.spec.name)) <small>(\(htmlEscape(s.file)))</small></h3>\n<pre>\(htmlEscape(s.spec.xmlText()))</pre>\n"
+        }
+        return out
+    }
+}
+
+// MARK: - Building a report from traces
+
+extension Report {
+    /// A report of the traces at `paths` (snapshot `snapshot` of each) simulated on `specs`.
+    /// - Throws: `SparseSimError` when a trace cannot be read or a workload does not fit a spec.
+    public init(title: String? = nil, summary: [String] = [], tracePaths paths: [String], snapshot: String = "last",
+                specs: [(file: String, spec: HardwareSpec)], provenance: Provenance) throws {
+        let simulators = try specs.map { try Simulator(spec: $0.spec, file: $0.file) }
+        var runs: [Run] = []
+        for path in paths {
+            let manifest = try TraceReader(path: path, verifyTensors: false).manifest
+            let (workload, metrics) = try Workload.fromTrace(at: path, snapshot: snapshot)
+            let results = try simulators.map { try $0.run(workload, densityModel: .actual) }
+            runs.append(Run(label: path, manifest: manifest, workload: workload, metrics: metrics, results: results))
+        }
+        let name = runs.count == 1 ? "\(runs[0].manifest.model.name), \(runs[0].manifest.method.name)" : "\(runs.count) runs"
+        self.init(title: title ?? "SparseSim report: \(name)", summary: summary, specs: specs, runs: runs, provenance: provenance)
+    }
+}
