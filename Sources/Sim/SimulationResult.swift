@@ -145,8 +145,9 @@ public struct SimulationResult: Codable, Equatable, Sendable {
             public var max: Int
         }
 
-        /// Total energy, pJ.
-        public var totalEnergyPJ: Double { energyPJ.values.reduce(0, +) }
+        /// Total energy, pJ, summed in key order (a dictionary's own order differs between
+        /// processes, and floating-point sums with it).
+        public var totalEnergyPJ: Double { energyPJ.keys.sorted().reduce(0) { $0 + energyPJ[$1]! } }
 
         enum CodingKeys: String, CodingKey {
             case name, macs
