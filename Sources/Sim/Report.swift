@@ -210,8 +210,7 @@ extension Report {
         let simulators = try specs.map { try Simulator(spec: $0.spec, file: $0.file) }
         var runs: [Run] = []
         for path in paths {
-            let manifest = try TraceReader(path: path, verifyTensors: false).manifest
-            let (workload, metrics) = try Workload.fromTrace(at: path, snapshot: snapshot)
+            let (workload, metrics, manifest) = try Workload.fromTrace(at: path, snapshot: snapshot)
             let results = try simulators.map { try $0.run(workload, densityModel: .actual) }
             runs.append(Run(label: path, manifest: manifest, workload: workload, metrics: metrics, results: results))
         }

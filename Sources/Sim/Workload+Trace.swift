@@ -38,11 +38,12 @@ extension Workload {
 // MARK: - Choosing a snapshot
 
 extension Workload {
-    /// The workload of the trace at `path` at `snapshot` (`last` or a step number), and the
-    /// metrics recorded with that snapshot.
+    /// The workload of the trace at `path` at `snapshot` (`last` or a step number), the metrics
+    /// recorded with that snapshot, and the trace's manifest.
     /// - Throws: `SparseSimError` naming the trace when it cannot be read, has no snapshots, or
     ///   has none at that step.
-    public static func fromTrace(at path: String, snapshot: String = "last") throws -> (workload: Workload, metrics: [String: Double]) {
+    public static func fromTrace(at path: String, snapshot: String = "last") throws
+        -> (workload: Workload, metrics: [String: Double], manifest: TraceManifest) {
         let reader = try TraceReader(path: path, verifyTensors: false)
         let steps = reader.manifest.snapshots.map(\.step)
         let step: Int
@@ -56,6 +57,6 @@ extension Workload {
             step = s
         }
         let index = reader.snapshotIndex(step: step)!
-        return (try Workload(trace: reader, snapshot: index), reader.manifest.snapshots[index].metrics)
+        return (try Workload(trace: reader, snapshot: index), reader.manifest.snapshots[index].metrics, reader.manifest)
     }
 }

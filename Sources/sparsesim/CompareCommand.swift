@@ -55,7 +55,7 @@ struct CompareCommand: ParsableCommand {
         if let output, output != "-" { try AtomicFile.checkWritable(output) }
         let loadedSpecs = try specs.map { (file: $0, spec: try loadSpec($0, overrides: overrides)) }
         let workloads = try traces.map { path in
-            let (workload, metrics) = try Workload.fromTrace(at: path, snapshot: snapshot)
+            let (workload, metrics, _) = try Workload.fromTrace(at: path, snapshot: snapshot)
             return (label: path, workload: workload, metrics: metrics)
         }
         let comparison = try Comparison(workloads: workloads, specs: loadedSpecs, provenance: .current())

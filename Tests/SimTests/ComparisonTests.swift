@@ -10,7 +10,7 @@ import Testing
     static let specNames = ["systolic-ws", "scnn", "stc-2to4"]
 
     static func comparison() throws -> Comparison {
-        let (workload, metrics) = try Workload.fromTrace(at: fixture)
+        let (workload, metrics, _) = try Workload.fromTrace(at: fixture)
         let specs = try specNames.map { (file: "\($0).xml", spec: try SimulatorTests.spec($0)) }
         return try Comparison(workloads: [(label: "tiny", workload: workload, metrics: metrics),
                                           (label: "tiny,again", workload: workload, metrics: [:])], specs: specs)
@@ -19,7 +19,7 @@ import Testing
     @Test func entriesAreTheSimulationsOfEachPair() throws {
         let c = try Self.comparison()
         #expect(c.entries.count == 6)
-        let (workload, _) = try Workload.fromTrace(at: Self.fixture)
+        let (workload, _, _) = try Workload.fromTrace(at: Self.fixture)
         for (i, name) in Self.specNames.enumerated() {
             let total = try Simulator(spec: try SimulatorTests.spec(name)).run(workload).total
             for e in [c.entries[i], c.entries[i + 3]] {

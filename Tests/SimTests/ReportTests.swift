@@ -32,7 +32,7 @@ import Testing
         for layer in ["conv1", "conv2", "fc"] { #expect(html.contains("\(layer): density")) }
         #expect(html.contains("fc: density 0.250"))  // the fixture's last fc mask keeps 320 of 1280
         // The table's cycles are the simulations'.
-        let (workload, _) = try Workload.fromTrace(at: ComparisonTests.fixture)
+        let (workload, _, _) = try Workload.fromTrace(at: ComparisonTests.fixture)
         for s in report.specs {
             let cycles = try Simulator(spec: s.spec).run(workload).total.cycles
             #expect(html.contains(">\(cycles)<"))
