@@ -117,18 +117,11 @@ public final class TraceRecorder {
 
     /// `fnv1a64:` and 16 hex digits over the images' and labels' bytes of both splits.
     static func checksum(_ datasets: Dataset...) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        func mix(_ bytes: UnsafeRawBufferPointer) {
-            for b in bytes {
-                hash ^= UInt64(b)
-                hash = hash &* 0x0000_0100_0000_01b3
-            }
-        }
+        var hash = FNV1a()
         for d in datasets {
-            d.images.withUnsafeBytes(mix)
-            d.labels.withUnsafeBytes(mix)
+            d.images.withUnsafeBytes { hash.mix($0) }
+            d.labels.withUnsafeBytes { hash.mix($0) }
         }
-        let hex = String(hash, radix: 16)
-        return "fnv1a64:" + String(repeating: "0", count: 16 - hex.count) + hex
+        return hash.text
     }
 }
