@@ -1,6 +1,7 @@
 // swift-tools-version: 6.1
 // SparseSim: sparse training traces replayed on cycle/energy models of sparse accelerators.
-// Module graph (Docs/architecture.md): Training and Sim never import each other; they meet in Trace.
+// Module graph (Docs/architecture.md): Training and Sim never import each other; they meet in Trace
+// (the file format) and in Study (jobs that train and then simulate).
 // Training uses Compression's kernel decomposition and quantizers (ESCALATE fine-tuning).
 
 import PackageDescription
@@ -49,12 +50,14 @@ let package = Package(
             dependencies: ["Dataflow", "Compression", "Trace", "CLibXML2"],
             linkerSettings: [.linkedLibrary("m")]
         ),
+        // Where training and simulation meet: jobs that train networks and simulate their traces.
+        .target(name: "Study", dependencies: ["Training", "Sim", "Trace"]),
 
         // MARK: - Command-line tool
         .executableTarget(
             name: "sparsesim",
             dependencies: [
-                "Sim", "Training", "Compression", "Trace",
+                "Sim", "Training", "Compression", "Trace", "Study",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -65,6 +68,7 @@ let package = Package(
         .testTarget(name: "DataflowTests", dependencies: ["Dataflow", "Trace"], exclude: ["Fixtures"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Trace"]),
         .testTarget(name: "SimTests", dependencies: ["Sim", "Trace"], exclude: ["Fixtures"]),
+        .testTarget(name: "StudyTests", dependencies: ["Study", "Sim", "Training", "Trace"]),
         .testTarget(name: "sparsesimTests", dependencies: ["sparsesim", "Trace", "Training", "Compression"]),
     ]
 )

@@ -93,14 +93,21 @@ public struct Report: Sendable {
     }
 
     /// A table of every run on every spec with the best value per column in bold.
-    func comparisonSection() -> String {
+    /// The runs × specs matrix of the report's simulations (what `sparsesim compare` gives for
+    /// the same traces and specs).
+    public func comparison(provenance: Provenance? = nil) -> Comparison {
         var entries: [Comparison.Entry] = []
         for run in runs {
             for (s, result) in zip(specs, run.results) {
                 entries.append(Comparison.Entry(label: run.label, workload: run.workload, metrics: run.metrics, specFile: s.file, result: result))
             }
         }
-        let c = Comparison(entries: entries)
+        return Comparison(entries: entries, provenance: provenance)
+    }
+
+    func comparisonSection() -> String {
+        let c = comparison()
+        let entries = c.entries
         var out = "<h2>Runs on the hardware specs</h2>\n<table>\n<tr><th>run</th><th>spec</th><th>accuracy %</th><th>quantized %</th>"
             + "<th>weight density</th><th>activation density</th><th>cycles</th><th>speedup vs dense twin</th><th>energy µJ</th>"
             + "<th>DRAM MB</th><th>required GB/s</th></tr>\n"

@@ -21,7 +21,7 @@ struct SparseSimCommand: ParsableCommand {
               env -u OPENBLAS_CORETYPE sparsesim bench blas --sizes 512,2048 --threads 1,2
             """,
         version: SparseSimVersion.string,
-        subcommands: [EnvCommand.self, TrainCommand.self, PruneCommand.self, DecomposeCommand.self, SpecCommand.self, SimulateCommand.self, CompareCommand.self, SweepCommand.self, ReportCommand.self, TraceCommand.self, BenchCommand.self]
+        subcommands: [EnvCommand.self, TrainCommand.self, PruneCommand.self, DecomposeCommand.self, SpecCommand.self, SimulateCommand.self, CompareCommand.self, StudyCommand.self, SweepCommand.self, ReportCommand.self, TraceCommand.self, BenchCommand.self]
     )
 
     /// Parses, runs, and turns every error into the right message and exit status.

@@ -1,0 +1,85 @@
+import Foundation
+import Trace
+import Training
+
+// MARK: - Training the runs
+
+extension StructureStudy {
+    /// What happened during training.
+    public enum Event: Sendable {
+        /// A finished run with the same configuration was found and reused.
+        case reused(Run, Record)
+        /// A run starts (`resumedAtEpoch` > 0: from its checkpoint).
+        case started(Run, resumedAtEpoch: Int)
+        /// A run finished an epoch.
+        case epoch(Run, Trainer.EpochMetrics)
+        /// A run finished.
+        case finished(Run, Record)
+    }
+
+    /// Trains every run that `directory` does not hold finished, in order; returns every run's record.
+    /// - Throws: `SparseSimError` when the directory holds a run trained otherwise, a dataset is
+    ///   missing, or training fails (the run's checkpoint is kept for the next attempt).
+    public func train(progress: (Event) -> Void = { _ in }) throws -> [Record] {
+        let fm = FileManager.default
+        do {
+            try fm.createDirectory(atPath: directory + "/runs", withIntermediateDirectories: true)
+        } catch {
+            throw SparseSimError(file: directory, message: "cannot create the study directory: \(error.localizedDescription)")
+        }
+        var records: [Record] = []
+        for run in runs {
+            let recordPath = path(run, ".json")
+            if let data = fm.contents(atPath: recordPath) {
+                let record = try TraceJSON.decode(Record.self, from: data, file: recordPath)
+                guard record.configuration == run.configuration else {
+                    throw SparseSimError(file: recordPath, location: "configuration",
+                                         message: "this run was trained with other settings; give another --out, or remove \(recordPath) and its files to retrain it")
+                }
+                guard Self.traceIsReadable(tracePath(run)) else {
+                    throw SparseSimError(file: tracePath(run), message: "the finished run's trace is missing or unreadable; remove \(recordPath) to retrain the run")
+                }
+                records.append(record)
+                progress(.reused(run, record))
+                continue
+            }
+            records.append(try train(run, progress: progress))
+        }
+        return records
+    }
+
+    /// Trains (or resumes) one run and writes its record.
+    func train(_ run: Run, progress: (Event) -> Void) throws -> Record {
+        let fm = FileManager.default
+        let checkpoints = path(run), trace = tracePath(run), metrics = path(run, ".jsonl")
+        let trainer = try Trainer(run.configuration)
+        let resuming = fm.fileExists(atPath: checkpoints + "/" + Trainer.checkpointName)
+        if resuming {
+            do {
+                try trainer.resume(from: checkpoints)
+            } catch let error as SparseSimError {
+                throw SparseSimError(file: error.file, location: error.location,
+                                     message: error.message + " (the study directory holds a run trained otherwise: give another --out)")
+            }
+        } else {
+            // Killed before its first checkpoint: start the run over.
+            for p in [trace, metrics] where fm.fileExists(atPath: p) { try fm.removeItem(atPath: p) }
+        }
+        progress(.started(run, resumedAtEpoch: trainer.epoch))
+        let recorder = try TraceRecorder(path: trace, trainer: trainer, every: nil, sampleCount: settings.traceSamples,
+                                         resuming: resuming)
+        let summary = try trainer.run(checkpointDirectory: checkpoints, metricsPath: metrics, trace: recorder) { event in
+            if case let .epoch(m) = event { progress(.epoch(run, m)) }
+        }
+        let record = Record(name: run.name, configuration: run.configuration, summary: summary)
+        try AtomicFile.write(try TraceJSON.encode(record), to: path(run, ".json"))
+        progress(.finished(run, record))
+        return record
+    }
+
+    /// Whether a finished run's trace is there, readable, and has a snapshot.
+    static func traceIsReadable(_ path: String) -> Bool {
+        guard let reader = try? TraceReader(path: path, verifyTensors: false) else { return false }
+        return !reader.manifest.snapshots.isEmpty
+    }
+}

@@ -1,0 +1,148 @@
+import ArgumentParser
+import Foundation
+import Sim
+import Study
+import Trace
+import Training
+
+// MARK: - study
+
+/// `sparsesim study`: jobs that train networks and simulate what they trained.
+struct StudyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "study",
+        abstract: "Train, trace and simulate in one job: study structure compares mask structures on hardware specs.",
+        subcommands: [StructureStudyCommand.self]
+    )
+}
+
+// MARK: - study structure
+
+/// `sparsesim study structure`: which mask structure is best on which hardware.
+struct StructureStudyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "structure",
+        abstract: "Train dense and every method x structure, simulate every trace on every spec, and say which structure wins where.",
+        discussion: """
+            Trains a dense baseline and every --methods x --structures combination (N:M structures at \
+            their own sparsity, 1 - N/M; the others at --sparsity), recording each run's trace in \
+            DIR/runs/; simulates each trace's last snapshot on every --hw; writes DIR/report.html, \
+            DIR/summary.json and DIR/summary.csv, and prints the answer: per spec, the run with the \
+            best accuracy x speedup (over the spec's dense twin) and the run with the lowest energy.
+
+            A re-run into the same DIR reuses finished runs whose settings match, resumes an \
+            interrupted run from its last epoch checkpoint, and refuses runs trained otherwise.
+
+            Examples:
+              sparsesim study structure --model lenet5 --sparsity 0.9 --methods rigl --structures unstructured,nm:2:4 \\
+                --epochs 2 --hw HardwareSpecs/systolic-ws.xml --hw HardwareSpecs/scnn.xml --hw HardwareSpecs/stc-2to4.xml --out studies/lenet5
+              sparsesim study structure --model vgg-small --dataset fashion-mnist --sparsity 0.9 --methods rigl,swat-u \\
+                --structures unstructured,channel,block:4x4,nm:2:4 --epochs 10 --threads 2 \\
+                --hw HardwareSpecs/systolic-ws.xml --hw HardwareSpecs/scnn.xml --hw HardwareSpecs/sparten.xml --hw HardwareSpecs/stc-2to4.xml --out studies/vgg
+            """
+    )
+
+    @Option(help: "Model: \(Model.names.joined(separator: ", ")).")
+    var model: String
+
+    @Option(help: "Dataset: fashion-mnist, mnist, cifar10.")
+    var dataset: String = "fashion-mnist"
+
+    @Option(name: .customLong("data-dir"), help: "Directory of the dataset files.")
+    var dataDir: String?
+
+    @Option(help: "Sparsity of the unstructured, channel, filter and block runs (N:M runs: 1 - N/M).")
+    var sparsity: Double = 0.9
+
+    @Option(help: "Sparse methods, comma-separated (rigl, set, snfs, static, swat-u, swat-erk, swat-m).")
+    var methods: String = "rigl"
+
+    @Option(help: "Mask structures, comma-separated (unstructured, channel, filter, block:BxB, nm:N:M).")
+    var structures: String = "unstructured,nm:2:4"
+
+    @Flag(name: .customLong("no-dense"), help: "Skip the dense baseline.")
+    var noDense = false
+
+    @Option(help: "Epochs of every run.")
+    var epochs: Int
+
+    @Option(help: "Base learning rate.")
+    var lr: Float = 0.05
+
+    @Option(name: .customLong("batch-size"), help: "Samples per step.")
+    var batchSize: Int = 128
+
+    @Option(help: "The seed of every run.")
+    var seed: UInt64 = 0
+
+    @Option(help: "Threads of every run.")
+    var threads: Int = 1
+
+    @Option(name: .customLong("train-samples"), help: "Train on only the first N training samples.")
+    var trainSamples: Int?
+
+    @Option(name: .customLong("test-samples"), help: "Evaluate on only the first N test samples.")
+    var testSamples: Int?
+
+    @Option(name: .customLong("trace-samples"), help: "Test samples whose activations each trace records.")
+    var traceSamples: Int = 16
+
+    @Option(name: .customLong("hw"), help: "A hardware spec (repeat for several).")
+    var specs: [String] = []
+
+    @Option(name: .customLong("set"), help: "Override a spec attribute: path=value (applies to every --hw).")
+    var overrides: [String] = []
+
+    @Option(help: "The study directory (created; a re-run continues it).")
+    var out: String
+
+    static func list(_ text: String) -> [String] {
+        text.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    func validate() throws {
+        guard !specs.isEmpty else { throw ValidationError("give at least one --hw SPEC.xml") }
+        guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1") }
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
+        guard sparsity >= 0 && sparsity < 1 else { throw ValidationError("--sparsity must be in [0, 1)") }
+        if noDense && Self.list(methods).isEmpty { throw ValidationError("--no-dense with no --methods leaves nothing to train") }
+    }
+
+    func run() throws {
+        var settings = StructureStudy.Settings(model: model, methods: Self.list(methods), structures: Self.list(structures), epochs: epochs)
+        settings.dataset = dataset
+        settings.dataDirectory = dataDir
+        settings.sparsity = sparsity
+        settings.learningRate = lr
+        settings.batchSize = batchSize
+        settings.seed = seed
+        settings.threads = threads
+        settings.trainSamples = trainSamples
+        settings.testSamples = testSamples
+        settings.traceSamples = traceSamples
+        settings.includeDense = !noDense
+        let study = try StructureStudy(settings: settings, directory: out)
+        let loaded = try specs.map { (file: $0, spec: try loadSpec($0, overrides: overrides)) }
+        let records = try study.train { event in
+            switch event {
+            case let .reused(run, record):
+                Console.error("study: \(run.name): reused (trained before: test acc \(formatted(record.summary.testAccuracy * 100, digits: 2)) %)")
+            case let .started(run, epoch):
+                Console.error("study: \(run.name): " + (epoch > 0 ? "resuming at epoch \(epoch)" : "training \(run.label), \(epochs) epochs"))
+            case let .epoch(run, m):
+                Console.error(String(format: "study: %@: epoch %d  train loss %.4f  test acc %.2f%%  %.0f samples/s  %.1fs",
+                                     run.name, m.epoch, m.trainLoss, m.testAccuracy * 100, m.samplesPerSecond, m.seconds))
+            case let .finished(run, record):
+                Console.error("study: \(run.name): done, test acc \(formatted(record.summary.testAccuracy * 100, digits: 2)) %")
+            }
+        }
+        let (summary, report) = try study.evaluate(records: records, specs: loaded, provenance: .current(seed: seed, threads: threads))
+        try AtomicFile.write(try report.html(), to: out + "/report.html")
+        try AtomicFile.write(try TraceJSON.encode(summary), to: out + "/summary.json")
+        try AtomicFile.write(StructureStudy.csv(summary, runs: study.runs), to: out + "/summary.csv")
+        let text = summary.lines.joined(separator: "\n") + "\n\n" + summary.comparison.renderTable()
+            + "wrote \(out)/report.html, \(out)/summary.json, \(out)/summary.csv\n"
+        try Console.emit(text, to: nil)
+    }
+}

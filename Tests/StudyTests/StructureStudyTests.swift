@@ -1,0 +1,169 @@
+import Foundation
+import Testing
+
+@testable import Sim
+@testable import Study
+@testable import Trace
+@testable import Training
+
+/// `sparsesim study structure`: the runs it plans, the matrix it simulates (equal to simulating
+/// each trace directly), the answer (equal to a brute-force search of the matrix), reuse of
+/// finished runs, resuming an interrupted one to the same bytes, and refusing other settings.
+@Suite struct StructureStudyTests {
+    static let root: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url.path
+    }()
+
+    static func spec(_ name: String) throws -> (file: String, spec: HardwareSpec) {
+        let file = root + "/HardwareSpecs/\(name).xml"
+        return (file, try SpecLoader.load(path: file))
+    }
+
+    static func directory() -> String { NSTemporaryDirectory() + "sparsesim-study-\(UUID().uuidString)" }
+
+    /// A small study: the MLP on 512 real Fashion-MNIST samples, one epoch per run.
+    static func settings(epochs: Int = 1) -> StructureStudy.Settings {
+        var s = StructureStudy.Settings(model: "mlp", methods: ["rigl"], structures: ["unstructured", "nm:2:4"], epochs: epochs)
+        s.sparsity = 0.8
+        s.batchSize = 64
+        s.trainSamples = 512
+        s.testSamples = 256
+        s.traceSamples = 4
+        s.seed = 3
+        return s
+    }
+
+    // MARK: Planning
+
+    @Test func runsAndTheirConfigurations() throws {
+        var s = Self.settings()
+        s.methods = ["rigl", "swat-u"]
+        s.structures = ["unstructured", "block:4x4", "nm:2:4"]
+        let study = try StructureStudy(settings: s, directory: "/tmp/x")
+        #expect(study.runs.map(\.name) == ["dense", "rigl-unstructured", "rigl-block4x4", "rigl-nm2-4",
+                                           "swat-u-unstructured", "swat-u-block4x4", "swat-u-nm2-4"])
+        #expect(study.runs.map(\.label)[3] == "rigl nm:2:4")
+        #expect(study.runs[0].configuration.sparse.method == .dense)
+        #expect(study.runs[1].configuration.sparse.sparsity == 0.8)
+        #expect(study.runs[3].configuration.sparse.sparsity == nil)  // N:M fixes it
+        #expect(try study.runs[3].configuration.sparse.effectiveSparsity() == 0.5)
+        #expect(study.runs.allSatisfy { $0.configuration.epochs == 1 && $0.configuration.seed == 3 && $0.configuration.trainSamples == 512 })
+        #expect(study.tracePath(study.runs[2]) == "/tmp/x/runs/rigl-block4x4.sstrace")
+
+        func refused(_ change: (inout StructureStudy.Settings) -> Void, _ message: String) {
+            var t = Self.settings()
+            change(&t)
+            let error = #expect(throws: SparseSimError.self) { try StructureStudy(settings: t, directory: "/tmp/x") }
+            #expect(error?.description.contains(message) == true, "\(String(describing: error))")
+        }
+        refused({ $0.structures = ["diagonal"] }, "diagonal")
+        refused({ $0.methods = ["dense"] }, "not a sparse method")
+        refused({ $0.methods = ["rigl", "rigl"] }, "two runs would be named 'rigl-unstructured'")
+        refused({ $0.model = "alexnet" }, "unknown model")
+        refused({ $0.epochs = 0 }, "--epochs")
+    }
+
+    // MARK: End to end
+
+    @Test func studyTrainsSimulatesAnswersAndReuses() throws {
+        let dir = Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let study = try StructureStudy(settings: Self.settings(), directory: dir)
+        var events: [String] = []
+        let records = try study.train { event in
+            switch event {
+            case let .started(run, epoch): events.append("start \(run.name) \(epoch)")
+            case let .finished(run, _): events.append("done \(run.name)")
+            case let .reused(run, _): events.append("reuse \(run.name)")
+            case .epoch: break
+            }
+        }
+        #expect(events == ["start dense 0", "done dense", "start rigl-unstructured 0", "done rigl-unstructured",
+                           "start rigl-nm2-4 0", "done rigl-nm2-4"])
+        #expect(records.map(\.name) == study.runs.map(\.name))
+
+        let specs = try ["systolic-ws", "scnn", "stc-2to4"].map(Self.spec)
+        let provenance = Provenance.current()
+        let (summary, report) = try study.evaluate(records: records, specs: specs, provenance: provenance)
+        #expect(summary.comparison.entries.count == 9)
+        // Every entry is the direct simulation of the run's trace.
+        for (r, run) in study.runs.enumerated() {
+            let (workload, metrics, _) = try Workload.fromTrace(at: study.tracePath(run))
+            #expect(metrics["test_accuracy"] == records[r].summary.testAccuracy)
+            for (s, spec) in specs.enumerated() {
+                let total = try Simulator(spec: spec.spec).run(workload).total
+                let e = summary.comparison.entries[r * 3 + s]
+                #expect(e.workload == run.label && e.spec == spec.spec.name)
+                #expect(e.cycles == total.cycles && e.energyPJ == total.totalEnergyPJ && e.speedup == total.speedup)
+            }
+        }
+        // The N:M run keeps half of each group of four in its sparse layers.
+        let nm = summary.comparison.entries[6]
+        #expect(nm.weightDensity > 0.49 && nm.weightDensity < 0.55, "\(nm.weightDensity)")
+        // The answers, by brute force over the matrix.
+        for (s, spec) in specs.enumerated() {
+            let rows = (0..<3).map { summary.comparison.entries[$0 * 3 + s] }
+            let bestScore = rows.map { $0.accuracy! * $0.speedup }.max()!
+            let lowest = rows.map(\.energyPJ).min()!
+            let a = summary.answers[s]
+            #expect(a.spec == spec.spec.name)
+            #expect(a.bestAccuracyTimesSpeedup?.score == bestScore)
+            #expect(rows.first { $0.accuracy! * $0.speedup == bestScore }?.workload == a.bestAccuracyTimesSpeedup?.run)
+            #expect(a.lowestEnergy.energyPJ == lowest && a.lowestEnergy.energyVersusDense == lowest / rows[0].energyPJ)
+            #expect(summary.lines[s + 1].hasPrefix("\(spec.spec.name): best accuracy × speedup: \(a.bestAccuracyTimesSpeedup!.run) ("))
+        }
+        #expect(summary.lines[0].hasPrefix("Which mask structure gives the best accuracy × speedup"))
+        // The report carries the answer first, one chart section per run, and is well-formed.
+        let html = try report.html()
+        #expect(html.contains(htmlEscape(summary.lines[1])))
+        #expect(html.components(separatedBy: "<h2>Run ").count - 1 == 3)
+        let csv = StructureStudy.csv(summary, runs: study.runs).split(separator: "\n")
+        #expect(csv.count == 10 && csv[0].hasPrefix("run,method,structure,workload,") && csv[0].hasSuffix(",accuracy_times_speedup"))
+        #expect(csv[7].hasPrefix("rigl-nm2-4,rigl,nm:2:4,rigl nm:2:4,mlp,"))
+
+        // A second study into the directory reuses every run, untouched.
+        let recordFile = study.path(study.runs[1], ".json")
+        let before = try FileManager.default.attributesOfItem(atPath: recordFile)[.modificationDate] as? Date
+        var again: [String] = []
+        let reused = try study.train { if case let .reused(run, _) = $0 { again.append(run.name) } }
+        #expect(again == study.runs.map(\.name))
+        #expect(reused.map(\.summary.testAccuracy) == records.map(\.summary.testAccuracy))
+        #expect(try FileManager.default.attributesOfItem(atPath: recordFile)[.modificationDate] as? Date == before)
+
+        // Other settings into the same directory: refused, naming the run's record.
+        let other = try StructureStudy(settings: Self.settings(epochs: 2), directory: dir)
+        let error = try #require(throws: SparseSimError.self) { try other.train() }
+        #expect(error.file == study.path(study.runs[0], ".json") && error.message.contains("trained with other settings"))
+    }
+
+    /// A run interrupted after its first epoch is resumed from its checkpoint and ends with the
+    /// trace an uninterrupted study records (weights and masks, byte for byte).
+    @Test func interruptedRunResumesToTheSameTrace() throws {
+        let interrupted = Self.directory(), whole = Self.directory()
+        defer { for d in [interrupted, whole] { try? FileManager.default.removeItem(atPath: d) } }
+        var s = Self.settings(epochs: 2)
+        s.methods = []
+        let a = try StructureStudy(settings: s, directory: interrupted), b = try StructureStudy(settings: s, directory: whole)
+        // The interruption: the dense run's first epoch only, as the study would have begun it.
+        let run = a.runs[0]
+        try FileManager.default.createDirectory(atPath: interrupted + "/runs", withIntermediateDirectories: true)
+        let trainer = try Trainer(run.configuration)
+        let recorder = try TraceRecorder(path: a.tracePath(run), trainer: trainer, every: nil, sampleCount: s.traceSamples, resuming: false)
+        try trainer.run(checkpointDirectory: a.path(run), metricsPath: a.path(run, ".jsonl"), epochLimit: 1, trace: recorder)
+
+        var started: [Int] = []
+        try a.train { if case let .started(_, epoch) = $0 { started.append(epoch) } }
+        #expect(started == [1])
+        try b.train()
+        let ra = try TraceReader(path: a.tracePath(run)), rb = try TraceReader(path: b.tracePath(run))
+        #expect(ra.manifest.snapshots.map(\.step) == rb.manifest.snapshots.map(\.step))
+        for layer in rb.manifest.snapshots.last!.layers {
+            for file in [layer.weights, layer.weightMask] {
+                let x = FileManager.default.contents(atPath: a.tracePath(run) + "/" + file)
+                #expect(x != nil && x == FileManager.default.contents(atPath: b.tracePath(run) + "/" + file), "\(file)")
+            }
+        }
+    }
+}
