@@ -4,7 +4,8 @@
 #   make bench  release benchmarks for Docs/performance.md
 SWIFT ?= swift
 RELEASE_BIN := .build/release/sparsesim
-FIXTURE := Tests/TraceTests/Fixtures/tiny-cnn.sstrace
+DEMO_EPOCHS ?= 3
+DEMO_THREADS ?= 2
 
 .PHONY: all bootstrap build release test demo bench clean schema
 
@@ -33,22 +34,20 @@ test: bootstrap
 # starts: the demo and the benchmarks show this CPU's real speed. Tests keep the environment.
 demo: release
 	@echo "== sparsesim env  (OPENBLAS_CORETYPE unset: OpenBLAS picks the best kernels for this CPU)"
-	@env -u OPENBLAS_CORETYPE $(RELEASE_BIN) env
-	@echo
-	@echo "== sparsesim env  with OPENBLAS_CORETYPE=Haswell (how a pinned, weaker kernel is reported)"
-	@env OPENBLAS_CORETYPE=Haswell $(RELEASE_BIN) env 2>&1 | sed -n '2,3p;$$p'
-	@echo
-	@echo "== sparsesim trace inspect $(FIXTURE)  (a trace numpy wrote with tools/sstrace.py)"
-	@env -u OPENBLAS_CORETYPE $(RELEASE_BIN) trace inspect $(FIXTURE) --snapshot all
+	@env -u OPENBLAS_CORETYPE $(RELEASE_BIN) env | sed -n '1,4p'
 	@echo
 	@echo "== sparsesim spec validate HardwareSpecs/*.xml"
 	@$(RELEASE_BIN) spec validate HardwareSpecs/*.xml
 	@echo
-	@echo "== sparsesim train --model mlp --epochs 1  (real Fashion-MNIST, one epoch)"
-	@env -u OPENBLAS_CORETYPE $(RELEASE_BIN) train --model mlp --epochs 1 --threads 2
+	@echo "== sparsesim study structure: LeNet-5 on Fashion-MNIST, dense and RigL at 90 % (unstructured, 2:4),"
+	@echo "   $(DEMO_EPOCHS) epochs each, traced and simulated on the systolic, SCNN, 2:4 and ESCALATE presets"
+	@echo "   (a re-run reuses the runs in demo/; remove demo/ to train again)"
+	@env -u OPENBLAS_CORETYPE $(RELEASE_BIN) study structure --model lenet5 --dataset fashion-mnist \
+		--methods rigl --structures unstructured,nm:2:4 --sparsity 0.9 --epochs $(DEMO_EPOCHS) --threads $(DEMO_THREADS) \
+		--hw HardwareSpecs/systolic-ws.xml --hw HardwareSpecs/scnn.xml --hw HardwareSpecs/stc-2to4.xml --hw HardwareSpecs/escalate.xml \
+		--out demo
 	@echo
-	@echo "== sparsesim simulate --model resnet18 on a 32x32 weight-stationary array, a TPU v1-like one and Eyeriss v1"
-	@$(RELEASE_BIN) simulate --hw HardwareSpecs/systolic-ws.xml --hw HardwareSpecs/tpu-v1-like.xml --hw HardwareSpecs/eyeriss-v1.xml --model resnet18
+	@echo "== open demo/report.html in a browser: the comparison, per-layer speedup, energy, DRAM traffic and mask images"
 
 bench: release
 	@echo "== sgemm with OPENBLAS_CORETYPE unset (the kernels OpenBLAS picks for this CPU)"
