@@ -84,3 +84,56 @@ import Testing
         #expect(expectSparseSimError { _ = try TraceReader(path: path) }?.message.contains("leaves the trace directory") == true)
     }
 }
+
+// MARK: - tools/torch_trace.py
+
+/// `tools/torch_trace.py` without torch: duck-typed modules run in numpy, captured by forward
+/// hooks, written by the numpy core; Swift reads the trace back and finds numpy's shapes, kept
+/// weights and input non-zeros.
+@Suite struct TorchTraceTests {
+    struct Expected: Decodable {
+        var layers: [String]
+        var expected: [String: Layer]
+        struct Layer: Decodable {
+            var shape: [Int]
+            var kind: String
+            var kept: Int
+            var input_nonzero: Int
+        }
+    }
+
+    @Test(.enabled(if: InteropTests.numpyAvailable, "python3 with numpy is not available: torch_trace test skipped"))
+    func numpyCoreWritesATraceSwiftReads() throws {
+        let path = try makeTemporaryDirectory() + "/fake.sstrace"
+        let result = try InteropTests.run([repositoryRoot + "/Tests/TraceTests/Fixtures/torch_trace_check.py",
+                                           repositoryRoot + "/tools", path])
+        #expect(result.status == 0, "\(result.stderr)")
+        let e = try JSONDecoder().decode(Expected.self, from: result.stdout)
+        #expect(e.layers == ["conv1", "dw", "fc"])
+        let reader = try TraceReader(path: path, verifyTensors: true)
+        #expect(reader.manifest.model.name == "fake-net" && reader.manifest.method.name == "torch")
+        #expect(reader.manifest.model.layers.map(\.name) == e.layers)
+        // Shapes by hand: conv1 3x3 pad 1 on 5x5; dw stride 2 pad 1 -> 3x3; fc over 8*3*3.
+        let byHand: [String: [Int]] = ["conv1": [3, 8, 2, 3, 3, 5, 5, 5, 5, 1, 1, 1],
+                                       "dw": [3, 8, 8, 3, 3, 5, 5, 3, 3, 2, 1, 8],
+                                       "fc": [3, 10, 72, 1, 1, 1, 1, 1, 1, 1, 0, 1]]
+        for (i, shape) in reader.manifest.model.layers.enumerated() {
+            let x = try #require(e.expected[shape.name])
+            let fields = [shape.N, shape.K, shape.C, shape.R, shape.S, shape.H, shape.W, shape.P, shape.Q, shape.stride, shape.padding, shape.groups]
+            #expect(fields == x.shape && fields == byHand[shape.name], "\(shape.name)")
+            #expect(shape.kind.rawValue == x.kind)
+            let data = try reader.load(layer: shape.name, snapshot: 0)
+            #expect(data.mask.popcount == x.kept, "\(shape.name)")
+            let acts = try #require(data.inputActivations)
+            #expect(acts.filter { $0 != 0 }.count == x.input_nonzero, "\(shape.name)")
+            if i == 0 {  // the explicit 2:4 mask: at most 2 kept in each group of 4 along the reduction
+                for k in 0..<8 {
+                    for g in stride(from: 0, to: 18, by: 4) {
+                        #expect((g..<min(g + 4, 18)).filter { data.mask[k * 18 + $0] }.count == min(2, 18 - g))
+                    }
+                }
+            }
+        }
+        #expect(reader.manifest.model.layers[1].kind == .depthwise)
+    }
+}

@@ -1,0 +1,205 @@
+#!/usr/bin/env python3
+"""Write a SparseSim trace from a PyTorch model, with numpy doing all the writing.
+
+The masks come from torch.nn.utils.prune (each pruned module's `weight_mask`), from any
+boolean tensors you pass, or, when neither is there, from the weights' non-zeros. The input
+activations come from forward hooks on one batch you give. The trace is then simulated like
+one SparseSim trained itself:
+
+    import torch, torchvision, torch_trace
+    model = torchvision.models.resnet18()
+    for m in model.modules():
+        if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear)):
+            torch.nn.utils.prune.l1_unstructured(m, "weight", amount=0.9)
+    records = torch_trace.capture(model, torch.randn(4, 3, 224, 224))
+    torch_trace.write_trace("resnet18-l1.sstrace", "resnet18", [3, 224, 224], records,
+                            method="l1-unstructured", parameters={"sparsity": 0.9})
+
+    sparsesim simulate --hw HardwareSpecs/scnn.xml --trace resnet18-l1.sstrace
+
+Two layers of code: `capture` (the only part that touches torch, through duck typing: any
+module whose class is named Conv2d or Linear, any tensor with .detach()) and the numpy core
+`layer_record` / `write_trace`, which needs only numpy and sstrace.py and is what the tests
+exercise (Tests/TraceTests/InteropTests.swift).
+
+Command line (needs torch and torchvision):
+    python3 tools/torch_trace.py --torchvision resnet18 --input-shape 3,224,224 --batch 2 \\
+        --prune-l1 0.9 --out resnet18-l1.sstrace
+"""
+
+import argparse
+import os
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import sstrace  # noqa: E402
+from sstrace import TraceError  # noqa: E402
+
+
+# ---------------------------------------------------------------------------
+# The numpy core
+
+def _pair(v, what, name):
+    """An int, or a pair whose two entries are equal (SparseSim has one stride and one padding)."""
+    if isinstance(v, (tuple, list)):
+        if len(v) != 2 or v[0] != v[1]:
+            raise TraceError(f"{name}: {what} {tuple(v)} differs between height and width; SparseSim layers have one {what}")
+        v = v[0]
+    if isinstance(v, str):
+        raise TraceError(f"{name}: {what} '{v}' is not a number; give explicit padding")
+    return int(v)
+
+
+def layer_record(name, weight, mask=None, inputs=None, stride=1, padding=0, groups=1):
+    """One conv or linear layer as numpy arrays, and its SparseSim shape.
+
+    weight: [K, C/groups, R, S] (conv) or [K, C] (linear), float.
+    mask:   bool array of the weight's shape; None keeps the weight's non-zeros.
+    inputs: the layer's input batch, [N, C, H, W] (conv) or [N, C] (linear); None records none
+            (the trace then has no activations: pass `batch` to write_trace).
+    """
+    w = np.asarray(weight, dtype=np.float32)
+    m = (w != 0) if mask is None else np.asarray(mask, dtype=bool)
+    if m.shape != w.shape:
+        raise TraceError(f"{name}: mask shape {m.shape} differs from the weight's {w.shape}")
+    a = None if inputs is None else np.asarray(inputs, dtype=np.float32)
+    stride, padding = _pair(stride, "stride", name), _pair(padding, "padding", name)
+    if w.ndim == 2:
+        k, c = w.shape
+        if a is not None:
+            a = a.reshape(a.shape[0], -1)
+            if a.shape[1] != c:
+                raise TraceError(f"{name}: input features {a.shape[1]} differ from the weight's {c}")
+        n = 1 if a is None else a.shape[0]
+        shape = sstrace.linear_shape(name, n, k, c)
+    elif w.ndim == 4:
+        k, cg, r, s = w.shape
+        if a is None or a.ndim != 4:
+            raise TraceError(f"{name}: a convolution needs its input batch [N, C, H, W] for its spatial size")
+        n, c, h, wd = a.shape
+        if c != cg * groups:
+            raise TraceError(f"{name}: input channels {c} differ from weight channels {cg} x groups {groups}")
+        p = (h + 2 * padding - r) // stride + 1
+        q = (wd + 2 * padding - s) // stride + 1
+        if p < 1 or q < 1:
+            raise TraceError(f"{name}: the kernel {r}x{s} does not fit the padded input {h}x{wd}")
+        kind = "depthwise" if groups > 1 and groups == c and k % c == 0 else "conv"
+        shape = {"name": name, "kind": kind, "n": n, "k": k, "c": c, "r": r, "s": s, "h": h, "w": wd,
+                 "p": p, "q": q, "stride": stride, "padding": padding, "groups": groups}
+    else:
+        raise TraceError(f"{name}: weight has {w.ndim} dimensions; expected 4 (conv) or 2 (linear)")
+    return {"shape": shape, "weights": w, "mask": m, "inputs": a}
+
+
+def write_trace(path, model_name, input_shape, records, method="external", parameters=None, step=0, epoch=0,
+                metrics=None, seed=None):
+    """Writes `records` (from layer_record or capture) as a one-snapshot trace at `path`.
+
+    Every layer's batch size must agree. Returns the path. Raises TraceError on bad input,
+    before anything is written.
+    """
+    if not records:
+        raise TraceError(f"{path}: no conv or linear layers to write")
+    names = [r["shape"]["name"] for r in records]
+    if len(set(names)) != len(names):
+        raise TraceError(f"{path}: layer names repeat: {names}")
+    batches = {r["shape"]["n"] for r in records if r["inputs"] is not None}
+    if len(batches) > 1:
+        raise TraceError(f"{path}: layers saw different batch sizes {sorted(batches)}")
+    n = batches.pop() if batches else 1
+    for r in records:
+        r["shape"]["n"] = n
+    writer = sstrace.TraceWriter(path, model_name, list(input_shape), [r["shape"] for r in records], method,
+                                 parameters or {}, seed=seed)
+    tensors = {r["shape"]["name"]: (r["weights"] * r["mask"], r["mask"], r["inputs"]) for r in records}
+    writer.append(step, epoch, metrics or {}, tensors)
+    return path
+
+
+# ---------------------------------------------------------------------------
+# The torch adapter (duck-typed)
+
+def _numpy(t):
+    if hasattr(t, "detach"):
+        return t.detach().cpu().numpy()
+    return np.asarray(t)
+
+
+def capture(model, batch, masks=None):
+    """Runs `batch` through `model` once and returns a record per Conv2d and Linear module.
+
+    masks: {module name: boolean tensor}; otherwise a module's `weight_mask` (torch prune), or
+    the weight's non-zeros. Layers that did not run in the forward pass are left out.
+    """
+    masks = masks or {}
+    layers = [(name, m) for name, m in model.named_modules() if type(m).__name__ in ("Conv2d", "Linear")]
+    seen = {}
+    handles = []
+    for name, module in layers:
+        def hook(mod, args, output, name=name):
+            if name not in seen:
+                seen[name] = _numpy(args[0])
+        handles.append(module.register_forward_hook(hook))
+    try:
+        if hasattr(model, "eval"):
+            model.eval()
+        model(batch)
+    finally:
+        for h in handles:
+            h.remove()
+    records = []
+    for name, module in layers:
+        if name not in seen:
+            continue
+        mask = masks.get(name)
+        if mask is None and hasattr(module, "weight_mask"):
+            mask = module.weight_mask
+        weight = _numpy(module.weight)
+        if type(module).__name__ == "Linear":
+            records.append(layer_record(name, weight, None if mask is None else _numpy(mask), seen[name]))
+        else:
+            if tuple(getattr(module, "dilation", (1, 1))) not in ((1, 1), (1,)):
+                raise TraceError(f"{name}: dilated convolutions are not modelled")
+            records.append(layer_record(name, weight, None if mask is None else _numpy(mask), seen[name],
+                                        stride=module.stride, padding=module.padding, groups=module.groups))
+    return records
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description="Write a SparseSim trace from a torchvision model (needs torch).")
+    ap.add_argument("--torchvision", required=True, metavar="NAME", help="a torchvision.models constructor, e.g. resnet18")
+    ap.add_argument("--input-shape", required=True, metavar="C,H,W")
+    ap.add_argument("--batch", type=int, default=1)
+    ap.add_argument("--prune-l1", type=float, metavar="AMOUNT", help="torch.nn.utils.prune.l1_unstructured on every conv/linear")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--out", required=True)
+    args = ap.parse_args(argv)
+    try:
+        import torch
+        import torchvision
+    except ImportError:
+        print("torch_trace.py: error: torch and torchvision are not installed; the numpy core "
+              "(layer_record, write_trace) works without them", file=sys.stderr)
+        return 1
+    try:
+        shape = [int(v) for v in args.input_shape.split(",")]
+        torch.manual_seed(args.seed)
+        model = getattr(torchvision.models, args.torchvision)()
+        if args.prune_l1 is not None:
+            for m in model.modules():
+                if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear)):
+                    torch.nn.utils.prune.l1_unstructured(m, "weight", amount=args.prune_l1)
+        records = capture(model, torch.randn([args.batch] + shape))
+        params = {"prune_l1": args.prune_l1} if args.prune_l1 is not None else {}
+        write_trace(args.out, args.torchvision, shape, records, method="torch", parameters=params, seed=args.seed)
+        print(f"{args.out}: {len(records)} layers")
+        return 0
+    except (TraceError, ValueError, AttributeError) as exc:
+        print(f"torch_trace.py: error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
