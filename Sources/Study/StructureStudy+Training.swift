@@ -20,6 +20,7 @@ extension StructureStudy {
     /// Trains every run that `directory` does not hold finished, in order; returns every run's record.
     /// - Throws: `SparseSimError` when the directory holds a run trained otherwise, a dataset is
     ///   missing, or training fails (the run's checkpoint is kept for the next attempt).
+    @discardableResult
     public func train(progress: (Event) -> Void = { _ in }) throws -> [Record] {
         let fm = FileManager.default
         do {

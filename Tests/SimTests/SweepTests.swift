@@ -119,7 +119,7 @@ import Testing
         try fm.removeItem(atPath: dir + "/" + plan.pointFile(3))
         try fm.removeItem(atPath: dir + "/" + plan.pointFile(10))
         try Data("{\"index\": 5, \"sett".utf8).write(to: URL(fileURLWithPath: dir + "/" + plan.pointFile(5)))
-        let other = try fm.contents(atPath: dir + "/" + plan.pointFile(6)).map { $0 }!
+        let other = try #require(fm.contents(atPath: dir + "/" + plan.pointFile(6)))
         try other.write(to: URL(fileURLWithPath: dir + "/" + plan.pointFile(7)))  // point 6's file under 7's name
         let stale = dir + "/points/.000010.json.tmp-99999-1"
         try Data("{".utf8).write(to: URL(fileURLWithPath: stale))
