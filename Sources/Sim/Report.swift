@@ -211,15 +211,18 @@ public struct Report: Sendable {
 
 extension Report {
     /// A report of the traces at `paths` (snapshot `snapshot` of each) simulated on `specs`.
+    /// - Parameter labels: one label per trace (nil: the paths).
+    /// - Precondition: `labels`, when given, has one entry per path.
     /// - Throws: `SparseSimError` when a trace cannot be read or a workload does not fit a spec.
-    public init(title: String? = nil, summary: [String] = [], tracePaths paths: [String], snapshot: String = "last",
-                specs: [(file: String, spec: HardwareSpec)], provenance: Provenance) throws {
+    public init(title: String? = nil, summary: [String] = [], tracePaths paths: [String], labels: [String]? = nil,
+                snapshot: String = "last", specs: [(file: String, spec: HardwareSpec)], provenance: Provenance) throws {
+        precondition(labels == nil || labels!.count == paths.count, "one label per trace")
         let simulators = try specs.map { try Simulator(spec: $0.spec, file: $0.file) }
         var runs: [Run] = []
-        for path in paths {
+        for (i, path) in paths.enumerated() {
             let (workload, metrics, manifest) = try Workload.fromTrace(at: path, snapshot: snapshot)
             let results = try simulators.map { try $0.run(workload, densityModel: .actual) }
-            runs.append(Run(label: path, manifest: manifest, workload: workload, metrics: metrics, results: results))
+            runs.append(Run(label: labels?[i] ?? path, manifest: manifest, workload: workload, metrics: metrics, results: results))
         }
         let name = runs.count == 1 ? "\(runs[0].manifest.model.name), \(runs[0].manifest.method.name)" : "\(runs.count) runs"
         self.init(title: title ?? "SparseSim report: \(name)", summary: summary, specs: specs, runs: runs, provenance: provenance)

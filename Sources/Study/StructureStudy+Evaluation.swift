@@ -68,18 +68,12 @@ extension StructureStudy {
     /// - Throws: `SparseSimError` when a trace cannot be read or does not fit a spec.
     public func evaluate(records: [Record], specs: [(file: String, spec: HardwareSpec)], provenance: Provenance) throws
         -> (summary: Summary, report: Report) {
-        let simulators = try specs.map { try Simulator(spec: $0.spec, file: $0.file) }
-        var reportRuns: [Report.Run] = []
-        for run in runs {
-            let (workload, metrics, manifest) = try Workload.fromTrace(at: tracePath(run))
-            let results = try simulators.map { try $0.run(workload, densityModel: .actual) }
-            reportRuns.append(Report.Run(label: run.label, manifest: manifest, workload: workload, metrics: metrics, results: results))
-        }
-        var report = Report(title: "", specs: specs, runs: reportRuns, provenance: provenance)
+        let title = "SparseSim structure study: \(settings.model) on \(settings.dataset)"
+        var report = try Report(title: title, tracePaths: runs.map(tracePath), labels: runs.map(\.label), specs: specs,
+                                provenance: provenance)
         let comparison = report.comparison(provenance: provenance)
         let answers = Self.answers(comparison, specs: specs)
         let lines = questionLine() + answers.map(Self.line)
-        report.title = "SparseSim structure study: \(settings.model) on \(settings.dataset)"
         report.summary = lines
         let summary = Summary(lines: lines, answers: answers, runs: records, comparison: comparison, settings: settings,
                               provenance: provenance)
