@@ -12,10 +12,22 @@ public enum ScaleSimTopology {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw SparseSimError(file: path, message: FileManager.default.fileExists(atPath: path) ? "cannot read file" : "no such file")
         }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw SparseSimError(file: path, message: "not UTF-8 text")
+        return try parse(bytes: [UInt8](data), file: path, batch: batch)
+    }
+
+    /// The largest topology file read (16 MiB, about 300,000 layers).
+    public static let maxBytes = 16 << 20
+
+    /// Parses topology bytes (UTF-8 text); `file` names it in errors.
+    /// - Throws: `SparseSimError` for text that is not UTF-8, a file over `maxBytes`, or a bad row.
+    public static func parse(bytes: [UInt8], file: String, batch: Int = 1) throws -> Workload {
+        guard bytes.count <= maxBytes else {
+            throw SparseSimError(file: file, message: "\(bytes.count) bytes is over the \(maxBytes >> 20) MiB limit for a topology file")
         }
-        return try parse(text, file: path, batch: batch)
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw SparseSimError(file: file, message: "not UTF-8 text")
+        }
+        return try parse(text, file: file, batch: batch)
     }
 
     /// Parses topology text; `file` names it in errors.

@@ -1,3 +1,4 @@
+import Foundation
 import Glibc
 import Synchronization
 
@@ -77,6 +78,23 @@ package enum AtomicFile {
         guard let slash = path.lastIndex(of: "/") else { return "." }
         let dir = String(path[..<slash])
         return dir.isEmpty ? "/" : dir
+    }
+
+    /// Removes the temporaries (`.NAME.tmp-PID-N`) that killed processes left in `directory`:
+    /// those of processes that no longer run. Another live writer's temporaries are left alone.
+    /// - Returns: the names removed.
+    @discardableResult
+    package static func removeStaleTemporaries(in directory: String) -> [String] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return [] }
+        var removed: [String] = []
+        for name in names.sorted() where name.hasPrefix(".") {
+            guard let marker = name.range(of: ".tmp-", options: .backwards) else { continue }
+            let fields = name[marker.upperBound...].split(separator: "-")
+            guard fields.count == 2, let pid = Int32(fields[0]), Int(fields[1]) != nil, pid > 0 else { continue }
+            let running = pid == getpid() || kill(pid, 0) == 0 || errno == EPERM
+            if !running && unlink(directory + "/" + name) == 0 { removed.append(name) }
+        }
+        return removed
     }
 
     /// Flushes a directory's entries (so a rename survives a power loss); errors are ignored.

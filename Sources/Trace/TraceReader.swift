@@ -34,9 +34,9 @@ public struct TraceReader: Sendable {
         guard let data = FileManager.default.contents(atPath: manifestPath) else {
             throw SparseSimError(file: manifestPath, message: "missing manifest: not a trace, or its first manifest was never written")
         }
-        let manifest = try TraceJSON.decode(TraceManifest.self, from: data, file: manifestPath)
+        let manifest = try TraceManifest.decode([UInt8](data), file: manifestPath)
         self.manifest = manifest
-        try checkManifest(file: manifestPath)
+        try resolveTensorPaths(file: manifestPath)
         if verifyTensors {
             for index in manifest.snapshots.indices {
                 for layer in manifest.snapshots[index].layers {
@@ -146,48 +146,20 @@ public struct TraceReader: Sendable {
 
     // MARK: Structure checks
 
-    private func checkManifest(file: String) throws {
-        guard manifest.format == TraceManifest.formatName else {
-            throw SparseSimError(file: file, location: "format",
-                                 message: "format is '\(manifest.format)', expected '\(TraceManifest.formatName)'")
-        }
-        guard manifest.version == TraceManifest.currentVersion else {
-            throw SparseSimError(file: file, location: "version",
-                                 message: "trace version \(manifest.version) is not supported (this build reads version \(TraceManifest.currentVersion))")
-        }
-        try TraceWriter.validate(model: manifest.model, file: file)
-        var lastStep = Int.min
+    /// Checks that every tensor path of the manifest names a regular file inside the trace.
+    private func resolveTensorPaths(file: String) throws {
         for (si, snapshot) in manifest.snapshots.enumerated() {
-            let at = "snapshots[\(si)]"
-            guard snapshot.step >= 0, snapshot.step > lastStep else {
-                throw SparseSimError(file: file, location: "\(at).step",
-                                     message: "step \(snapshot.step) must be non-negative and after the previous snapshot's")
-            }
-            lastStep = snapshot.step
-            var seen = Set<String>()
             for (li, layer) in snapshot.layers.enumerated() {
-                let lat = "\(at).layers[\(li)]"
-                guard manifest.model.layer(named: layer.name) != nil else {
-                    throw SparseSimError(file: file, location: "\(lat).name", message: "layer '\(layer.name)' is not in model.layers")
-                }
-                guard seen.insert(layer.name).inserted else {
-                    throw SparseSimError(file: file, location: "\(lat).name", message: "layer '\(layer.name)' appears twice")
-                }
+                let lat = "snapshots[\(si)].layers[\(li)]"
                 _ = try resolve(layer.weights, file: file, location: "\(lat).weights")
                 _ = try resolve(layer.weightMask, file: file, location: "\(lat).weight_mask")
                 if let acts = layer.inputActivations {
                     _ = try resolve(acts, file: file, location: "\(lat).input_activations")
                 }
-                if let d = layer.decomposition, let shape = manifest.model.layer(named: layer.name) {
-                    try d.validate(for: shape, file: file, location: lat)
+                if let d = layer.decomposition {
                     _ = try resolve(d.basisKernels, file: file, location: "\(lat).decomposition.basis_kernels")
                     _ = try resolve(d.coefficients, file: file, location: "\(lat).decomposition.coefficients")
                     _ = try resolve(d.coefficientMask, file: file, location: "\(lat).decomposition.coefficient_mask")
-                }
-                for (field, value) in [("weight_density", layer.weightDensity), ("activation_density", layer.activationDensity)] {
-                    if let v = value, !(v >= 0 && v <= 1) {
-                        throw SparseSimError(file: file, location: "\(lat).\(field)", message: "\(field) \(v) is not in [0, 1]")
-                    }
                 }
             }
         }
@@ -198,12 +170,7 @@ public struct TraceReader: Sendable {
         func fail(_ message: String) -> SparseSimError {
             SparseSimError(file: file, location: location, message: message)
         }
-        guard !relative.isEmpty else { throw fail("empty path") }
-        guard !relative.hasPrefix("/") else { throw fail("absolute path '\(relative)' is not allowed; paths are relative to the trace") }
-        guard !relative.utf8.contains(0) && !relative.contains("\\") else { throw fail("invalid character in path '\(relative)'") }
-        let components = relative.split(separator: "/", omittingEmptySubsequences: false)
-        guard !components.contains(where: { $0 == ".." }) else { throw fail("path '\(relative)' leaves the trace directory ('..')") }
-        guard !components.contains(where: { $0.isEmpty || $0 == "." }) else { throw fail("malformed path '\(relative)'") }
+        try TraceManifest.checkRelativePath(relative, file: file, location: location)
         let full = path + "/" + relative
         guard let root = Self.realPath(path) else { throw fail("cannot resolve the trace directory") }
         guard let real = Self.realPath(full) else { throw fail("'\(relative)' does not exist") }

@@ -32,6 +32,12 @@ public struct TraceWriter: Sendable {
         let reader = try TraceReader(path: path, verifyTensors: false)
         self.path = path
         self.manifest = reader.manifest
+        // Temporaries of a killed writer: the steps they belonged to are written again.
+        AtomicFile.removeStaleTemporaries(in: path)
+        let snapshots = path + "/snapshots"
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: snapshots)) ?? [] {
+            AtomicFile.removeStaleTemporaries(in: snapshots + "/" + name)
+        }
     }
 
     /// The tensors of one layer at one step, as the caller holds them.

@@ -42,7 +42,9 @@ public final class TraceRecorder {
         }
         let model = TraceModel(name: trainer.model.name, inputShape: trainer.model.inputShape,
                                layers: trainer.model.layerShapes(batch: n))
-        if resuming && FileManager.default.fileExists(atPath: path) {
+        // A run killed before the trace's first manifest was written left at most an empty
+        // directory: resuming then starts the trace afresh.
+        if resuming && FileManager.default.fileExists(atPath: path + "/" + TraceManifest.fileName) {
             writer = try TraceWriter(resuming: path)
             guard writer.manifest.model == model else {
                 throw SparseSimError(file: path + "/" + TraceManifest.fileName, location: "model",

@@ -47,11 +47,18 @@ extension Trainer {
         try AtomicFile.write(checkpoint().encoded(), to: "\(directory)/\(Self.checkpointName)")
     }
 
+    /// Whether `directory` holds a checkpoint (complete or not: checkpoints are written atomically,
+    /// so one that exists is whole unless something else damaged it).
+    public func hasCheckpoint(in directory: String) -> Bool {
+        FileManager.default.fileExists(atPath: "\(directory)/\(Self.checkpointName)")
+    }
+
     /// Restores the state saved in `directory/checkpoint.safetensors`.
     /// - Throws: `SparseSimError` naming the file when it is missing or corrupt, was written
     ///   for a different configuration (epochs and max steps may differ), or lacks a tensor.
     public func resume(from directory: String) throws {
         let path = "\(directory)/\(Self.checkpointName)"
+        AtomicFile.removeStaleTemporaries(in: directory)
         let file = try Safetensors.read(path)
         func fail(_ location: String, _ message: String) -> SparseSimError {
             SparseSimError(file: path, location: location, message: message)

@@ -260,8 +260,10 @@ public final class Trainer {
                     try trace.record(self, metrics: values)
                 }
             }
-            if let dir = checkpointDirectory { try saveCheckpoint(in: dir) }
+            // The metrics line first: a run killed between the two leaves a line that `--resume`
+            // drops (it keeps the lines of the epochs its checkpoint holds), never a lost one.
             if let metricsPath { try Self.appendLine(metrics, to: metricsPath) }
+            if let dir = checkpointDirectory { try saveCheckpoint(in: dir) }
             progress(.epoch(metrics))
         }
         let (testLoss, testAccuracy) = last.map { ($0.testLoss, $0.testAccuracy) } ?? evaluate(test)
@@ -338,6 +340,24 @@ public final class Trainer {
             lo = hi
         }
         return (lossSum / Double(max(data.count, 1)), Double(correct) / Double(max(data.count, 1)))
+    }
+
+    /// Keeps the metrics file's lines for epochs `1...epoch` (what a checkpoint at `epoch`
+    /// holds) and drops the rest, a torn last line included: a resumed run then appends the
+    /// lines of the epochs it runs, once each. Rewritten atomically; a missing file is left missing.
+    /// - Throws: `SparseSimError` naming the file when it cannot be read or rewritten.
+    public static func trimMetrics(at path: String, throughEpoch epoch: Int) throws {
+        guard FileManager.default.fileExists(atPath: path) else { return }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw SparseSimError(file: path, message: "cannot read the metrics file")
+        }
+        var kept: [UInt8] = []
+        for line in data.split(separator: 0x0A, omittingEmptySubsequences: false).dropLast() {
+            guard let m = try? JSONDecoder().decode(EpochMetrics.self, from: Data(line)), m.epoch <= epoch else { continue }
+            kept += line + [0x0A]
+        }
+        guard kept.count != data.count else { return }
+        try AtomicFile.write(kept, to: path)
     }
 
     static func appendLine(_ metrics: EpochMetrics, to path: String) throws {

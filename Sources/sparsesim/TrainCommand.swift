@@ -15,7 +15,9 @@ struct TrainCommand: ParsableCommand {
             One --seed drives initialization, shuffling, dropout and augmentation: the same command \
             with the same --threads gives bit-identical checkpoints. Checkpoints are safetensors files \
             written atomically to DIR/checkpoint.safetensors after every epoch and at the end; \
-            --resume continues from there and ends exactly where an uninterrupted run would.
+            --resume continues from there and ends exactly where an uninterrupted run would, with the \
+            same checkpoint and trace bytes, however often the run was killed (a run killed before \
+            its first checkpoint starts again at step 0; the metrics file keeps one line per epoch).
 
             Progress goes to standard error (a live line on a terminal, one line per epoch otherwise); \
             the summary goes to standard output.
@@ -102,7 +104,7 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .customLong("checkpoint-dir"), help: "Directory for checkpoint.safetensors.")
     var checkpointDir: String?
 
-    @Flag(help: "Continue from the checkpoint in --checkpoint-dir.")
+    @Flag(help: "Continue from the checkpoint in --checkpoint-dir (from step 0 when there is none yet), appending to --trace.")
     var resume = false
 
     @Option(help: "Append one JSON line of metrics per epoch to this file.")
@@ -215,8 +217,13 @@ struct TrainCommand: ParsableCommand {
             Console.warning("the --init-mask trace's kept weights differ from this run's initialization (another --seed or model build?); training its mask on this run's weights")
         }
         if resume {
-            try trainer.resume(from: checkpointDir!)
-            Console.error("sparsesim: resuming at epoch \(trainer.epoch), step \(trainer.step) of \(trainer.totalSteps)")
+            if trainer.hasCheckpoint(in: checkpointDir!) {
+                try trainer.resume(from: checkpointDir!)
+                Console.error("sparsesim: resuming at epoch \(trainer.epoch), step \(trainer.step) of \(trainer.totalSteps)")
+            } else {
+                Console.error("sparsesim: no checkpoint in \(checkpointDir!) yet (the run stopped in its first epoch): starting at step 0")
+            }
+            if let metrics { try Trainer.trimMetrics(at: metrics, throughEpoch: trainer.epoch) }
         }
         let recorder = try trace.map {
             try TraceRecorder(path: $0, trainer: trainer, every: traceEvery, sampleCount: traceSamples, resuming: resume)

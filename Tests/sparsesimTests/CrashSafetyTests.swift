@@ -1,0 +1,145 @@
+import Foundation
+import Testing
+import Trace
+import Training
+
+/// `sparsesim train` killed with SIGKILL at random moments and resumed with `--resume` ends
+/// with the bytes of an uninterrupted run: checkpoint, trace tensors and snapshots, one metrics
+/// line per epoch; after every kill, everything under a final name reads whole.
+@Suite(.serialized) struct CrashSafetyTests {
+    /// RigL (mask updates every 5 steps: sparse state in the checkpoint) on a small MLP, 4 epochs
+    /// of 20 steps, a trace snapshot every 7 steps and at every epoch's end.
+    static let run = ["train", "--model", "mlp", "--method", "rigl", "--sparsity", "0.8", "--update-interval", "5",
+                      "--train-samples", "2000", "--test-samples", "500", "--epochs", "4", "--batch-size", "100",
+                      "--seed", "11", "--threads", "1", "--trace-every", "7"]
+
+    static func outputs(_ dir: String) -> [String] {
+        ["--checkpoint-dir", dir + "/ck", "--trace", dir + "/t.sstrace", "--metrics", dir + "/m.jsonl"]
+    }
+
+    static func directory(_ tag: String) throws -> String {
+        let dir = NSTemporaryDirectory() + "sparsesim-crash-\(tag)-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    /// Starts `sparsesim` with `arguments`, SIGKILLs it after `seconds` unless it has finished;
+    /// returns whether it was killed.
+    static func runKilling(after seconds: Double, _ arguments: [String]) throws -> Bool {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: CLITests.executable)
+        p.arguments = arguments
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let deadline = Date().addingTimeInterval(seconds)
+        while p.isRunning && Date() < deadline { usleep(1_000) }
+        if p.isRunning { kill(p.processIdentifier, SIGKILL) }
+        p.waitUntilExit()
+        if p.terminationReason == .uncaughtSignal {
+            #expect(p.terminationStatus == SIGKILL)
+            return true
+        }
+        #expect(p.terminationStatus == 0, "a run that was not killed failed")
+        return false
+    }
+
+    /// What must hold after any kill: each output present under its final name is whole.
+    static func checkOutputsAreWhole(_ dir: String) throws {
+        let checkpoint = dir + "/ck/checkpoint.safetensors"
+        if FileManager.default.fileExists(atPath: checkpoint) {
+            let file = try Safetensors.read(checkpoint)
+            #expect(file.metadata["format"] == "sparsesim-checkpoint-1")
+        }
+        if FileManager.default.fileExists(atPath: dir + "/t.sstrace/manifest.json") {
+            _ = try TraceReader(path: dir + "/t.sstrace", verifyTensors: true)
+        }
+        if let data = FileManager.default.contents(atPath: dir + "/m.jsonl") {
+            // Lines are appended whole; only the last may be torn by a kill.
+            let lines = data.split(separator: 0x0A, omittingEmptySubsequences: false).dropLast()
+            for line in lines { _ = try JSONSerialization.jsonObject(with: Data(line)) }
+        }
+    }
+
+    /// The npy files of a trace, by relative path.
+    static func traceFiles(_ trace: String) throws -> [String: Data] {
+        var out: [String: Data] = [:]
+        let root = trace + "/snapshots"
+        for step in try FileManager.default.contentsOfDirectory(atPath: root) {
+            for name in try FileManager.default.contentsOfDirectory(atPath: root + "/" + step) {
+                out[step + "/" + name] = FileManager.default.contents(atPath: root + "/" + step + "/" + name)
+            }
+        }
+        return out
+    }
+
+    static func metricsLines(_ path: String) throws -> [[String: Any]] {
+        let data = try #require(FileManager.default.contents(atPath: path))
+        return try data.split(separator: 0x0A).map { try #require(try JSONSerialization.jsonObject(with: Data($0)) as? [String: Any]) }
+    }
+
+    @Test func trainKilledAtRandomPointsResumesBitIdentically() throws {
+        let reference = try Self.directory("reference"), killed = try Self.directory("killed")
+        defer { for d in [reference, killed] { try? FileManager.default.removeItem(atPath: d) } }
+
+        let started = Date()
+        let whole = try CLITests.run(Self.run + Self.outputs(reference))
+        #expect(whole.status == 0, "\(whole.stderr)")
+        let wall = Date().timeIntervalSince(started)
+
+        // Kill points drawn from a fixed seed across the whole run, start-up included.
+        var rng = RandomGenerator(seed: 20_261_122)
+        var kills = 0, attempts = 0
+        var arguments = Self.run + Self.outputs(killed)
+        while kills < 4 && attempts < 12 {
+            attempts += 1
+            let at = 0.05 + rng.nextDouble() * wall
+            let wasKilled = try Self.runKilling(after: at, arguments)
+            try Self.checkOutputsAreWhole(killed)
+            if !wasKilled { break }
+            kills += 1
+            arguments = Self.run + Self.outputs(killed) + ["--resume"]
+        }
+        #expect(kills >= 2, "only \(kills) runs could be killed before they finished")
+        let finish = try CLITests.run(Self.run + Self.outputs(killed) + ["--resume"])
+        #expect(finish.status == 0, "\(finish.stderr)")
+
+        // The checkpoint: the same bytes.
+        let a = try #require(FileManager.default.contents(atPath: reference + "/ck/checkpoint.safetensors"))
+        let b = try #require(FileManager.default.contents(atPath: killed + "/ck/checkpoint.safetensors"))
+        let sameCheckpoint = a == b  // (a Bool: a failed `==` on large Data makes Swift Testing diff the bytes)
+        #expect(sameCheckpoint, "the resumed checkpoint differs from the uninterrupted run's")
+
+        // The trace: valid, the same snapshots, every tensor file the same bytes, no temporaries.
+        let refTrace = try TraceReader(path: reference + "/t.sstrace")
+        let resumedTrace = try TraceReader(path: killed + "/t.sstrace")
+        #expect(resumedTrace.manifest.snapshots == refTrace.manifest.snapshots)
+        #expect(resumedTrace.manifest.model == refTrace.manifest.model && resumedTrace.manifest.method == refTrace.manifest.method)
+        let refFiles = try Self.traceFiles(reference + "/t.sstrace"), resumedFiles = try Self.traceFiles(killed + "/t.sstrace")
+        #expect(resumedFiles.keys.sorted() == refFiles.keys.sorted())
+        let differing = refFiles.keys.sorted().filter { resumedFiles[$0] != refFiles[$0] }
+        #expect(differing.isEmpty, "tensor files that differ: \(differing)")
+        #expect(!(try FileManager.default.contentsOfDirectory(atPath: killed + "/ck")).contains { $0.hasPrefix(".") })
+
+        // The metrics: one line per epoch, the same losses and accuracies.
+        let ref = try Self.metricsLines(reference + "/m.jsonl"), got = try Self.metricsLines(killed + "/m.jsonl")
+        #expect(got.map { $0["epoch"] as? Int } == [1, 2, 3, 4])
+        for key in ["train_loss", "test_loss", "test_accuracy", "step"] {
+            #expect(got.map { "\($0[key] ?? "")" } == ref.map { "\($0[key] ?? "")" }, "\(key)")
+        }
+    }
+
+    /// Resuming a run that was killed before its first checkpoint starts it again at step 0 and
+    /// reuses the trace directory it had begun.
+    @Test func resumeWithoutACheckpointStartsAtStepZero() throws {
+        let dir = try Self.directory("early")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let short = ["train", "--model", "mlp", "--train-samples", "300", "--test-samples", "100", "--epochs", "1",
+                     "--batch-size", "100", "--seed", "3"]
+        try FileManager.default.createDirectory(atPath: dir + "/t.sstrace", withIntermediateDirectories: true)
+        let r = try CLITests.run(short + Self.outputs(dir) + ["--resume"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("no checkpoint in \(dir)/ck yet"), "\(r.stderr)")
+        #expect(try TraceReader(path: dir + "/t.sstrace").manifest.snapshots.map(\.step) == [0, 3])
+    }
+}
