@@ -8,6 +8,8 @@ import Trace
 public struct Simulator: Sendable {
     /// The spec.
     public let spec: HardwareSpec
+    /// How errors name the spec.
+    let file: String
     let mode: Mode
     /// Dense-twin cycles per layer shape (name and batch aside), shared by copies.
     let twins = DenseTwinCache()
@@ -25,6 +27,7 @@ public struct Simulator: Sendable {
     ///   array declares more than one MAC per PE.
     public init(spec: HardwareSpec, file: String = "<spec>") throws {
         self.spec = spec
+        self.file = file
         switch spec.dataflow {
         case .weightStationary: mode = .systolic(.weightStationary)
         case .outputStationary: mode = .systolic(.outputStationary)
@@ -43,6 +46,14 @@ public struct Simulator: Sendable {
     ///   too narrow for the layer) or its shape.
     public func run(_ workload: Workload, densityModel: DensityModel = .actual, provenance: Provenance? = nil) throws -> SimulationResult {
         let results = try workload.layers.map { try simulate($0) }
+        // Cycle counts are Ints: a spec whose bandwidth or clock makes them absurd is refused
+        // here instead of overflowing (transfer cycles saturate at `cycleLimit`).
+        let totalCycles = results.reduce(0.0) { $0 + Double($1.cycles) }
+        if let slow = results.first(where: { $0.cycles >= Self.cycleLimit }) ?? (totalCycles >= 0x1p62 ? results.last : nil) {
+            throw SparseSimError(
+                file: file, location: "memory",
+                message: "layer '\(slow.name)' would take 2^60 cycles or more (the network 2^62): bandwidthGBps is too low or clockMHz too high for this workload")
+        }
         return SimulationResult(
             spec: .init(name: spec.name, dataflow: spec.dataflow.rawValue, rows: spec.peArray.rows, cols: spec.peArray.cols,
                         clockMHz: spec.technology.clockMHz),
@@ -202,7 +213,7 @@ public struct Simulator: Sendable {
             var total = Double(mapping.macs) * spec.energy.macPJ
             for i in levels.indices {
                 total += energy[i]
-                if let rate = bytesPerCycle[i] { cycles = max(cycles, Int((Double(bits[i]) / 8 / rate).rounded(.up))) }
+                if let rate = bytesPerCycle[i] { cycles = max(cycles, Self.cycles(Double(bits[i]) / 8 / rate)) }
             }
             if let b = best, (b.cycles, b.energy) <= (cycles, total) { return }
             best = (mapping, cycles, total)
@@ -295,7 +306,7 @@ public struct Simulator: Sendable {
         var cycles = r.computeCycles
         for level in spec.memory {
             guard let gbps = level.bandwidthGBps, let bits = r.levelBits[level.name] else { continue }
-            let transferCycles = Int((Double(bits) / 8 / (gbps * 1e9) * clockHz).rounded(.up))
+            let transferCycles = Self.cycles(Double(bits) / 8 / (gbps * 1e9) * clockHz)
             cycles = max(cycles, transferCycles)
         }
         let computeSeconds = Double(max(r.computeCycles, 1)) / clockHz
@@ -305,6 +316,14 @@ public struct Simulator: Sendable {
         r.utilization = Double(r.macs) / (Double(max(cycles, 1)) * Double(spec.macLanes))
         r.requiredBandwidthGBps = r.dramBytes.total / computeSeconds / 1e9
         r.achievedBandwidthGBps = r.dramBytes.total / seconds / 1e9
+    }
+
+    /// Layer cycle counts saturate here (2^60); `run` refuses a workload that reaches it.
+    static let cycleLimit = 1 << 60
+
+    /// `value` rounded up to whole cycles, saturating at `cycleLimit` (NaN included).
+    static func cycles(_ value: Double) -> Int {
+        value < Double(cycleLimit) ? Int(value.rounded(.up)) : cycleLimit
     }
 
     static func total(_ layers: [SimulationResult.LayerResult], peCount: Int, clockHz: Double) -> SimulationResult.LayerResult {

@@ -8,6 +8,18 @@ struct SpecBuilder {
 
     init(file: String) { self.file = file }
 
+    // MARK: Limits the schema cannot state
+
+    /// The most PEs an array may have (2^24: sixteen times a 1024x1024 array); more would only
+    /// make per-PE bookkeeping allocate absurd memory.
+    static let maxPEs = 1 << 24
+    /// The most MAC lanes (PEs x macsPerPE).
+    static let maxMacLanes = 1 << 30
+    /// Clock rates that keep cycle counts meaningful (1 kHz to 100 GHz).
+    static let clockRangeMHz = 0.001...100_000.0
+    /// Bandwidths that keep transfer cycles finite (1 kB/s to 1 PB/s); zero is the schema's to refuse.
+    static let bandwidthRangeGBps = 0.000001...1_000_000.0
+
     mutating func fail(_ element: XMLElement, _ message: String) {
         errors.append(SpecError(file: file, line: element.line, message: message))
     }
@@ -35,6 +47,14 @@ struct SpecBuilder {
         let array = HardwareSpec.PEArray(
             rows: int(pe, "rows") ?? 1, cols: int(pe, "cols") ?? 1, macsPerPE: int(pe, "macsPerPE", default: 1) ?? 1,
             operandBits: int(pe, "operandBits") ?? 8, accumulatorBits: int(pe, "accumulatorBits") ?? 32)
+        if array.peCount > Self.maxPEs {
+            fail(pe, "\(array.rows)x\(array.cols) = \(array.peCount) PEs; the model simulates at most \(Self.maxPEs) (2^24)")
+        } else if array.peCount * array.macsPerPE > Self.maxMacLanes {
+            fail(pe, "\(array.peCount) PEs x \(array.macsPerPE) MACs = \(array.peCount * array.macsPerPE) MAC lanes; the model simulates at most \(Self.maxMacLanes) (2^30)")
+        }
+        if let mhz = double(tech, "clockMHz"), !Self.clockRangeMHz.contains(mhz) {
+            fail(tech, "clockMHz=\(mhz) is outside \(Self.clockRangeMHz.lowerBound)...\(Self.clockRangeMHz.upperBound) (1 kHz to 100 GHz)")
+        }
         if array.accumulatorBits < array.operandBits {
             fail(pe, "accumulatorBits (\(array.accumulatorBits)) must be at least operandBits (\(array.operandBits))")
         }
@@ -138,6 +158,9 @@ struct SpecBuilder {
                 if size < minimum {
                     fail(e, "\(type.rawValue) level '\(name)' (\(size) bytes) cannot hold one tile: it needs at least \(minimum) bytes for \(holds.map(\.rawValue).joined(separator: ", ")) on a \(array.rows)x\(array.cols) array")
                 }
+            }
+            if let gbps = double(e, "bandwidthGBps"), !Self.bandwidthRangeGBps.contains(gbps) {
+                fail(e, "level '\(name)' bandwidthGBps=\(gbps) is outside \(Self.bandwidthRangeGBps.lowerBound)...\(Self.bandwidthRangeGBps.upperBound) (1 kB/s to 1 PB/s)")
             }
             let width = int(e, "widthBits") ?? 64
             let defaultPJ = EnergyDefaults.accessPJ(type: type, sizeBytes: size, widthBits: width, operandBits: array.operandBits, macPJ: macPJ)

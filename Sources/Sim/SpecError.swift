@@ -18,8 +18,8 @@ public struct SpecError: Error, Equatable, Sendable, CustomStringConvertible {
         self.message = message
     }
 
-    /// `file:line: error: message`.
-    public var description: String { "\(file):\(line): error: \(message)" }
+    /// `file:line: error: message` (`file: error: message` when there is no line).
+    public var description: String { line > 0 ? "\(file):\(line): error: \(message)" : "\(file): error: \(message)" }
 
     /// As a `SparseSimError` (location `line N`).
     public var sparseSimError: SparseSimError {

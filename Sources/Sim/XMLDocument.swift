@@ -19,6 +19,14 @@ final class XMLDocument {
 
     /// Parses `bytes`; every error libxml2 reports is returned, each with its line.
     static func parse(_ bytes: [UInt8], file: String) throws(SpecErrors) -> XMLDocument {
+        guard bytes.count <= maxBytes else {
+            throw SpecErrors([SpecError(file: file, line: 0, message: "\(bytes.count) bytes is over the \(maxBytes >> 20) MiB limit for a hardware spec")])
+        }
+        if let line = doctypeLine(bytes) {
+            // Refused before libxml2 reads the DTD: no entity is ever declared, let alone expanded.
+            throw SpecErrors([SpecError(file: file, line: line,
+                                        message: "DOCTYPE declarations are not allowed in hardware specs (no DTDs, no entities)")])
+        }
         let collector = XMLErrorCollector(file: file)
         let doc: xmlDocPtr? = collector.collecting {
             bytes.withUnsafeBufferPointer { buffer in
@@ -40,6 +48,41 @@ final class XMLDocument {
                 message: "DOCTYPE declarations are not allowed in hardware specs (no DTDs, no entities)")])
         }
         return document
+    }
+
+    /// The largest spec read (1 MiB; the presets are 1 to 3 KiB).
+    static let maxBytes = 1 << 20
+
+    /// The line of a `<!DOCTYPE` in the prolog (after the XML declaration, comments, processing
+    /// instructions and white space), or nil. Linear in the prolog's length.
+    static func doctypeLine(_ bytes: [UInt8]) -> Int? {
+        var i = 0, line = 1
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { i = 3 }
+        func starts(_ text: String) -> Bool {
+            let t = Array(text.utf8)
+            return bytes.count - i >= t.count && bytes[i..<i + t.count].elementsEqual(t)
+        }
+        /// Moves past the next `terminator`; false when there is none.
+        func skip(past terminator: String) -> Bool {
+            let t = Array(terminator.utf8)
+            while i < bytes.count {
+                if starts(terminator) { i += t.count; return true }
+                if bytes[i] == 0x0A { line += 1 }
+                i += 1
+            }
+            return false
+        }
+        while i < bytes.count {
+            switch bytes[i] {
+            case 0x20, 0x09, 0x0D: i += 1
+            case 0x0A: line += 1; i += 1
+            default:
+                if starts("<?") { guard skip(past: "?>") else { return nil } }
+                else if starts("<!--") { guard skip(past: "-->") else { return nil } }
+                else { return starts("<!DOCTYPE") ? line : nil }
+            }
+        }
+        return nil
     }
 
     /// Validates against an XML Schema given as text; returns every violation.
@@ -122,8 +165,18 @@ final class XMLErrorCollector {
         var message = e.message.map { String(cString: $0) } ?? "XML error"
         while message.last == "\n" || message.last == " " { message.removeLast() }
         // Schema messages start "Element 'x', attribute 'y': ..."; keep them whole, one line.
-        message = message.replacingOccurrences(of: "\n", with: " ")
+        message = Self.shortened(message.replacingOccurrences(of: "\n", with: " "))
         errors.append(SpecError(file: file, line: Int(e.line), message: message))
+    }
+
+    /// `message` with every quoted value longer than 64 characters cut to its first 32 and a
+    /// count, so that a hostile attribute cannot make an error line megabytes long.
+    static func shortened(_ message: String) -> String {
+        let parts = message.split(separator: "'", omittingEmptySubsequences: false)
+        guard parts.count > 2, parts.contains(where: { $0.count > 64 }) else { return message }
+        return parts.enumerated().map { i, part in
+            i % 2 == 1 && part.count > 64 ? "\(part.prefix(32))... (\(part.count) characters)" : String(part)
+        }.joined(separator: "'")
     }
 }
 

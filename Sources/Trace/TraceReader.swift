@@ -9,8 +9,9 @@ import Glibc
 /// its layer shapes are valid and uniquely named, snapshot steps increase, and every
 /// tensor path is relative, stays inside the trace directory (no `..`, no absolute path,
 /// no symbolic link that leads out) and names a regular file. With `verifyTensors`, every
-/// `.npy` is also read and its dtype and shape checked against the layer, and the recorded
-/// densities against the mask and activations (within 1e-6).
+/// `.npy` is also read and its dtype and shape checked against the layer, its float values
+/// checked to be finite (a NaN or infinity is reported with its layer and index), and the
+/// recorded densities against the mask and activations (within 1e-6).
 public struct TraceReader: Sendable {
     /// The trace directory as given.
     public let path: String
@@ -84,6 +85,15 @@ public struct TraceReader: Sendable {
         let entry = snapshot.layers[li]
         let at = "snapshots[\(index)].layers[\(li)]"
 
+        /// Float tensors must be finite: a NaN or infinity would propagate through every figure.
+        func finite(_ values: [Float], _ relative: String, field: String, shape: [Int]) throws -> [Float] {
+            if let i = Self.firstNonFinite(values) {
+                throw SparseSimError(file: path + "/" + relative, location: "element \(i) \(Self.position(i, in: shape))",
+                                     message: "\(field) of layer '\(name)' holds \(values[i]); traces must hold finite values")
+            }
+            return values
+        }
+
         func tensor(_ relative: String, field: String, dtype: NPYDType, shape expected: [Int]) throws -> NPYArray {
             let full = try resolve(relative, file: manifestPath, location: "\(at).\(field)")
             let array = try NPY.read(contentsOf: full, name: path + "/" + relative)
@@ -98,7 +108,8 @@ public struct TraceReader: Sendable {
             return array
         }
 
-        let weights = try tensor(entry.weights, field: "weights", dtype: .float32, shape: shape.weightShape).floats!
+        let weights = try finite(try tensor(entry.weights, field: "weights", dtype: .float32, shape: shape.weightShape).floats!,
+                                 entry.weights, field: "weights", shape: shape.weightShape)
         let mask = try tensor(entry.weightMask, field: "weight_mask", dtype: .bool, shape: shape.weightShape).bitmask!
         guard abs(mask.density - entry.weightDensity) <= Self.densityTolerance else {
             throw SparseSimError(file: manifestPath, location: "\(at).weight_density",
@@ -107,7 +118,8 @@ public struct TraceReader: Sendable {
         var activations: [Float]?
         switch (entry.inputActivations, entry.activationDensity) {
         case (let relative?, let recorded?):
-            let acts = try tensor(relative, field: "input_activations", dtype: .float32, shape: shape.inputShape).floats!
+            let acts = try finite(try tensor(relative, field: "input_activations", dtype: .float32, shape: shape.inputShape).floats!,
+                                  relative, field: "input_activations", shape: shape.inputShape)
             let actual = TraceWriter.nonzeroFraction(acts)
             guard abs(actual - recorded) <= Self.densityTolerance else {
                 throw SparseSimError(file: manifestPath, location: "\(at).activation_density",
@@ -126,8 +138,10 @@ public struct TraceReader: Sendable {
         var decomposition: DecomposedTensors?
         if let d = entry.decomposition {
             let basisShape = d.basisShape(shape), coefficientShape = d.coefficientShape(shape)
-            let bases = try tensor(d.basisKernels, field: "decomposition.basis_kernels", dtype: .float32, shape: basisShape).floats!
-            let coefficients = try tensor(d.coefficients, field: "decomposition.coefficients", dtype: .float32, shape: coefficientShape).floats!
+            let bases = try finite(try tensor(d.basisKernels, field: "decomposition.basis_kernels", dtype: .float32, shape: basisShape).floats!,
+                                   d.basisKernels, field: "decomposition.basis_kernels", shape: basisShape)
+            let coefficients = try finite(try tensor(d.coefficients, field: "decomposition.coefficients", dtype: .float32, shape: coefficientShape).floats!,
+                                          d.coefficients, field: "decomposition.coefficients", shape: coefficientShape)
             let kept = try tensor(d.coefficientMask, field: "decomposition.coefficient_mask", dtype: .bool, shape: coefficientShape).bitmask!
             guard abs(kept.density - d.coefficientDensity) <= Self.densityTolerance else {
                 throw SparseSimError(file: manifestPath, location: "\(at).decomposition.coefficient_density",
@@ -180,6 +194,25 @@ public struct TraceReader: Sendable {
         var info = stat()
         guard stat(real, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { throw fail("'\(relative)' is not a regular file") }
         return full
+    }
+
+    /// The index of the first NaN or infinity in `values`, or nil.
+    /// - Complexity: O(n).
+    static func firstNonFinite(_ values: [Float]) -> Int? {
+        values.withUnsafeBufferPointer { v in
+            for i in 0..<v.count where !v[i].isFinite { return i }
+            return nil
+        }
+    }
+
+    /// `index` in row-major `shape` as `[i, j, ...]`.
+    static func position(_ index: Int, in shape: [Int]) -> String {
+        var rest = index, coordinates: [Int] = []
+        for d in shape.reversed() {
+            coordinates.append(d > 0 ? rest % d : 0)
+            rest = d > 0 ? rest / d : 0
+        }
+        return "[" + coordinates.reversed().map(String.init).joined(separator: ", ") + "]"
     }
 
     static func realPath(_ path: String) -> String? {

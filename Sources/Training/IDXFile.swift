@@ -62,10 +62,11 @@ public struct IDXFile: Sendable {
         var chunk = [UInt8](repeating: 0, count: 1 << 20)
         while true {
             let n = chunk.withUnsafeMutableBytes { gzread(handle, $0.baseAddress, UInt32($0.count)) }
-            if n < 0 {
-                var code: Int32 = 0
-                let message = gzerror(handle, &code).map { String(cString: $0) } ?? "read error"
-                throw SparseSimError(file: path, location: "data", message: "corrupt gzip data: \(message)")
+            // zlib reports a truncated stream only through gzerror once gzread returns 0.
+            var code: Int32 = 0
+            let message = gzerror(handle, &code).map { String(cString: $0) } ?? "read error"
+            if n < 0 || code != Z_OK {
+                throw SparseSimError(file: path, location: "data", message: "corrupt gzip data: \(message.isEmpty ? "read error" : message)")
             }
             if n == 0 { break }
             out.append(contentsOf: chunk[0..<Int(n)])

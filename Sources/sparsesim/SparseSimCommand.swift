@@ -11,7 +11,8 @@ struct SparseSimCommand: ParsableCommand {
         commandName: "sparsesim",
         abstract: "Train sparse networks, record real masks as traces, and replay them on sparse-accelerator models.",
         discussion: """
-            Exit status: 0 on success, 1 for bad input or a failed run, 64 for bad usage. \
+            Exit status: 0 on success, 1 for bad input (a file) or a failed run, 64 for bad usage \
+            (an unknown flag, a missing argument, a flag value out of range). \
             Errors print one line to standard error: sparsesim: error: <file>:<where>: <message>
 
             Examples:
@@ -38,7 +39,15 @@ struct SparseSimCommand: ParsableCommand {
 
     static func reportAndExit(_ error: SparseSimError) -> Never {
         Console.error("sparsesim: error: \(error.place): \(error.message)")
-        Foundation.exit(1)
+        Foundation.exit(exitStatus(for: error))
+    }
+
+    /// 64 (EX_USAGE) for an error in the command line itself — a flag value the library
+    /// refused, reported against `<command line>` or a `--flag` — and 1 for bad input or a
+    /// failed run.
+    static func exitStatus(for error: SparseSimError) -> Int32 {
+        let usage = error.file == "<command line>" || error.file.hasPrefix("--") || error.location.hasPrefix("--")
+        return usage ? 64 : 1
     }
 }
 
