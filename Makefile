@@ -2,12 +2,14 @@
 #   make test   set up the machine, build, run every test (debug, then release)
 #   make demo   set up the machine, build in release, run the main job
 #   make bench  release benchmarks for Docs/performance.md
+#   make fuzz   every libFuzzer target for FUZZ_TIME seconds (Docs/reliability.md)
 SWIFT ?= swift
 RELEASE_BIN := .build/release/sparsesim
 DEMO_EPOCHS ?= 3
 DEMO_THREADS ?= 2
+FUZZ_TIME ?= 30
 
-.PHONY: all bootstrap build release test demo bench clean schema
+.PHONY: all bootstrap build release test demo bench fuzz clean schema
 
 all: build
 
@@ -65,8 +67,11 @@ bench: release
 	@echo "== whole-network simulation time per spec"
 	@$(RELEASE_BIN) bench simulate HardwareSpecs/systolic-ws.xml HardwareSpecs/systolic-os.xml HardwareSpecs/systolic-is.xml HardwareSpecs/tpu-v1-like.xml HardwareSpecs/eyeriss-v1.xml
 
+fuzz: bootstrap
+	scripts/fuzz --time $(FUZZ_TIME)
+
 clean:
-	rm -rf .build
+	rm -rf .build Fuzz/.build
 
 # Regenerate the schema compiled into Sim after editing HardwareSpecs/accelerator.xsd.
 schema:

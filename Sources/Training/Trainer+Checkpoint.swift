@@ -39,12 +39,16 @@ extension Trainer {
     /// Writes the checkpoint atomically to `directory/checkpoint.safetensors`.
     /// - Throws: `SparseSimError` when the directory cannot be created or written.
     public func saveCheckpoint(in directory: String) throws {
+        try Self.makeCheckpointDirectory(directory)
+        try AtomicFile.write(checkpoint().encoded(), to: "\(directory)/\(Self.checkpointName)")
+    }
+
+    static func makeCheckpointDirectory(_ directory: String) throws {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
             throw SparseSimError(file: directory, message: "cannot create the checkpoint directory")
         }
-        try AtomicFile.write(checkpoint().encoded(), to: "\(directory)/\(Self.checkpointName)")
     }
 
     /// Whether `directory` holds a checkpoint (complete or not: checkpoints are written atomically,

@@ -199,6 +199,9 @@ public final class Trainer {
     public func run(checkpointDirectory: String? = nil, metricsPath: String? = nil, epochLimit: Int? = nil,
                     trace: TraceRecorder? = nil, progress: (Event) -> Void = { _ in }) throws -> Summary {
         let started = Date()
+        // Made before any work, so a directory that cannot exist fails now, not after an epoch
+        // (and the metrics file may live in it).
+        if let dir = checkpointDirectory { try Self.makeCheckpointDirectory(dir) }
         if let trace, trace.isDue(step: step, total: totalSteps) { try trace.record(self) }
         var trainedSamples = 0
         var trainingSeconds = 0.0

@@ -294,19 +294,22 @@ import Training
 
     @Test func trainErrors() throws {
         let unknown = try Self.run(["train", "--model", "alexnet"])
-        #expect(unknown.status == 1 && unknown.stderr.contains("unknown model 'alexnet'"), "\(unknown.stderr)")
+        #expect(unknown.status == 64 && unknown.stderr.contains("unknown model 'alexnet'"), "\(unknown.stderr)")
         let lr = try Self.run(["train", "--model", "mlp", "--lr", "0"])
-        #expect(lr.status == 1 && lr.stderr.contains("--lr"), "\(lr.stderr)")
+        #expect(lr.status == 64 && lr.stderr.contains("--lr"), "\(lr.stderr)")
         let mnist = try Self.run(["train", "--model", "mlp", "--dataset", "mnist"])
-        #expect(mnist.status == 1 && mnist.stderr.contains("--data-dir"), "\(mnist.stderr)")
+        #expect(mnist.status == 64 && mnist.stderr.contains("--data-dir"), "\(mnist.stderr)")
         let resume = try Self.run(["train", "--model", "mlp", "--resume"])
         #expect(resume.status == 64 && resume.stderr.contains("--resume needs --checkpoint-dir"), "\(resume.stderr)")
-        let missing = try Self.run(["train", "--model", "mlp", "--checkpoint-dir", "/no/such/dir", "--resume"])
-        #expect(missing.status == 1 && missing.stderr.contains("/no/such/dir/checkpoint.safetensors"), "\(missing.stderr)")
+        // --resume with nothing to resume starts at step 0, but a checkpoint directory that cannot
+        // be made is refused before any training.
+        let blocked = try Self.run(["train", "--model", "mlp", "--checkpoint-dir", Self.fixture + "/manifest.json/ck", "--resume"])
+        #expect(blocked.status == 1 && blocked.stderr.contains("manifest.json/ck: cannot create the checkpoint directory"), "\(blocked.stderr)")
+        #expect(!blocked.stderr.contains("epoch 1"))
         let aware = try Self.run(["train", "--model", "mlp", "--quantize-aware-from", "2"])
         #expect(aware.status == 64 && aware.stderr.contains("--quantize-aware-from needs --quantize"), "\(aware.stderr)")
         let epoch = try Self.run(["train", "--model", "mlp", "--quantize", "weights=8", "--quantize-aware-from", "0"])
-        #expect(epoch.status == 1 && epoch.stderr.contains("--quantize-aware-from"), "\(epoch.stderr)")
+        #expect(epoch.status == 64 && epoch.stderr.contains("--quantize-aware-from"), "\(epoch.stderr)")
     }
 
     // MARK: sparse training
@@ -352,18 +355,18 @@ import Training
 
     @Test func sparseTrainErrors() throws {
         let contradiction = try Self.run(["train", "--model", "mlp", "--method", "rigl", "--structure", "nm:2:4", "--sparsity", "0.9"])
-        #expect(contradiction.status == 1 && contradiction.stderr.contains("--sparsity") && contradiction.stderr.contains("nm:2:4"),
+        #expect(contradiction.status == 64 && contradiction.stderr.contains("--sparsity") && contradiction.stderr.contains("nm:2:4"),
                 "\(contradiction.stderr)")
         let method = try Self.run(["train", "--model", "mlp", "--method", "lottery"])
-        #expect(method.status == 1 && method.stderr.contains("unknown method 'lottery'"), "\(method.stderr)")
+        #expect(method.status == 64 && method.stderr.contains("unknown method 'lottery'"), "\(method.stderr)")
         let structure = try Self.run(["train", "--model", "mlp", "--method", "rigl", "--structure", "block:3x4"])
-        #expect(structure.status == 1 && structure.stderr.contains("--structure"), "\(structure.stderr)")
+        #expect(structure.status == 64 && structure.stderr.contains("--structure"), "\(structure.stderr)")
         let dense = try Self.run(["train", "--model", "mlp", "--sparsity", "0.5"])
-        #expect(dense.status == 1 && dense.stderr.contains("sparse --method"), "\(dense.stderr)")
+        #expect(dense.status == 64 && dense.stderr.contains("sparse --method"), "\(dense.stderr)")
         let every = try Self.run(["train", "--model", "mlp", "--trace-every", "10"])
         #expect(every.status == 64 && every.stderr.contains("--trace-every needs --trace"), "\(every.stderr)")
         let kernels = try Self.run(["train", "--model", "mlp", "--method", "rigl", "--kernels", "fast"])
-        #expect(kernels.status == 1 && kernels.stderr.contains("--kernels") && kernels.stderr.contains("'fast'"), "\(kernels.stderr)")
+        #expect(kernels.status == 64 && kernels.stderr.contains("--kernels") && kernels.stderr.contains("'fast'"), "\(kernels.stderr)")
         let benchKernels = try Self.run(["bench", "kernels", "--densities", "0.1,2"])
         #expect(benchKernels.status == 64 && benchKernels.stderr.contains("--densities"), "\(benchKernels.stderr)")
         let lines = [contradiction, method, structure, dense, kernels].map { $0.stderr.split(separator: "\n").count }

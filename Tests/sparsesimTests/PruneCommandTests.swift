@@ -89,6 +89,7 @@ import Training
             ["prune", "--model", "mlp", "--method", "synflow", "--compression", "1", "--format", "xml"],
         ]
         for args in usage { #expect(try CLITests.run(args).status == 64, "\(args)") }
+        // A flag value the library refuses is bad usage (64); a file that is missing or wrong is bad input (1).
         let input: [([String], String)] = [
             (["prune", "--model", "nope", "--method", "synflow", "--compression", "1"], "<model>:--model"),
             (["prune", "--model", "mlp", "--method", "obd", "--compression", "1"], "--method: unknown pruning method"),
@@ -105,7 +106,7 @@ import Training
         ]
         for (args, place) in input {
             let r = try CLITests.run(args)
-            #expect(r.status == 1, "\(args): \(r.stderr)")
+            #expect(r.status == (place.hasPrefix("/") ? 1 : 64), "\(args): \(r.stderr)")
             #expect(r.stderr.hasPrefix("sparsesim: error: ") && r.stderr.contains(place), "\(args): \(r.stderr)")
             #expect(r.stderr.split(separator: "\n").count == 1, "\(args): one line")
             #expect(r.stdout.isEmpty)
