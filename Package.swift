@@ -69,6 +69,6 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Trace"]),
         .testTarget(name: "SimTests", dependencies: ["Sim", "Trace"], exclude: ["Fixtures"]),
         .testTarget(name: "StudyTests", dependencies: ["Study", "Sim", "Training", "Trace"]),
-        .testTarget(name: "sparsesimTests", dependencies: ["sparsesim", "Trace", "Training", "Compression"]),
+        .testTarget(name: "sparsesimTests", dependencies: ["sparsesim", "Trace", "Training", "Compression"], exclude: ["Fixtures"]),
     ]
 )

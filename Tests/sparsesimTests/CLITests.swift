@@ -25,11 +25,13 @@ import Training
         var stderr: String
     }
 
-    /// Runs sparsesim with `arguments`; `environment` entries set (or, when nil, remove) variables.
-    static func run(_ arguments: [String], environment: [String: String?] = [:]) throws -> Result {
+    /// Runs sparsesim with `arguments`; `environment` entries set (or, when nil, remove) variables;
+    /// `directory`, when given, is the working directory.
+    static func run(_ arguments: [String], environment: [String: String?] = [:], directory: String? = nil) throws -> Result {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: executable)
         p.arguments = arguments
+        if let directory { p.currentDirectoryURL = URL(fileURLWithPath: directory) }
         var env = ProcessInfo.processInfo.environment
         for (key, value) in environment { env[key] = value }
         p.environment = env
