@@ -27,7 +27,7 @@ struct ScaleSimReference: Decodable {
 
     static func load() throws -> ScaleSimReference {
         var url = URL(fileURLWithPath: #filePath)
-        url.deleteLastPathComponent()
+        for _ in 0..<2 { url.deleteLastPathComponent() }
         let data = try Data(contentsOf: url.appendingPathComponent("Fixtures/scalesim_reference.json"))
         return try JSONDecoder().decode(ScaleSimReference.self, from: data)
     }

@@ -98,7 +98,10 @@ import Testing
         let pattern = { (block.bn1.output.array + block.bn2.output.array + block.relu3.output.array).map { $0 > 0 } }
         let errors = GradientCheck.check(block, input: x, epsilon: 3e-3, samples: 60, pattern: pattern, rng: &rng)
         #expect(errors.count == block.parameters.count + 1, "every tensor had a kink-free sample")
-        Self.expectSmall(errors, "bottleneck \(inChannels)/\(width)/\(stride)")
+        // Three BatchNorms in a row: Float round-off in the finite differences reached 1.03e-3
+        // with OpenBLAS's SSE (Prescott) kernels and 8e-4 with its AVX2 ones (a wrong gradient
+        // gives errors of order 0.1–1). A larger ε flips ReLUs on too many samples.
+        Self.expectSmall(errors, "bottleneck \(inChannels)/\(width)/\(stride)", limit: 2e-3)
     }
 
     /// ResNet's 3×3 / 2 max pool with padding 1 against a direct evaluation of the windows.

@@ -6,7 +6,7 @@ import Testing
 @Suite struct SpecLoaderTests {
     static let root: String = {
         var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }
+        for _ in 0..<4 { url.deleteLastPathComponent() }
         return url.path
     }()
     static let fixtures = root + "/Tests/SimTests/Fixtures"

@@ -1,0 +1,105 @@
+import ArgumentParser
+import Foundation
+import Glibc
+import Sim
+import Trace
+import Training
+
+/// `sparsesim bench train`.
+struct BenchTrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Measure training throughput (forward + backward + SGD at batch 128 on real Fashion-MNIST).",
+        discussion: """
+            For each model and thread count: warm-up steps, then --repetitions rounds in which every method \
+            (and kernel choice) times --steps steps in turn; the median samples/s is reported with the achieved GFLOP/s (3 x the dense forward flops per sample, \
+            also for sparse methods: their GFLOP/s is dense-equivalent). \
+            Run with OPENBLAS_CORETYPE unset to use the CPU's best kernels.
+
+            Examples:
+              env -u OPENBLAS_CORETYPE sparsesim bench train
+              env -u OPENBLAS_CORETYPE sparsesim bench train --models vgg-small --threads 1,2 --format json
+              env -u OPENBLAS_CORETYPE sparsesim bench train --models vgg-small,mlp --methods dense,rigl,swat-u --sparsity 0.9
+              env -u OPENBLAS_CORETYPE sparsesim bench train --models vgg-small --methods rigl --kernels dense,sparse
+            """
+    )
+
+    @Option(help: "Comma-separated models.")
+    var models: String = "mlp,lenet5,vgg-small"
+
+    @Option(help: "Comma-separated training methods (dense, static, set, rigl, snfs, swat-u, swat-erk, swat-m, small-dense).")
+    var methods: String = "dense"
+
+    @Option(help: "Sparsity of the sparse methods.")
+    var sparsity: Double = 0.9
+
+    @Option(help: "Mask structure of the sparse methods.")
+    var structure: String = "unstructured"
+
+    @Option(help: "Comma-separated thread counts.")
+    var threads: String = "1,2"
+
+    @Option(help: "Comma-separated kernel choices of the sparse methods: auto, dense (masking only), sparse.")
+    var kernels: String = "auto"
+
+    @Option(name: .customLong("batch-size"), help: "Samples per step.")
+    var batchSize: Int = 128
+
+    @Option(help: "Steps per timed repetition.")
+    var steps: Int = 20
+
+    @Option(help: "Timed repetitions.")
+    var repetitions: Int = 5
+
+    @Option(help: "Output format: table or json.")
+    var format: OutputFormat = .table
+
+    func kernelChoices() throws -> [SparseKernelMode] {
+        try kernels.split(separator: ",").map { try SparseKernelMode(parsing: String($0)) }
+    }
+
+    func validate() throws {
+        guard let t = BenchBLASCommand.parseList(threads), t.allSatisfy({ $0 >= 1 && $0 <= 256 }) else {
+            throw ValidationError("--threads must be a comma-separated list of integers in 1...256, got '\(threads)'")
+        }
+        guard batchSize >= 1, steps >= 1, repetitions >= 1 else {
+            throw ValidationError("--batch-size, --steps and --repetitions must be at least 1")
+        }
+    }
+
+    func run() throws {
+        var results: [TrainingBenchmark.Result] = []
+        var configurations: [SparseConfiguration] = []
+        for name in methods.split(separator: ",").map(String.init) {
+            let method = try SparseMethod(parsing: name, flag: "--methods")
+            let sparse = method.usesSparsity
+            let choices = method.isSparse ? try kernelChoices() : [.auto]
+            for choice in choices {
+                let config = SparseConfiguration(method: method, sparsity: sparse ? sparsity : nil,
+                                                 structure: sparse ? structure : "unstructured", kernels: choice)
+                try config.validate()
+                configurations.append(config)
+            }
+        }
+        for model in models.split(separator: ",").map(String.init) {
+            for t in BenchBLASCommand.parseList(threads)! {
+                results += try TrainingBenchmark.run(model: model, threads: t, batchSize: batchSize, steps: steps,
+                                                     repetitions: repetitions, configurations: configurations)
+            }
+        }
+        switch format {
+        case .json:
+            try Console.emit(try Console.json(results), to: nil)
+        case .table:
+            var table = TextTable(["model", "method", "sparsity", "kernels", "threads", "batch", "samples/s", "best", "GFLOP/s",
+                                   "MFLOP/sample fwd", "BLAS core"])
+            for r in results {
+                table.add([r.model, r.method, formatted(r.sparsity, digits: 2), r.kernels, "\(r.threads)", "\(r.batchSize)",
+                           formatted(r.samplesPerSecond, digits: 0),
+                           formatted(r.bestSamplesPerSecond, digits: 0), formatted(r.gflops, digits: 1),
+                           formatted(Double(r.forwardFlopsPerSample) / 1e6, digits: 3), r.blasCore])
+            }
+            try Console.emit(table.render(), to: nil)
+        }
+    }
+}

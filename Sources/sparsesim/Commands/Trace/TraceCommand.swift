@@ -1,0 +1,15 @@
+import ArgumentParser
+import Foundation
+import Sim
+import Trace
+
+// MARK: - trace
+
+/// `sparsesim trace`: work with trace directories.
+struct TraceCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "trace",
+        abstract: "Inspect, check and export trace directories (NAME.sstrace/).",
+        subcommands: [InspectCommand.self, ExportCommand.self]
+    )
+}

@@ -1,0 +1,8 @@
+import ArgumentParser
+import Foundation
+import Trace
+
+/// How a command prints its result.
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case table, json
+}
