@@ -10,6 +10,7 @@ let package = Package(
     name: "SparseSim",
     products: [
         .executable(name: "sparsesim", targets: ["sparsesim"]),
+        .library(name: "SparseSimCore", targets: ["SparseSimCore"]),
         .library(name: "Trace", targets: ["Trace"]),
         .library(name: "Training", targets: ["Training"]),
         .library(name: "Sim", targets: ["Sim"]),
@@ -24,51 +25,59 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
 
         // MARK: - Libraries
+        // The vocabulary every module shares: operands, N:M patterns, basis sharing, layer shapes and
+        // the network catalog, bit masks, errors, atomic files, the seeded generator, provenance,
+        // text tables, JSON coding.
         .target(
-            name: "Trace",
+            name: "SparseSimCore",
             linkerSettings: [.linkedLibrary("m")]
         ),
+        // The trace format: manifest, NPY tensors, writer and reader.
+        .target(name: "Trace", dependencies: ["SparseSimCore"]),
         // The sparse kernels' inner loops, compiled per instruction set (AVX-512, AVX2, baseline)
         // and picked at load time: Swift code is built for baseline x86-64 only.
         .target(name: "CSparseKernels", path: "Sources/CSparseKernels"),
         .target(
             name: "Training",
-            dependencies: ["Trace", "Compression", "CBLAS", "CZlib", "CSparseKernels"],
+            dependencies: ["SparseSimCore", "Trace", "Compression", "CBLAS", "CZlib", "CSparseKernels"],
             linkerSettings: [.linkedLibrary("m")]
         ),
         .target(
             name: "Compression",
-            dependencies: ["Trace", "CBLAS"],
+            dependencies: ["SparseSimCore", "Trace", "CBLAS"],
             linkerSettings: [.linkedLibrary("m")]
         ),
         .target(
             name: "Dataflow",
-            dependencies: ["Trace", "CSparseKernels"]
+            dependencies: ["SparseSimCore", "CSparseKernels"]
         ),
         .target(
             name: "Sim",
-            dependencies: ["Dataflow", "Compression", "Trace", "CLibXML2"],
+            dependencies: ["SparseSimCore", "Dataflow", "Compression", "Trace", "CLibXML2"],
             linkerSettings: [.linkedLibrary("m")]
         ),
         // Where training and simulation meet: jobs that train networks and simulate their traces.
-        .target(name: "Study", dependencies: ["Training", "Sim", "Trace"]),
+        .target(name: "Study", dependencies: ["SparseSimCore", "Training", "Sim", "Trace"]),
 
         // MARK: - Command-line tool
         .executableTarget(
             name: "sparsesim",
             dependencies: [
-                "Sim", "Training", "Compression", "Trace", "Study",
+                "SparseSimCore", "Sim", "Training", "Compression", "Trace", "Study",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
 
         // MARK: - Tests
-        .testTarget(name: "TraceTests", dependencies: ["Trace"], exclude: ["Fixtures"]),
-        .testTarget(name: "CompressionTests", dependencies: ["Compression", "Trace"]),
-        .testTarget(name: "DataflowTests", dependencies: ["Dataflow", "Trace"], exclude: ["Fixtures"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Trace"]),
-        .testTarget(name: "SimTests", dependencies: ["Sim", "Trace"], exclude: ["Fixtures"]),
-        .testTarget(name: "StudyTests", dependencies: ["Study", "Sim", "Training", "Trace"]),
-        .testTarget(name: "sparsesimTests", dependencies: ["sparsesim", "Trace", "Training", "Compression"], exclude: ["Fixtures"]),
+        // Helpers the test targets share (a seeded generator, temporary directories, error expectations).
+        .target(name: "TestSupport", dependencies: ["SparseSimCore"], path: "Tests/TestSupport"),
+        .testTarget(name: "SparseSimCoreTests", dependencies: ["SparseSimCore", "TestSupport"]),
+        .testTarget(name: "TraceTests", dependencies: ["SparseSimCore", "Trace", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "CompressionTests", dependencies: ["SparseSimCore", "Compression", "Trace"]),
+        .testTarget(name: "DataflowTests", dependencies: ["SparseSimCore", "Dataflow"], exclude: ["Fixtures"]),
+        .testTarget(name: "TrainingTests", dependencies: ["SparseSimCore", "Training", "Trace"]),
+        .testTarget(name: "SimTests", dependencies: ["SparseSimCore", "Sim", "Trace"], exclude: ["Fixtures"]),
+        .testTarget(name: "StudyTests", dependencies: ["SparseSimCore", "Study", "Sim", "Training", "Trace"]),
+        .testTarget(name: "sparsesimTests", dependencies: ["sparsesim", "SparseSimCore", "Trace", "Training", "Compression"], exclude: ["Fixtures"]),
     ]
 )

@@ -18,12 +18,12 @@ let package = Package(
     ],
     targets: [
         .target(name: "CFuzzerDriver", path: "Sources/CFuzzerDriver"),
-        .target(name: "FuzzSupport", dependencies: ["CFuzzerDriver", .product(name: "Trace", package: "SparseSim")], path: "Sources/FuzzSupport"),
+        .target(name: "FuzzSupport", dependencies: ["CFuzzerDriver", .product(name: "SparseSimCore", package: "SparseSim")], path: "Sources/FuzzSupport"),
         .executableTarget(name: "fuzz-spec", dependencies: ["FuzzSupport", .product(name: "Sim", package: "SparseSim")], path: "Sources/fuzz-spec"),
-        .executableTarget(name: "fuzz-manifest", dependencies: ["FuzzSupport", .product(name: "Trace", package: "SparseSim")], path: "Sources/fuzz-manifest"),
-        .executableTarget(name: "fuzz-npy", dependencies: ["FuzzSupport", .product(name: "Trace", package: "SparseSim")], path: "Sources/fuzz-npy"),
-        .executableTarget(name: "fuzz-safetensors", dependencies: ["FuzzSupport", .product(name: "Training", package: "SparseSim")], path: "Sources/fuzz-safetensors"),
-        .executableTarget(name: "fuzz-topology", dependencies: ["FuzzSupport", .product(name: "Sim", package: "SparseSim")], path: "Sources/fuzz-topology"),
-        .executableTarget(name: "fuzz-idx", dependencies: ["FuzzSupport", .product(name: "Training", package: "SparseSim")], path: "Sources/fuzz-idx"),
+        .executableTarget(name: "fuzz-manifest", dependencies: ["FuzzSupport", .product(name: "SparseSimCore", package: "SparseSim"), .product(name: "Trace", package: "SparseSim")], path: "Sources/fuzz-manifest"),
+        .executableTarget(name: "fuzz-npy", dependencies: ["FuzzSupport", .product(name: "SparseSimCore", package: "SparseSim"), .product(name: "Trace", package: "SparseSim")], path: "Sources/fuzz-npy"),
+        .executableTarget(name: "fuzz-safetensors", dependencies: ["FuzzSupport", .product(name: "SparseSimCore", package: "SparseSim"), .product(name: "Training", package: "SparseSim")], path: "Sources/fuzz-safetensors"),
+        .executableTarget(name: "fuzz-topology", dependencies: ["FuzzSupport", .product(name: "SparseSimCore", package: "SparseSim"), .product(name: "Sim", package: "SparseSim")], path: "Sources/fuzz-topology"),
+        .executableTarget(name: "fuzz-idx", dependencies: ["FuzzSupport", .product(name: "SparseSimCore", package: "SparseSim"), .product(name: "Training", package: "SparseSim")], path: "Sources/fuzz-idx"),
     ]
 )

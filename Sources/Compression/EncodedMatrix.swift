@@ -1,3 +1,4 @@
+import SparseSimCore
 import Trace
 
 // MARK: - EncodedMatrix
@@ -78,7 +79,8 @@ public struct EncodedMatrix: Equatable, Sendable {
             for (j, (r, c)) in zip(field("row_indices"), field("column_indices")).enumerated() {
                 put(r * columns + c, values[j], index: true)
             }
-        case .nm(let keep, let m):
+        case .nm(let p):
+            let (keep, m) = (p.n, p.m)
             let groups = (columns + m - 1) / m
             let positions = field("positions")
             for slot in 0..<values.count {
@@ -155,7 +157,8 @@ extension SparseFormat {
             }
             fields = [.init(name: "row_indices", bits: rb, entries: rowIndices),
                       .init(name: "column_indices", bits: cb, entries: columnIndices)]
-        case .nm(let n, let m):
+        case .nm(let p):
+            let (n, m) = (p.n, p.m)
             var positions: [Int] = []
             for row in 0..<rows {
                 for start in stride(from: 0, to: columns, by: m) {

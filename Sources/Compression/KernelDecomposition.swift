@@ -1,15 +1,6 @@
 import CBLAS
+import SparseSimCore
 import Trace
-
-// MARK: - BasisSharing
-
-/// Which kernels share a set of basis kernels.
-public enum BasisSharing: String, Codable, Sendable, CaseIterable {
-    /// One set of `M` bases for the whole layer: `g(c) = 0`.
-    case layer
-    /// One set of `M` bases per input channel: `g(c) = c`.
-    case channel
-}
 
 // MARK: - KernelDecomposition
 

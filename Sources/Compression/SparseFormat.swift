@@ -1,3 +1,4 @@
+import SparseSimCore
 import Trace
 
 // MARK: - SparseFormat
@@ -25,7 +26,7 @@ public enum SparseFormat: Equatable, Sendable {
     case coo(rowBits: Int, columnBits: Int)
     /// N:M along each row: every group of `m` consecutive entries (the last one padded) stores
     /// exactly `n` values (zeros where fewer are kept) and `⌈log2 m⌉` bits of position each.
-    case nm(n: Int, m: Int)
+    case nm(NMPattern)
     /// `size × size` tiles: one presence bit per tile, and every tile holding a kept entry
     /// stored dense (edge tiles padded to full size, as fixed-size hardware blocks are).
     case block(size: Int)
@@ -71,8 +72,8 @@ public enum SparseFormat: Equatable, Sendable {
         case .coo(let r, let c):
             try width("row_bits", r)
             try width("column_bits", c)
-        case .nm(let n, let m):
-            guard m >= 1 && m <= 256 && n >= 1 && n <= m else { throw failure("n", "N:M needs 1 ≤ N ≤ M ≤ 256, got \(n):\(m)") }
+        case .nm(let p):
+            guard p.m <= 256 else { throw failure("n", "N:M needs 1 ≤ N ≤ M ≤ 256, got \(p.n):\(p.m)") }
         case .block(let b):
             guard b >= 1 else { throw failure("block_size", "must be at least 1, got \(b)") }
         }
@@ -92,8 +93,9 @@ public enum SparseFormat: Equatable, Sendable {
         case .coo(let r, let c):
             try fits("row_bits", r, matrix.rows - 1, "a row index")
             try fits("column_bits", c, matrix.columns - 1, "a column index")
-        case .nm(let n, let m):
-            if let v = NMPattern(n: n, m: m).firstViolation(matrix) {
+        case .nm(let p):
+            let (n, m) = (p.n, p.m)
+            if let v = p.firstViolation(matrix) {
                 throw failure("n", "row \(v.row), group \(v.group) (columns \(v.group * m)..<\(min((v.group + 1) * m, matrix.columns))) keeps \(v.kept) of \(m); \(n):\(m) allows \(n)")
             }
         default: break
@@ -134,7 +136,8 @@ public enum SparseFormat: Equatable, Sendable {
             return StorageCost(dataBits: nnz * valueBits, metadataBits: nnz * i + (matrix.columns + 1) * p)
         case .coo(let r, let c):
             return StorageCost(dataBits: nnz * valueBits, metadataBits: nnz * (r + c))
-        case .nm(let n, let m):
+        case .nm(let p):
+            let (n, m) = (p.n, p.m)
             let slots = matrix.rows * ((matrix.columns + m - 1) / m) * n
             return StorageCost(dataBits: slots * valueBits, metadataBits: slots * Self.ceilLog2(m))
         case .block(let b):

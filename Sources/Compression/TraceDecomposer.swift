@@ -1,4 +1,5 @@
 import Foundation
+import SparseSimCore
 import Trace
 
 // MARK: - TraceDecomposer
@@ -191,7 +192,7 @@ public struct TraceDecomposer: Sendable {
                                            reconstructionError: error, storage: storage, compressionRatio: storage.compressionRatio))
                 tensors.append(TraceWriter.LayerTensors(
                     name: l.name, weights: w, mask: Bitmask(w.lazy.map { $0 != 0 }), inputActivations: data.inputActivations,
-                    decomposition: DecomposedTensors(bases: d.bases, sharing: d.sharing.rawValue, basisValues: d.basisValues,
+                    decomposition: DecomposedTensors(bases: d.bases, sharing: d.sharing, basisValues: d.basisValues,
                                                      coefficients: d.coefficients, coefficientMask: d.coefficientPattern,
                                                      quantization: q?.description, reconstructionError: error)))
             } else {

@@ -1,5 +1,6 @@
 import Foundation
 import Sim
+import SparseSimCore
 import Trace
 import Training
 

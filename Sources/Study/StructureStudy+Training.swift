@@ -1,4 +1,5 @@
 import Foundation
+import SparseSimCore
 import Trace
 import Training
 
@@ -32,7 +33,7 @@ extension StructureStudy {
         for run in runs {
             let recordPath = path(run, ".json")
             if let data = fm.contents(atPath: recordPath) {
-                let record = try TraceJSON.decode(Record.self, from: data, file: recordPath)
+                let record = try JSONCoding.decode(Record.self, from: data, file: recordPath)
                 guard record.configuration == run.configuration else {
                     throw SparseSimError(file: recordPath, location: "configuration",
                                          message: "this run was trained with other settings; give another --out, or remove \(recordPath) and its files to retrain it")
@@ -73,7 +74,7 @@ extension StructureStudy {
             if case let .epoch(m) = event { progress(.epoch(run, m)) }
         }
         let record = Record(name: run.name, configuration: run.configuration, summary: summary)
-        try AtomicFile.write(try TraceJSON.encode(record), to: path(run, ".json"))
+        try AtomicFile.write(try JSONCoding.encode(record), to: path(run, ".json"))
         progress(.finished(run, record))
         return record
     }

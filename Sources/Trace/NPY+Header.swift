@@ -1,3 +1,5 @@
+import SparseSimCore
+
 // MARK: - Header dictionary
 
 extension NPY {

@@ -1,3 +1,5 @@
+import SparseSimCore
+
 // MARK: - NPYArray
 
 /// An n-dimensional array as NumPy stores it: a dtype, a C-order shape and raw little-endian bytes.

@@ -1,3 +1,5 @@
+import SparseSimCore
+
 // MARK: - NPYDType
 
 /// The NumPy element types SparseSim reads and writes (little-endian, C order).

@@ -1,3 +1,5 @@
+import SparseSimCore
+
 // MARK: - ParameterValue
 
 /// A hyper-parameter value in a manifest: a JSON number, string or boolean.

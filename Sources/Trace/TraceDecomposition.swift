@@ -1,3 +1,5 @@
+import SparseSimCore
+
 // MARK: - TraceDecomposition
 
 /// A decomposed convolution's record in a snapshot (ESCALATE): `W[k,c] ≈ Σ_m α[k,c,m]·B[g(c),m]`.
@@ -6,8 +8,8 @@
 public struct TraceDecomposition: Codable, Equatable, Sendable {
     /// Bases per set, `M` (1 … R·S).
     public var bases: Int
-    /// `layer` (one basis set, `g(c) = 0`) or `channel` (one per input channel, `g(c) = c`).
-    public var sharing: String
+    /// One basis set for the layer, or one per input channel.
+    public var sharing: BasisSharing
     /// `<f4` basis kernels, `G × M × R × S` (`G` = 1 or `C`).
     public var basisKernels: String
     /// `<f4` coefficients, `K × C × M` (zero where pruned).
@@ -31,11 +33,8 @@ public struct TraceDecomposition: Codable, Equatable, Sendable {
         case reconstructionError = "reconstruction_error"
     }
 
-    /// The sharing values a trace may hold.
-    public static let sharingValues = ["layer", "channel"]
-
     /// A record.
-    public init(bases: Int, sharing: String, basisKernels: String, coefficients: String, coefficientMask: String,
+    public init(bases: Int, sharing: BasisSharing, basisKernels: String, coefficients: String, coefficientMask: String,
                 coefficientDensity: Double, quantization: String? = nil, reconstructionError: Double? = nil) {
         self.bases = bases
         self.sharing = sharing
@@ -48,10 +47,10 @@ public struct TraceDecomposition: Codable, Equatable, Sendable {
     }
 
     /// Basis sets for a layer of `channels` input channels.
-    public func groups(channels: Int) -> Int { sharing == "layer" ? 1 : channels }
+    public func groups(channels: Int) -> Int { sharing.groups(channels: channels) }
 
     /// Checks the record against its layer: an ungrouped convolution with `R·S > 1`, `M` in
-    /// `1…R·S`, a known sharing, a density in [0, 1].
+    /// `1…R·S`, a density in [0, 1] (the sharing is checked when the manifest is decoded).
     /// - Throws: `SparseSimError` at `file`/`location` naming the bad field.
     public func validate(for shape: LayerShape, file: String, location: String) throws {
         func fail(_ field: String, _ message: String) -> SparseSimError {
@@ -62,9 +61,6 @@ public struct TraceDecomposition: Codable, Equatable, Sendable {
         }
         guard bases >= 1, bases <= shape.R * shape.S else {
             throw fail("bases", "M must be 1…\(shape.R * shape.S) for \(shape.R)x\(shape.S) kernels, got \(bases)")
-        }
-        guard Self.sharingValues.contains(sharing) else {
-            throw fail("sharing", "must be layer or channel, got '\(sharing)'")
         }
         guard coefficientDensity >= 0 && coefficientDensity <= 1 else {
             throw fail("coefficient_density", "\(coefficientDensity) is not in [0, 1]")
@@ -86,8 +82,8 @@ public struct TraceDecomposition: Codable, Equatable, Sendable {
 public struct DecomposedTensors: Equatable, Sendable {
     /// Bases per set, `M`.
     public var bases: Int
-    /// `layer` or `channel`.
-    public var sharing: String
+    /// One basis set for the layer, or one per input channel.
+    public var sharing: BasisSharing
     /// `G × M × R × S` basis values.
     public var basisValues: [Float]
     /// `K × C × M` coefficients.
@@ -100,7 +96,7 @@ public struct DecomposedTensors: Equatable, Sendable {
     public var reconstructionError: Double?
 
     /// A decomposed layer's tensors.
-    public init(bases: Int, sharing: String, basisValues: [Float], coefficients: [Float], coefficientMask: Bitmask,
+    public init(bases: Int, sharing: BasisSharing, basisValues: [Float], coefficients: [Float], coefficientMask: Bitmask,
                 quantization: String? = nil, reconstructionError: Double? = nil) {
         self.bases = bases
         self.sharing = sharing

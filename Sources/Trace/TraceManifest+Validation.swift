@@ -1,4 +1,5 @@
 import Foundation
+import SparseSimCore
 
 // MARK: - Decoding and checking a manifest
 
@@ -18,7 +19,7 @@ extension TraceManifest {
         guard bytes.count <= maxManifestBytes else {
             throw SparseSimError(file: file, message: "manifest is \(bytes.count) bytes, over the \(maxManifestBytes >> 20) MiB limit")
         }
-        let manifest = try TraceJSON.decode(TraceManifest.self, from: Data(bytes), file: file)
+        let manifest = try JSONCoding.decode(TraceManifest.self, from: Data(bytes), file: file)
         try manifest.validate(file: file)
         return manifest
     }

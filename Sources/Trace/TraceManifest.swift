@@ -1,3 +1,5 @@
+import SparseSimCore
+
 // MARK: - TraceManifest
 
 /// The `manifest.json` of a trace directory (format `sparsesim-trace`, version 1).
@@ -12,7 +14,7 @@ public struct TraceManifest: Codable, Equatable, Sendable {
     /// Who made the trace, how, and from what.
     public var provenance: Provenance
     /// The network whose layers the snapshots record.
-    public var model: TraceModel
+    public var model: NetworkShape
     /// The training or pruning method and its hyper-parameters.
     public var method: TraceMethod
     /// Recorded states, in increasing step order.
@@ -26,7 +28,7 @@ public struct TraceManifest: Codable, Equatable, Sendable {
     public static let fileName = "manifest.json"
 
     /// A version-1 manifest.
-    public init(provenance: Provenance, model: TraceModel, method: TraceMethod, snapshots: [TraceSnapshot] = []) {
+    public init(provenance: Provenance, model: NetworkShape, method: TraceMethod, snapshots: [TraceSnapshot] = []) {
         self.format = Self.formatName
         self.version = Self.currentVersion
         self.provenance = provenance
@@ -37,34 +39,6 @@ public struct TraceManifest: Codable, Equatable, Sendable {
 }
 
 // MARK: - Model and method
-
-/// The network of a trace: its name, input shape and conv/linear layers.
-public struct TraceModel: Codable, Equatable, Sendable {
-    /// The model's name, e.g. `mlp` or `resnet20`.
-    public var name: String
-    /// One sample's input shape, e.g. `[1, 28, 28]`.
-    public var inputShape: [Int]
-    /// The layers whose weights and activations snapshots may record, in network order.
-    public var layers: [LayerShape]
-
-    enum CodingKeys: String, CodingKey {
-        case name
-        case inputShape = "input_shape"
-        case layers
-    }
-
-    /// A model description.
-    public init(name: String, inputShape: [Int], layers: [LayerShape]) {
-        self.name = name
-        self.inputShape = inputShape
-        self.layers = layers
-    }
-
-    /// The layer called `name`, if any.
-    public func layer(named name: String) -> LayerShape? {
-        layers.first { $0.name == name }
-    }
-}
 
 /// A training or pruning method with every hyper-parameter it ran with.
 public struct TraceMethod: Codable, Equatable, Sendable {

@@ -1,3 +1,5 @@
+import SparseSimCore
+
 // MARK: - TraceSummary
 
 /// What `sparsesim trace inspect` shows: the manifest's facts plus counts derived from the

@@ -1,4 +1,5 @@
 import Foundation
+import SparseSimCore
 
 // MARK: - TraceWriter
 
@@ -18,7 +19,7 @@ public struct TraceWriter: Sendable {
     /// Starts a new trace at `path`.
     /// - Throws: `SparseSimError` when a layer shape is invalid, layer names repeat, or
     ///   `path` exists and is not an empty directory (nothing a user had is overwritten).
-    public init(path: String, model: TraceModel, method: TraceMethod, provenance: Provenance) throws {
+    public init(path: String, model: NetworkShape, method: TraceMethod, provenance: Provenance) throws {
         self.path = path
         self.manifest = TraceManifest(provenance: provenance, model: model, method: method)
         try Self.validate(model: model, file: path + "/" + TraceManifest.fileName)
@@ -186,14 +187,14 @@ public struct TraceWriter: Sendable {
     private func writeManifest() throws {
         let bytes: [UInt8]
         do {
-            bytes = try TraceJSON.encode(manifest)
+            bytes = try JSONCoding.encode(manifest)
         } catch {
             throw SparseSimError(file: path + "/" + TraceManifest.fileName, message: "cannot encode manifest: \(error)")
         }
         try AtomicFile.write(bytes, to: path + "/" + TraceManifest.fileName)
     }
 
-    static func validate(model: TraceModel, file: String) throws {
+    static func validate(model: NetworkShape, file: String) throws {
         var names = Set<String>()
         for (i, layer) in model.layers.enumerated() {
             try layer.validate(file: file, location: "model.layers[\(i)]")

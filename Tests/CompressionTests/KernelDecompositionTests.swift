@@ -1,6 +1,7 @@
 import Testing
 
 @testable import Compression
+@testable import SparseSimCore
 @testable import Trace
 
 /// Kernel decomposition against independent computations: exact reconstruction at full rank,

@@ -1,6 +1,7 @@
 import Testing
 
 @testable import Compression
+@testable import SparseSimCore
 @testable import Trace
 
 /// Every format round-trips exactly, and its cost counted from what it stores equals its
@@ -40,7 +41,7 @@ import Testing
 
     static let formats: [SparseFormat] = [.dense, .bitmap, .rle(runBits: 4), .rle(runBits: 2), .rle(runBits: 1),
                                           .csr(indexBits: 8, pointerBits: 16), .csc(indexBits: 8, pointerBits: 16),
-                                          .coo(rowBits: 8, columnBits: 8), .block(size: 2), .block(size: 4), .nm(n: 4, m: 4)]
+                                          .coo(rowBits: 8, columnBits: 8), .block(size: 2), .block(size: 4), .nm(NMPattern(n: 4, m: 4))]
 
     @Test func roundTripsAndCostsAgree() throws {
         for (name, m) in Self.cases() {
@@ -71,7 +72,7 @@ import Testing
                 }
                 let matrix = Self.matrix(rows, columns, mask, &g)
                 #expect(NMPattern(n: n, m: m).conforms(matrix))
-                let format = SparseFormat.nm(n: n, m: m)
+                let format = SparseFormat.nm(NMPattern(n: n, m: m))
                 let encoded = try format.encode(matrix)
                 #expect(encoded.decode() == matrix, "\(n):\(m) \(rows)x\(columns)")
                 #expect(encoded.values.count == rows * ((columns + m - 1) / m) * n)
@@ -101,7 +102,7 @@ import Testing
         #expect(try SparseFormat.csc(indexBits: 1, pointerBits: 2).cost(of: row, valueBits: 8) == StorageCost(dataBits: 16, metadataBits: 64))
         #expect(try SparseFormat.coo(rowBits: 1, columnBits: 5).cost(of: row, valueBits: 8) == StorageCost(dataBits: 16, metadataBits: 12))
         // 2:4 over 30 columns: 8 groups × 2 slots × (16 + 2) bits.
-        #expect(try SparseFormat.nm(n: 2, m: 4).cost(of: row, valueBits: 16) == StorageCost(dataBits: 256, metadataBits: 32))
+        #expect(try SparseFormat.nm(NMPattern(n: 2, m: 4)).cost(of: row, valueBits: 16) == StorageCost(dataBits: 256, metadataBits: 32))
         // 4×4 blocks over 1×30: 8 tiles, 2 kept (columns 4–7 and 24–27), each 16 values.
         #expect(try SparseFormat.block(size: 4).cost(of: row, valueBits: 8) == StorageCost(dataBits: 2 * 16 * 8, metadataBits: 8))
         #expect(SparseFormat.ceilLog2(4) == 2 && SparseFormat.ceilLog2(1) == 0 && SparseFormat.ceilLog2(5) == 3)
@@ -114,9 +115,9 @@ import Testing
         let m = Self.matrix(2, 8, mask, &g)
         #expect(NMPattern(n: 2, m: 4).firstViolation(m) == NMPattern.Violation(row: 1, group: 1, kept: 3))
         #expect(NMPattern(n: 3, m: 4).conforms(m))
-        #expect(throws: SparseSimError.self) { try SparseFormat.nm(n: 2, m: 4).encode(m) }
+        #expect(throws: SparseSimError.self) { try SparseFormat.nm(NMPattern(n: 2, m: 4)).encode(m) }
         do {
-            _ = try SparseFormat.nm(n: 2, m: 4).cost(of: m, valueBits: 16)
+            _ = try SparseFormat.nm(NMPattern(n: 2, m: 4)).cost(of: m, valueBits: 16)
             Issue.record("accepted")
         } catch let e as SparseSimError {
             #expect(e.message.contains("row 1, group 1") && e.message.contains("keeps 3 of 4"))
@@ -124,7 +125,7 @@ import Testing
         #expect(throws: SparseSimError.self) { try SparseFormat.csr(indexBits: 2, pointerBits: 8).encode(m) }  // column 7 needs 3 bits
         #expect(throws: SparseSimError.self) { try SparseFormat.csr(indexBits: 3, pointerBits: 2).encode(m) }  // 5 kept needs 3 bits
         #expect(throws: SparseSimError.self) { try SparseFormat.rle(runBits: 0).validate() }
-        #expect(throws: SparseSimError.self) { try SparseFormat.nm(n: 5, m: 4).validate() }
+        #expect(throws: SparseSimError.self) { try SparseFormat.nm(NMPattern(n: 1, m: 300)).validate() }
         #expect(throws: SparseSimError.self) { try SparseFormat.block(size: 0).validate() }
     }
 

@@ -1,6 +1,7 @@
 import Testing
 
 @testable import Compression
+@testable import SparseSimCore
 @testable import Trace
 
 /// The quantizer round-trips within half a step, keeps zero exact, clamps, and scales per

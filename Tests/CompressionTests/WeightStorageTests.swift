@@ -1,6 +1,7 @@
 import Testing
 
 @testable import Compression
+@testable import SparseSimCore
 @testable import Trace
 
 /// Compression ratios against hand calculations.

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import Sim
+@testable import SparseSimCore
 @testable import Study
 @testable import Trace
 @testable import Training

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
+import TestSupport
 
+@testable import SparseSimCore
 @testable import Trace
 
 /// numpy reads what Swift writes: `tools/sstrace.py --check --json` recomputes every layer's

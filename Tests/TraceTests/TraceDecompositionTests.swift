@@ -1,14 +1,16 @@
 import Foundation
 import Testing
+import TestSupport
 
+@testable import SparseSimCore
 @testable import Trace
 
 /// Decomposed layers round-trip through a trace; records that do not fit their layer, and
 /// files that disagree with the manifest, are refused with the field named.
 @Suite struct TraceDecompositionTests {
     /// conv2 (K 6, C 4, 3×3) decomposed with M = 3 bases per channel, half the coefficients kept.
-    static func decomposed(sharing: String = "channel", bases m: Int = 3) -> DecomposedTensors {
-        let groups = sharing == "layer" ? 1 : 4
+    static func decomposed(sharing: BasisSharing = .channel, bases m: Int = 3) -> DecomposedTensors {
+        let groups = sharing.groups(channels: 4)
         let basisValues = (0..<(groups * m * 9)).map { Float($0 % 7) - 3 }
         let mask = Bitmask((0..<(6 * 4 * m)).map { $0 % 2 == 0 })
         let coefficients = (0..<(6 * 4 * m)).map { mask[$0] ? Float($0) / 10 + 0.1 : 0 }
@@ -30,8 +32,8 @@ import Testing
         }
     }
 
-    @Test(arguments: ["layer", "channel"])
-    func roundTrip(sharing: String) throws {
+    @Test(arguments: BasisSharing.allCases)
+    func roundTrip(sharing: BasisSharing) throws {
         let d = Self.decomposed(sharing: sharing)
         let (path, result) = try Self.write(d)
         _ = try result.get()
@@ -41,7 +43,7 @@ import Testing
         #expect(try reader.load(layer: "conv1", snapshot: 0).decomposition == nil)
         let record = reader.manifest.snapshots[0].layers[1].decomposition!
         #expect(record.coefficientDensity == 0.5)
-        #expect(record.basisShape(SampleTrace.layers[1]) == [sharing == "layer" ? 1 : 4, 3, 3, 3])
+        #expect(record.basisShape(SampleTrace.layers[1]) == [sharing == .layer ? 1 : 4, 3, 3, 3])
         // The manifest's JSON keys are snake_case.
         let json = String(decoding: FileManager.default.contents(atPath: path + "/manifest.json")!, as: UTF8.self)
         for key in ["\"basis_kernels\"", "\"coefficient_mask\"", "\"coefficient_density\"", "\"reconstruction_error\""] {
@@ -49,15 +51,30 @@ import Testing
         }
     }
 
+    /// A sharing other than layer or channel in a manifest is refused with its JSON path.
+    @Test func readerRefusesAnUnknownSharing() throws {
+        let (path, result) = try Self.write(Self.decomposed())
+        _ = try result.get()
+        let manifest = path + "/manifest.json"
+        let text = try String(contentsOfFile: manifest, encoding: .utf8)
+        #expect(text.contains("\"sharing\" : \"channel\""))
+        try text.replacingOccurrences(of: "\"sharing\" : \"channel\"", with: "\"sharing\" : \"filter\"")
+            .write(toFile: manifest, atomically: true, encoding: .utf8)
+        #expect {
+            _ = try TraceReader(path: path, verifyTensors: false)
+        } throws: { error in
+            guard let e = error as? SparseSimError else { return false }
+            return e.location == "snapshots[0].layers[1].decomposition.sharing" && e.message == "must be layer or channel, got 'filter'"
+        }
+    }
+
     @Test func writerRefusesRecordsThatDoNotFit() throws {
         var tooMany = Self.decomposed()
         tooMany.basisValues.removeLast()
-        var badSharing = Self.decomposed()
-        badSharing.sharing = "filter"
         var shortMask = Self.decomposed()
         shortMask.coefficientMask = Bitmask(repeating: true, count: 5)
         let cases: [(DecomposedTensors, String, String)] = [
-            (tooMany, "conv2", "basis_kernels"), (badSharing, "conv2", "sharing"), (shortMask, "conv2", "coefficients"),
+            (tooMany, "conv2", "basis_kernels"), (shortMask, "conv2", "coefficients"),
             (Self.decomposed(bases: 10), "conv2", "bases"), (Self.decomposed(), "fc", "bases"),
         ]
         for (d, layer, field) in cases {

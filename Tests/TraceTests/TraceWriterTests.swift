@@ -1,6 +1,8 @@
 import Foundation
 import Testing
+import TestSupport
 
+@testable import SparseSimCore
 @testable import Trace
 
 /// A small model and deterministic tensors for trace tests.
@@ -10,7 +12,7 @@ enum SampleTrace {
         LayerShape.conv("conv2", N: 2, K: 6, C: 4, R: 3, H: 6, stride: 2, padding: 1),
         LayerShape.linear("fc", N: 2, K: 5, C: 54),
     ]
-    static let model = TraceModel(name: "sample", inputShape: [3, 6, 6], layers: layers)
+    static let model = NetworkShape(name: "sample", inputShape: [3, 6, 6], layers: layers)
     static let method = TraceMethod(name: "swat", parameters: ["sparsity": .double(0.9), "interval": .int(10),
                                                                "distribution": .string("uniform"), "first_dense": .bool(true)])
     static let provenance = Provenance(

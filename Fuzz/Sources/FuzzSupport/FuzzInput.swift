@@ -1,6 +1,6 @@
 import CFuzzerDriver
 import Glibc
-import Trace
+import SparseSimCore
 
 // MARK: - FuzzInput
 

@@ -1,4 +1,5 @@
 import FuzzSupport
+import SparseSimCore
 import Training
 
 // libFuzzer target: the bytes as an (uncompressed) IDX dataset file.

@@ -1,4 +1,5 @@
 import FuzzSupport
+import SparseSimCore
 import Trace
 
 // libFuzzer target: the bytes as a trace's `manifest.json`, decoded and checked the way

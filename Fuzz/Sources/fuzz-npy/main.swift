@@ -1,4 +1,5 @@
 import FuzzSupport
+import SparseSimCore
 import Trace
 
 // libFuzzer target: the bytes as an `.npy` file; a decoded array's elements are read back.

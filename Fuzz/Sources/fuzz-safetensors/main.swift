@@ -1,4 +1,5 @@
 import FuzzSupport
+import SparseSimCore
 import Training
 
 // libFuzzer target: the bytes as a `.safetensors` checkpoint; a decoded file must re-encode to

@@ -1,5 +1,6 @@
 import FuzzSupport
 import Sim
+import SparseSimCore
 
 // libFuzzer target: the bytes as a SCALE-Sim topology CSV, read as `simulate --topology` reads it.
 @_cdecl("LLVMFuzzerTestOneInput")

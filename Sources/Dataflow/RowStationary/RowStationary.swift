@@ -1,4 +1,4 @@
-import Trace
+import SparseSimCore
 
 // MARK: - RowStationaryLoop
 
@@ -30,12 +30,12 @@ public enum RowStationaryLoop: String, Codable, Sendable, CaseIterable {
     }
 
     /// The loops an operand's data depends on; the others reuse it.
-    public static func relevant(to operand: GEMMOperand) -> Set<RowStationaryLoop> {
+    public static func relevant(to operand: Operand) -> Set<RowStationaryLoop> {
         Set(allCases.filter { relevanceMask(operand) & (1 << $0.index) != 0 })
     }
 
     /// `relevant(to:)` as a bit set over `index`.
-    static func relevanceMask(_ operand: GEMMOperand) -> Int {
+    static func relevanceMask(_ operand: Operand) -> Int {
         switch operand {
         case .weights: 0b111100
         case .inputs: 0b110111

@@ -1,4 +1,4 @@
-import Trace
+import SparseSimCore
 
 // MARK: - RowStationaryTraffic
 
@@ -58,13 +58,13 @@ public struct RowStationaryTraffic: Sendable {
     /// Bits crossing into a buffer that gives `operand` a capacity of `capacityBits` (the
     /// outermost boundary when the buffer is the first on-chip level below DRAM).
     /// - Complexity: O(loops²).
-    public func bufferTransfer(_ operand: GEMMOperand, capacityBits: Int) -> SystolicTraffic.Transfer {
+    public func bufferTransfer(_ operand: Operand, capacityBits: Int) -> SystolicTraffic.Transfer {
         let bits = operand == .outputs ? accumulatorBits : operandBits
         return transfer(operand, at: tilePosition(operand, capacityWords: capacityBits / bits))
     }
 
     /// Bits between the innermost buffer (or DRAM) and the array.
-    public func arrayTransfer(_ operand: GEMMOperand) -> SystolicTraffic.Transfer {
+    public func arrayTransfer(_ operand: Operand) -> SystolicTraffic.Transfer {
         let m = mapping
         let passLevel = m.order.count
         switch operand {
@@ -83,7 +83,7 @@ public struct RowStationaryTraffic: Sendable {
     // MARK: Inside the array
 
     /// Bits moved over the array's network for `operand`.
-    public func nocBits(_ operand: GEMMOperand) -> Int {
+    public func nocBits(_ operand: Operand) -> Int {
         let m = mapping, l = m.shape
         switch operand {
         case .weights: return weightFills * operandBits
@@ -95,12 +95,12 @@ public struct RowStationaryTraffic: Sendable {
     }
 
     /// Scratchpad reads of `operand`, in bits: one per performed MAC.
-    public func scratchpadReadBits(_ operand: GEMMOperand) -> Int {
+    public func scratchpadReadBits(_ operand: Operand) -> Int {
         macs * (operand == .outputs ? accumulatorBits : operandBits)
     }
 
     /// Scratchpad writes of `operand`, in bits: the fills, and one partial sum per MAC.
-    public func scratchpadWriteBits(_ operand: GEMMOperand) -> Int {
+    public func scratchpadWriteBits(_ operand: Operand) -> Int {
         switch operand {
         case .weights: weightFills * operandBits
         case .inputs: inputFills * operandBits
@@ -147,7 +147,7 @@ public struct RowStationaryTraffic: Sendable {
     }
 
     /// Words of one tile: loops at `j...` of the order run in full, the others one chunk.
-    func footprint(_ operand: GEMMOperand, at j: Int) -> Int {
+    func footprint(_ operand: Operand, at j: Int) -> Int {
         var ext = chunk
         let order = mapping.order
         for i in j..<order.count { ext[order[i].index] = full[order[i].index] }
@@ -159,14 +159,14 @@ public struct RowStationaryTraffic: Sendable {
     }
 
     /// The outermost position whose tile fits `capacityWords` (`order.count`: one pass).
-    func tilePosition(_ operand: GEMMOperand, capacityWords: Int) -> Int {
+    func tilePosition(_ operand: Operand, capacityWords: Int) -> Int {
         for j in 0..<mapping.order.count where footprint(operand, at: j) <= capacityWords { return j }
         return mapping.order.count
     }
 
     /// Visits of each distinct tile at position `j`: the trips of the loops outside it that
     /// the operand does not depend on, less those directly above `j`.
-    func revisits(_ operand: GEMMOperand, at j: Int) -> Int {
+    func revisits(_ operand: Operand, at j: Int) -> Int {
         let relevant = RowStationaryLoop.relevanceMask(operand)
         let order = mapping.order
         var i = j - 1
@@ -181,7 +181,7 @@ public struct RowStationaryTraffic: Sendable {
 
     /// Words of all distinct tiles at position `j` (inputs re-read the rows shared by
     /// neighbouring strips and row folds).
-    func distinctWords(_ operand: GEMMOperand, at j: Int) -> Int {
+    func distinctWords(_ operand: Operand, at j: Int) -> Int {
         let l = mapping.shape
         switch operand {
         case .weights: return l.groups * l.kg * l.cg * l.R * l.S
@@ -209,7 +209,7 @@ public struct RowStationaryTraffic: Sendable {
         }
     }
 
-    func transfer(_ operand: GEMMOperand, at j: Int) -> SystolicTraffic.Transfer {
+    func transfer(_ operand: Operand, at j: Int) -> SystolicTraffic.Transfer {
         let words = distinctWords(operand, at: j)
         let visits = revisits(operand, at: j)
         if operand == .outputs {

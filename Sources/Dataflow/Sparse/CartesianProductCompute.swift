@@ -1,6 +1,6 @@
 import CSparseKernels
 import Foundation
-import Trace
+import SparseSimCore
 
 // MARK: - CartesianProductCompute
 

@@ -1,4 +1,4 @@
-import Trace
+import SparseSimCore
 
 // MARK: - FilterParallelCompute
 

@@ -1,4 +1,4 @@
-import Trace
+import SparseSimCore
 
 // MARK: - SystolicCompute
 
@@ -68,9 +68,9 @@ public struct SystolicCompute: Codable, Equatable, Sendable {
     /// - Parameters:
     ///   - structured: an N:M pattern (e.g. 2:4) whose hardware compresses the weights along the
     ///     reduction: `T` becomes `⌈T/M⌉·N`, as SCALE-Sim's sparsity support does.
-    /// - Precondition: `layer` is valid; `rows, cols >= 1`; `0 < n <= m` when structured.
+    /// - Precondition: `layer` is valid; `rows, cols >= 1`.
     /// - Complexity: O(1).
-    public init(layer: LayerShape, rows: Int, cols: Int, dataflow: SystolicDataflow, structured: (n: Int, m: Int)? = nil) {
+    public init(layer: LayerShape, rows: Int, cols: Int, dataflow: SystolicDataflow, structured: NMPattern? = nil) {
         precondition(rows >= 1 && cols >= 1, "array must have at least one row and column")
         self.rows = rows
         self.cols = cols
@@ -80,7 +80,6 @@ public struct SystolicCompute: Codable, Equatable, Sendable {
         e = layer.N * layer.P * layer.Q
         var t = layer.channelsPerGroup * layer.R * layer.S
         if let nm = structured {
-            precondition(nm.n > 0 && nm.n <= nm.m, "N:M needs 0 < N <= M")
             t = (t + nm.m - 1) / nm.m * nm.n
         }
         self.t = t

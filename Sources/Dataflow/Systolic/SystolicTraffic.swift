@@ -1,4 +1,4 @@
-import Trace
+import SparseSimCore
 
 // MARK: - SystolicTraffic
 
@@ -35,7 +35,7 @@ public struct SystolicTraffic: Codable, Equatable, Sendable {
     public var innerFolds: Int
     /// Per operand, the transfers along its chain of levels, outermost first: element 0 is
     /// DRAM ↔ the first on-chip level, the last is the innermost level ↔ the array.
-    public var transfers: [GEMMOperand: [Transfer]]
+    public var transfers: [Operand: [Transfer]]
 
     /// Bits moved across one boundary, in each direction.
     public struct Transfer: Codable, Equatable, Sendable {
@@ -58,12 +58,12 @@ public struct SystolicTraffic: Codable, Equatable, Sendable {
     /// on-chip levels holding it, outermost first (an empty list: it streams from DRAM).
     /// - Precondition: `operandBits, accumulatorBits >= 1`; capacities non-negative.
     /// - Complexity: O(levels).
-    public init(compute: SystolicCompute, operandBits: Int, accumulatorBits: Int, capacities: [GEMMOperand: [Capacity]]) {
+    public init(compute: SystolicCompute, operandBits: Int, accumulatorBits: Int, capacities: [Operand: [Capacity]]) {
         let (rowDim, colDim, streamDim) = Self.dimensions(compute.dataflow)
         let folds: [GEMMDimension: Int] = [rowDim: compute.rowFolds, colDim: compute.colFolds, streamDim: 1]
         func evaluate(outer: GEMMDimension, inner: GEMMDimension) -> SystolicTraffic {
-            var transfers: [GEMMOperand: [Transfer]] = [:]
-            for operand in GEMMOperand.allCases {
+            var transfers: [Operand: [Transfer]] = [:]
+            for operand in Operand.allCases {
                 transfers[operand] = Self.chain(
                     operand, compute: compute, outer: outer, inner: inner, streamed: streamDim,
                     outerFolds: folds[outer]!, innerFolds: folds[inner]!, operandBits: operandBits,
@@ -78,7 +78,7 @@ public struct SystolicTraffic: Codable, Equatable, Sendable {
     }
 
     init(outer: GEMMDimension, inner: GEMMDimension, streamed: GEMMDimension, outerFolds: Int, innerFolds: Int,
-         transfers: [GEMMOperand: [Transfer]]) {
+         transfers: [Operand: [Transfer]]) {
         self.outer = outer
         self.inner = inner
         self.streamed = streamed
@@ -102,14 +102,14 @@ public struct SystolicTraffic: Codable, Equatable, Sendable {
     }
 
     /// Bits crossing DRAM's boundary for one operand.
-    public func dramBits(_ operand: GEMMOperand) -> Int {
+    public func dramBits(_ operand: Operand) -> Int {
         transfers[operand]?.first.map { $0.inwardBits + $0.outwardBits } ?? 0
     }
 
     // MARK: The per-operand rule
 
     static func chain(
-        _ operand: GEMMOperand, compute c: SystolicCompute, outer: GEMMDimension, inner: GEMMDimension,
+        _ operand: Operand, compute c: SystolicCompute, outer: GEMMDimension, inner: GEMMDimension,
         streamed: GEMMDimension, outerFolds fo: Int, innerFolds fi: Int, operandBits: Int, accumulatorBits: Int,
         capacities: [Capacity]
     ) -> [Transfer] {

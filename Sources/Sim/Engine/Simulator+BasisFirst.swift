@@ -1,5 +1,6 @@
 import Compression
 import Dataflow
+import SparseSimCore
 import Trace
 
 // MARK: - Basis first (ESCALATE)
@@ -21,7 +22,7 @@ extension Simulator {
     ///   do not fit the spec's weight format.
     func simulateBasisFirst(_ layer: Workload.Layer) throws -> SimulationResult.LayerResult {
         let l = layer.shape
-        let d = spec.decomposition ?? HardwareSpec.Decomposition(bases: 1, sharing: "layer", basisBits: spec.peArray.operandBits,
+        let d = spec.decomposition ?? HardwareSpec.Decomposition(bases: 1, sharing: .layer, basisBits: spec.peArray.operandBits,
                                                                    coefficientBits: spec.peArray.operandBits,
                                                                    intermediateBits: spec.peArray.accumulatorBits)
         let array = spec.peArray
@@ -48,7 +49,7 @@ extension Simulator {
         } else {
             stages = .both
             m = min(d.bases, l.R * l.S)
-            groups = d.sharing == "layer" ? 1 : l.C
+            groups = d.sharing.groups(channels: l.C)
             notes.append("not decomposed in the trace: M = \(m) (\(d.sharing)) from the spec, every coefficient kept")
         }
         let coefficientCount = stages == .basesOnly ? 0 : l.K * l.C * m
@@ -144,12 +145,11 @@ extension Simulator {
                                + compute.coefficientLoads * d.coefficientBits + compute.spatialTiles * storage.metadataBits)
         let accumulations = (compute.coefficientMacs + (stages == .basesOnly ? compute.basisMacs / max(l.R * l.S, 1) : 0))
             * n * array.accumulatorBits
-        let arrayBits: [GEMMOperand: (reads: Int, writes: Int)] = [
+        let arrayBits: [Operand: (reads: Int, writes: Int)] = [
             .weights: (weightLoads, 0), .inputs: (inputReads, 0), .outputs: (accumulations, accumulations),
         ]
-        for (index, operand) in GEMMOperand.allCases.enumerated() {
-            let op = Operand(rawValue: operand.rawValue)!
-            let levels = spec.memory.filter { ($0.type == .sram || $0.type == .regfile) && $0.holds.contains(op) }
+        for (index, operand) in Operand.allCases.enumerated() {
+            let levels = spec.memory.filter { ($0.type == .sram || $0.type == .regfile) && $0.holds.contains(operand) }
             let moved = dramBits[index] + (operand == .weights ? metadataBits : 0)
             for (j, level) in levels.enumerated() {
                 if j == levels.count - 1 {

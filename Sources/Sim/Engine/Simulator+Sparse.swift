@@ -1,5 +1,6 @@
 import Compression
 import Dataflow
+import SparseSimCore
 import Trace
 
 // MARK: - Operand sparsity
@@ -29,18 +30,18 @@ extension Simulator {
     /// along the reduction, or — without a mask — when it declares that structure (a SCALE-Sim
     /// topology's N:M column). Anything else runs dense: a 2:4 engine never computes a
     /// non-conforming layer as if it were 2:4.
-    func nmStructure(for layer: Workload.Layer) -> (pattern: Workload.NMStructure?, note: String?) {
+    func nmStructure(for layer: Workload.Layer) -> (pattern: NMPattern?, note: String?) {
         let w = spec.sparsity(of: .weights)
-        guard w.exploit == .skip, w.format == .nm, let n = w.n, let m = w.m else { return (nil, nil) }
+        guard w.exploit == .skip, w.format == .nm, let pattern = w.nm else { return (nil, nil) }
+        let (n, m) = (pattern.n, pattern.m)
         let l = layer.shape
         if let mask = layer.masks?.weights {
-            let matrix = SparseMatrix(pattern: mask, rows: l.K, columns: l.channelsPerGroup * l.R * l.S)
-            if let v = NMPattern(n: n, m: m).firstViolation(matrix) {
+            if let v = pattern.firstViolation(in: mask, rows: l.K, columns: l.channelsPerGroup * l.R * l.S) {
                 return (nil, "weights not \(n):\(m) (filter \(v.row), group \(v.group) keeps \(v.kept) of \(m)): dense mode")
             }
-            return (Workload.NMStructure(n: n, m: m), nil)
+            return (pattern, nil)
         }
-        if let s = layer.structure, s.m == m, s.n <= n { return (Workload.NMStructure(n: n, m: m), nil) }
+        if let s = layer.structure, s.m == m, s.n <= n { return (pattern, nil) }
         if let s = layer.structure { return (nil, "declared \(s.n):\(s.m) is not \(n):\(m): dense mode") }
         return (nil, "no \(n):\(m) structure declared or recorded: dense mode")
     }
@@ -128,8 +129,8 @@ extension Simulator {
             let pointer = SparseFormat.bits(toHold: matrix.nonzeros)
             return setting.format == .csr ? .csr(indexBits: index, pointerBits: pointer) : .csc(indexBits: index, pointerBits: pointer)
         case .nm:
-            let nm = NMPattern(n: setting.n ?? 1, m: setting.m ?? 1)
-            return nm.conforms(matrix) ? .nm(n: nm.n, m: nm.m) : .dense
+            let nm = setting.nm ?? NMPattern(n: 1, m: 1)
+            return nm.conforms(matrix) ? .nm(nm) : .dense
         case .block: return .block(size: setting.blockSize ?? 1)
         }
     }
@@ -289,7 +290,7 @@ extension Simulator {
         let dramBits = [weightCost.dataBits * weightPasses, inputCost.dataBits, outputBits]
         let metadataBits = weightCost.metadataBits * weightPasses + inputCost.metadataBits
         let dramLevel = spec.memory[0]
-        for (operand, b) in zip(GEMMOperand.allCases, dramBits) {
+        for (operand, b) in zip(Operand.allCases, dramBits) {
             let extra = operand == .weights ? weightCost.metadataBits * weightPasses : operand == .inputs ? inputCost.metadataBits : 0
             ledger.charge(dramLevel, operand, readBits: operand == .outputs ? 0 : b + extra, writeBits: operand == .outputs ? b : 0)
         }
@@ -297,11 +298,10 @@ extension Simulator {
         // the innermost level holding it is read per MAC (per vector for the Cartesian product).
         let f = spec.dataflow == .cartesianProduct ? options.weightVector ?? 1 : 1
         let iv = spec.dataflow == .cartesianProduct ? options.inputVector ?? 1 : 1
-        let perMacReads: [GEMMOperand: Int] = [.weights: total.macs / iv * bits, .inputs: total.macs / f * bits,
+        let perMacReads: [Operand: Int] = [.weights: total.macs / iv * bits, .inputs: total.macs / f * bits,
                                                .outputs: total.macs * array.accumulatorBits]
-        for (index, operand) in GEMMOperand.allCases.enumerated() {
-            let op = Operand(rawValue: operand.rawValue)!
-            let levels = spec.memory.filter { ($0.type == .sram || $0.type == .regfile) && $0.holds.contains(op) }
+        for (index, operand) in Operand.allCases.enumerated() {
+            let levels = spec.memory.filter { ($0.type == .sram || $0.type == .regfile) && $0.holds.contains(operand) }
             let moved = dramBits[index] + (operand == .weights ? weightCost.metadataBits * weightPasses : operand == .inputs ? inputCost.metadataBits : 0)
             for (j, level) in levels.enumerated() {
                 if j == levels.count - 1 {

@@ -1,4 +1,5 @@
 import Dataflow
+import SparseSimCore
 import Trace
 
 // MARK: - Simulator
@@ -110,16 +111,15 @@ public struct Simulator: Sendable {
 
     // MARK: Systolic arrays
 
-    func simulateSystolic(_ layer: LayerShape, dataflow: SystolicDataflow, structure: Workload.NMStructure?) -> SimulationResult.LayerResult {
+    func simulateSystolic(_ layer: LayerShape, dataflow: SystolicDataflow, structure: NMPattern?) -> SimulationResult.LayerResult {
         let array = spec.peArray
         let compute = SystolicCompute(layer: layer, rows: array.rows, cols: array.cols, dataflow: dataflow,
-                                      structured: structure.map { ($0.n, $0.m) })
+                                      structured: structure)
         // Per operand: the on-chip levels holding it (outermost first) and its share of each.
-        var chains: [GEMMOperand: [HardwareSpec.MemoryLevel]] = [:]
-        var capacities: [GEMMOperand: [Int]] = [:]
-        for operand in GEMMOperand.allCases {
-            let op = Operand(rawValue: operand.rawValue)!
-            let levels = spec.memory.filter { ($0.type == .sram || $0.type == .regfile) && $0.holds.contains(op) }
+        var chains: [Operand: [HardwareSpec.MemoryLevel]] = [:]
+        var capacities: [Operand: [Int]] = [:]
+        for operand in Operand.allCases {
+            let levels = spec.memory.filter { ($0.type == .sram || $0.type == .regfile) && $0.holds.contains(operand) }
             chains[operand] = levels
             capacities[operand] = levels.map { level in
                 let bytes = (level.sizeBytes ?? 0) * (level.type == .regfile ? array.peCount : 1)
@@ -134,7 +134,7 @@ public struct Simulator: Sendable {
             + (compute.groups > 1 ? ", \(compute.groups) groups" : "")
         return result(
             layer, macs: compute.macs, computeCycles: compute.computeCycles, mappingEfficiency: compute.mappingEfficiency,
-            tiling: tiling, ledger: ledger, dramBits: GEMMOperand.allCases.map { traffic.dramBits($0) })
+            tiling: tiling, ledger: ledger, dramBits: Operand.allCases.map { traffic.dramBits($0) })
     }
 
     // MARK: Row stationary
@@ -151,16 +151,15 @@ public struct Simulator: Sendable {
         let array = spec.peArray
         let ob = array.operandBits, ab = array.accumulatorBits
         let levels = spec.memory
-        // Per operand (GEMMOperand.allCases order): the SRAM levels holding it, outermost first,
+        // Per operand (Operand.allCases order): the SRAM levels holding it, outermost first,
         // with its share of each; the NoC and the scratchpad that carry it, if any.
         var chains: [[Int]] = [], capacities: [[Int]] = [], noc: [Int?] = [], scratchpad: [Int?] = []
-        for operand in GEMMOperand.allCases {
-            let op = Operand(rawValue: operand.rawValue)!
-            let chain = levels.indices.filter { levels[$0].type == .sram && levels[$0].holds.contains(op) }
+        for operand in Operand.allCases {
+            let chain = levels.indices.filter { levels[$0].type == .sram && levels[$0].holds.contains(operand) }
             chains.append(chain)
             capacities.append(chain.map { (levels[$0].sizeBytes ?? 0) * 8 / max(levels[$0].holds.count, 1) })
-            noc.append(levels.indices.last { levels[$0].type == .noc && levels[$0].holds.contains(op) })
-            scratchpad.append(levels.indices.last { levels[$0].type == .regfile && levels[$0].holds.contains(op) })
+            noc.append(levels.indices.last { levels[$0].type == .noc && levels[$0].holds.contains(operand) })
+            scratchpad.append(levels.indices.last { levels[$0].type == .regfile && levels[$0].holds.contains(operand) })
         }
         // The PE scratchpad (the innermost register file) is shared by what it holds.
         let spad = levels.last { $0.type == .regfile }
@@ -181,8 +180,8 @@ public struct Simulator: Sendable {
         var bits = [Int](repeating: 0, count: levels.count)
 
         /// Charges `traffic` into `energy` and `bits` (per level) through `charge`.
-        func account(_ traffic: RowStationaryTraffic, _ charge: (Int, GEMMOperand, Int, Int) -> Void) {
-            for (o, operand) in GEMMOperand.allCases.enumerated() {
+        func account(_ traffic: RowStationaryTraffic, _ charge: (Int, Operand, Int, Int) -> Void) {
+            for (o, operand) in Operand.allCases.enumerated() {
                 var outer = SystolicTraffic.Transfer(inwardBits: 0, outwardBits: 0)
                 var level = 0  // DRAM
                 for (c, index) in chains[o].enumerated() {
@@ -227,7 +226,7 @@ public struct Simulator: Sendable {
         var ledger = EnergyLedger(macs: run.macs, macPJ: spec.energy.macPJ)
         account(traffic) { ledger.charge(levels[$0], $1, readBits: $2, writeBits: $3) }
         var dramBits: [Int] = []
-        for (o, operand) in GEMMOperand.allCases.enumerated() {
+        for (o, operand) in Operand.allCases.enumerated() {
             let t = chains[o].isEmpty ? traffic.arrayTransfer(operand)
                 : traffic.bufferTransfer(operand, capacityBits: capacities[o][0])
             dramBits.append(t.inwardBits + t.outwardBits)
@@ -246,7 +245,7 @@ public struct Simulator: Sendable {
 
         init(macs: Int, macPJ: Double) { energy = ["mac": Double(macs) * macPJ] }
 
-        mutating func charge(_ level: HardwareSpec.MemoryLevel, _ operand: GEMMOperand, readBits: Int, writeBits: Int) {
+        mutating func charge(_ level: HardwareSpec.MemoryLevel, _ operand: Operand, readBits: Int, writeBits: Int) {
             let width = max(level.widthBits, 1)
             let reads = (readBits + width - 1) / width
             let writes = (writeBits + width - 1) / width
@@ -266,9 +265,9 @@ public struct Simulator: Sendable {
         }
 
         /// Charges each operand's transfers along DRAM and its chain of buffers.
-        mutating func chargeChains(_ transfers: [GEMMOperand: [SystolicTraffic.Transfer]],
-                                   chains: [GEMMOperand: [HardwareSpec.MemoryLevel]], dram: HardwareSpec.MemoryLevel) {
-            for operand in GEMMOperand.allCases {
+        mutating func chargeChains(_ transfers: [Operand: [SystolicTraffic.Transfer]],
+                                   chains: [Operand: [HardwareSpec.MemoryLevel]], dram: HardwareSpec.MemoryLevel) {
+            for operand in Operand.allCases {
                 let transfers = transfers[operand]!
                 let levels = [dram] + chains[operand]!
                 for (i, level) in levels.enumerated() {

@@ -1,4 +1,5 @@
 import Foundation
+import SparseSimCore
 import Trace
 
 // MARK: - Report
@@ -66,7 +67,7 @@ public struct Report: Sendable {
         if runs.count > 1 && !specs.isEmpty { body += scatterSection() }
         for (i, run) in runs.enumerated() { body += try runSection(run, index: i) }
         body += specSection()
-        body += "<h2>Provenance</h2>\n<pre>\(htmlEscape(String(decoding: try TraceJSON.encode(provenance), as: UTF8.self)))</pre>\n"
+        body += "<h2>Provenance</h2>\n<pre>\(htmlEscape(String(decoding: try JSONCoding.encode(provenance), as: UTF8.self)))</pre>\n"
         return """
             <!DOCTYPE html>
             <html xmlns="http://www.w3.org/1999/xhtml" lang="en">

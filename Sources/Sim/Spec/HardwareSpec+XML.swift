@@ -26,12 +26,12 @@ extension HardwareSpec {
         if !sparsity.isEmpty {
             out += "  <sparsity>\n"
             for s in sparsity {
-                out += "    <operand\(attrs([("name", s.operand.rawValue), ("exploit", s.exploit.rawValue), ("format", s.format.rawValue), ("balancing", s.balancing.rawValue), ("runBits", s.runBits.map(String.init)), ("indexBits", s.indexBits.map(String.init)), ("n", s.n.map(String.init)), ("m", s.m.map(String.init)), ("blockSize", s.blockSize.map(String.init))]))/>\n"
+                out += "    <operand\(attrs([("name", s.operand.rawValue), ("exploit", s.exploit.rawValue), ("format", s.format.rawValue), ("balancing", s.balancing.rawValue), ("runBits", s.runBits.map(String.init)), ("indexBits", s.indexBits.map(String.init)), ("n", s.nm.map { String($0.n) }), ("m", s.nm.map { String($0.m) }), ("blockSize", s.blockSize.map(String.init))]))/>\n"
             }
             out += "  </sparsity>\n"
         }
         if let d = decomposition {
-            out += "  <decomposition\(attrs([("bases", "\(d.bases)"), ("sharing", d.sharing), ("basisBits", "\(d.basisBits)"), ("coefficientBits", "\(d.coefficientBits)"), ("intermediateBits", "\(d.intermediateBits)"), ("basisMacs", d.basisMacs.map { "\($0)" }), ("intermediateKiB", d.intermediateBytes.map { num(Double($0) / 1024) })]))/>\n"
+            out += "  <decomposition\(attrs([("bases", "\(d.bases)"), ("sharing", d.sharing.rawValue), ("basisBits", "\(d.basisBits)"), ("coefficientBits", "\(d.coefficientBits)"), ("intermediateBits", "\(d.intermediateBits)"), ("basisMacs", d.basisMacs.map { "\($0)" }), ("intermediateKiB", d.intermediateBytes.map { num(Double($0) / 1024) })]))/>\n"
         }
         return out + "</accelerator>\n"
     }

@@ -1,3 +1,5 @@
+import SparseSimCore
+
 // MARK: - HardwareSpec
 
 /// An accelerator as a hardware spec describes it (`HardwareSpecs/*.xml`, schema
@@ -205,10 +207,8 @@ public struct HardwareSpec: Codable, Equatable, Sendable {
         public var runBits: Int?
         /// Bits of an index (`csr`, `csc`).
         public var indexBits: Int?
-        /// N of N:M (`nm`).
-        public var n: Int?
-        /// M of N:M (`nm`).
-        public var m: Int?
+        /// The N:M pattern (`nm`); in JSON and XML its `n` and `m` are attributes of the operand.
+        public var nm: NMPattern?
         /// Block edge (`block`).
         public var blockSize: Int?
 
@@ -218,6 +218,49 @@ public struct HardwareSpec: Codable, Equatable, Sendable {
             case indexBits = "index_bits"
             case n, m
             case blockSize = "block_size"
+        }
+
+        /// A setting; `nm` only where the format is `nm`.
+        public init(operand: Operand, exploit: Exploit, format: Format, balancing: Balancing, runBits: Int? = nil,
+                    indexBits: Int? = nil, nm: NMPattern? = nil, blockSize: Int? = nil) {
+            self.operand = operand
+            self.exploit = exploit
+            self.format = format
+            self.balancing = balancing
+            self.runBits = runBits
+            self.indexBits = indexBits
+            self.nm = nm
+            self.blockSize = blockSize
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            let n = try c.decodeIfPresent(Int.self, forKey: .n), m = try c.decodeIfPresent(Int.self, forKey: .m)
+            var pattern: NMPattern?
+            if n != nil || m != nil {
+                guard let n, let m, NMPattern.isValid(n: n, m: m) else {
+                    throw DecodingError.dataCorruptedError(forKey: .n, in: c, debugDescription: "N:M needs n and m with 1 <= n <= m")
+                }
+                pattern = NMPattern(n: n, m: m)
+            }
+            self.init(operand: try c.decode(Operand.self, forKey: .operand), exploit: try c.decode(Exploit.self, forKey: .exploit),
+                      format: try c.decode(Format.self, forKey: .format), balancing: try c.decode(Balancing.self, forKey: .balancing),
+                      runBits: try c.decodeIfPresent(Int.self, forKey: .runBits),
+                      indexBits: try c.decodeIfPresent(Int.self, forKey: .indexBits), nm: pattern,
+                      blockSize: try c.decodeIfPresent(Int.self, forKey: .blockSize))
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(operand, forKey: .operand)
+            try c.encode(exploit, forKey: .exploit)
+            try c.encode(format, forKey: .format)
+            try c.encode(balancing, forKey: .balancing)
+            try c.encodeIfPresent(runBits, forKey: .runBits)
+            try c.encodeIfPresent(indexBits, forKey: .indexBits)
+            try c.encodeIfPresent(nm?.n, forKey: .n)
+            try c.encodeIfPresent(nm?.m, forKey: .m)
+            try c.encodeIfPresent(blockSize, forKey: .blockSize)
         }
     }
 
@@ -261,8 +304,8 @@ public struct HardwareSpec: Codable, Equatable, Sendable {
     public struct Decomposition: Codable, Equatable, Sendable {
         /// Bases M per layer or per input channel.
         public var bases: Int
-        /// `layer` (one set for the layer) or `channel` (one set per input channel).
-        public var sharing: String
+        /// One basis set for the layer, or one per input channel.
+        public var sharing: BasisSharing
         /// Bits of a basis value.
         public var basisBits: Int
         /// Bits of a coefficient.
@@ -286,7 +329,7 @@ public struct HardwareSpec: Codable, Equatable, Sendable {
         }
 
         /// A decomposition.
-        public init(bases: Int, sharing: String, basisBits: Int, coefficientBits: Int, intermediateBits: Int,
+        public init(bases: Int, sharing: BasisSharing, basisBits: Int, coefficientBits: Int, intermediateBits: Int,
                     basisMacs: Int? = nil, intermediateBytes: Int? = nil) {
             self.bases = bases
             self.sharing = sharing

@@ -1,3 +1,5 @@
+import SparseSimCore
+
 // MARK: - SpecBuilder
 
 /// Turns a schema-valid `<accelerator>` tree into a `HardwareSpec`, checking what the schema
@@ -74,7 +76,7 @@ struct SpecBuilder {
         var decomposition: HardwareSpec.Decomposition?
         if let d = root.child("decomposition") {
             decomposition = HardwareSpec.Decomposition(
-                bases: int(d, "bases") ?? 1, sharing: d.attribute("sharing") ?? "layer", basisBits: int(d, "basisBits") ?? 8,
+                bases: int(d, "bases") ?? 1, sharing: BasisSharing(rawValue: d.attribute("sharing") ?? "layer") ?? .layer, basisBits: int(d, "basisBits") ?? 8,
                 coefficientBits: int(d, "coefficientBits") ?? 8, intermediateBits: int(d, "intermediateBits") ?? 16,
                 basisMacs: int(d, "basisMacs"),
                 intermediateBytes: double(d, "intermediateKiB").map { Int(($0 * 1024).rounded()) })
@@ -187,19 +189,23 @@ struct SpecBuilder {
         var out: [HardwareSpec.OperandSparsity] = []
         for e in s.children where e.name == "operand" {
             guard let op = Operand(rawValue: e.attribute("name") ?? "") else { continue }
+            let format = HardwareSpec.Format(rawValue: e.attribute("format") ?? "dense") ?? .dense
+            let n = int(e, "n"), m = int(e, "m")
+            var pattern: NMPattern?
+            if let n, let m {
+                if NMPattern.isValid(n: n, m: m) { pattern = NMPattern(n: n, m: m) } else { fail(e, "\(op.rawValue): N:M needs n <= m, got \(n):\(m)") }
+            } else if format == .nm {
+                fail(e, "\(op.rawValue): format nm needs attributes n and m")
+            } else if n != nil || m != nil {
+                fail(e, "\(op.rawValue): attributes n and m go together")
+            }
             let setting = HardwareSpec.OperandSparsity(
                 operand: op, exploit: HardwareSpec.Exploit(rawValue: e.attribute("exploit") ?? "none") ?? .none,
-                format: HardwareSpec.Format(rawValue: e.attribute("format") ?? "dense") ?? .dense,
-                balancing: HardwareSpec.Balancing(rawValue: e.attribute("balancing") ?? "none") ?? .none,
-                runBits: int(e, "runBits"), indexBits: int(e, "indexBits"), n: int(e, "n"), m: int(e, "m"),
-                blockSize: int(e, "blockSize"))
+                format: format, balancing: HardwareSpec.Balancing(rawValue: e.attribute("balancing") ?? "none") ?? .none,
+                runBits: int(e, "runBits"), indexBits: int(e, "indexBits"), nm: pattern, blockSize: int(e, "blockSize"))
             switch setting.format {
             case .nm:
-                if let n = setting.n, let m = setting.m {
-                    if n > m { fail(e, "\(op.rawValue): N:M needs n <= m, got \(n):\(m)") }
-                } else {
-                    fail(e, "\(op.rawValue): format nm needs attributes n and m")
-                }
+                break
             case .rle where setting.runBits == nil: fail(e, "\(op.rawValue): format rle needs runBits")
             case .csr where setting.indexBits == nil, .csc where setting.indexBits == nil:
                 fail(e, "\(op.rawValue): format \(setting.format.rawValue) needs indexBits")

@@ -1,5 +1,6 @@
 import CLibXML2
 import Foundation
+import SparseSimCore
 
 // MARK: - SpecLoader
 

@@ -1,4 +1,5 @@
 import Foundation
+import SparseSimCore
 import Synchronization
 import Trace
 
@@ -102,7 +103,7 @@ public enum Sweep {
                 guard let j else { return }
                 let point = evaluate(jobs[j], spec: specList[j], plan: plan, workload: workload, provenance: provenance)
                 do {
-                    try AtomicFile.write(try TraceJSON.encode(point), to: directory + "/" + plan.pointFile(jobs[j]), sync: false)
+                    try AtomicFile.write(try JSONCoding.encode(point), to: directory + "/" + plan.pointFile(jobs[j]), sync: false)
                     shared.withLock { s in
                         s.done += 1
                         if point.error != nil { s.failed += 1 }
@@ -139,14 +140,14 @@ public enum Sweep {
     static func adoptPlan(_ plan: SweepPlan, in directory: String) throws {
         let path = directory + "/" + planFile
         if let data = FileManager.default.contents(atPath: path) {
-            let existing = try TraceJSON.decode(SweepPlan.self, from: data, file: path)
+            let existing = try JSONCoding.decode(SweepPlan.self, from: data, file: path)
             guard existing == plan else {
                 throw SparseSimError(file: path, location: difference(existing, plan),
                                      message: "this directory holds another sweep; give another --out, or remove the directory to start over")
             }
             return
         }
-        try AtomicFile.write(try TraceJSON.encode(plan), to: path)
+        try AtomicFile.write(try JSONCoding.encode(plan), to: path)
     }
 
     /// The first field where two plans differ, for the error.
@@ -165,7 +166,7 @@ public enum Sweep {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw SparseSimError(file: path, message: "cannot read the point file")
         }
-        let point = try TraceJSON.decode(SweepPoint.self, from: data, file: path)
+        let point = try JSONCoding.decode(SweepPoint.self, from: data, file: path)
         guard point.index == index, point.settings == plan.settings(of: index), (point.metrics == nil) != (point.error == nil) else {
             throw SparseSimError(file: path, location: "index", message: "the file is not point \(index) of this sweep")
         }

@@ -1,4 +1,5 @@
 import Foundation
+import SparseSimCore
 import Trace
 
 // MARK: - SweepResults
@@ -36,7 +37,7 @@ public struct SweepResults: Codable, Equatable, Sendable {
                                  ? "no sweep plan here: is this a sweep directory (sparsesim sweep --out DIR)?"
                                  : "no such directory")
         }
-        let plan = try TraceJSON.decode(SweepPlan.self, from: data, file: planPath)
+        let plan = try JSONCoding.decode(SweepPlan.self, from: data, file: planPath)
         var points: [SweepPoint] = []
         var missing: [Int] = []
         for i in 0..<plan.pointCount {

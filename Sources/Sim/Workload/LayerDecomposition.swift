@@ -1,3 +1,4 @@
+import SparseSimCore
 import Trace
 
 // MARK: - LayerDecomposition
@@ -7,20 +8,20 @@ import Trace
 public struct LayerDecomposition: Equatable, Sendable {
     /// Bases per set, `M`.
     public var bases: Int
-    /// `layer` (one basis set) or `channel` (one per input channel).
-    public var sharing: String
+    /// One basis set for the layer, or one per input channel.
+    public var sharing: BasisSharing
     /// Kept coefficients, `K × C × M` row-major.
     public var coefficientMask: Bitmask
 
     /// A decomposition record.
-    public init(bases: Int, sharing: String, coefficientMask: Bitmask) {
+    public init(bases: Int, sharing: BasisSharing, coefficientMask: Bitmask) {
         self.bases = bases
         self.sharing = sharing
         self.coefficientMask = coefficientMask
     }
 
     /// Basis sets of a layer with `channels` input channels.
-    public func groups(channels: Int) -> Int { sharing == "layer" ? 1 : channels }
+    public func groups(channels: Int) -> Int { sharing.groups(channels: channels) }
 
     /// Throws when the record does not fit `shape`.
     public func validate(for shape: LayerShape, file: String) throws {

@@ -1,4 +1,5 @@
 import Foundation
+import SparseSimCore
 import Trace
 
 // MARK: - ScaleSimTopology
@@ -57,13 +58,13 @@ public enum ScaleSimTopology {
             do { try shape.validate(file: file, location: "\(line)") } catch let e as SparseSimError {
                 throw SparseSimError(file: file, location: "\(line)", message: e.message)
             }
-            var structure: Workload.NMStructure?
+            var structure: NMPattern?
             if cells.count == 9 && !cells[8].isEmpty && cells[8].lowercased() != "dense" {
                 let parts = cells[8].split(separator: ":")
                 guard parts.count == 2, let n = Int(parts[0]), let m = Int(parts[1]), n > 0, n <= m else {
                     throw fail("sparsity must be N:M with 0 < N <= M (e.g. 2:4), got '\(cells[8])'")
                 }
-                structure = Workload.NMStructure(n: n, m: m)
+                structure = NMPattern(n: n, m: m)
             }
             layers.append(Workload.Layer(shape: shape, structure: structure))
         }

@@ -1,4 +1,5 @@
 import Compression
+import SparseSimCore
 import Trace
 
 // MARK: - TimeloopExport
@@ -26,7 +27,7 @@ public enum TimeloopExport {
     /// - Parameters:
     ///   - nm: the N:M structure the run declared, checked against each mask (nil: none).
     ///   - header: comment lines at the top of every file (source and provenance).
-    public static func problems(_ workload: Workload, nm: (n: Int, m: Int)?, header: [String]) -> [File] {
+    public static func problems(_ workload: Workload, nm: NMPattern?, header: [String]) -> [File] {
         let width = max(2, String(workload.layers.count - 1).count)
         return workload.layers.enumerated().map { i, layer in
             let number = String(i)
@@ -36,7 +37,7 @@ public enum TimeloopExport {
     }
 
     /// One layer's problem.
-    static func problem(_ layer: Workload.Layer, nm: (n: Int, m: Int)?, header: [String]) -> String {
+    static func problem(_ layer: Workload.Layer, nm: NMPattern?, header: [String]) -> String {
         let l = layer.shape
         let groups = max(l.groups, 1)
         var lines = header.map { "# " + $0 }
@@ -91,9 +92,7 @@ public enum TimeloopExport {
         ]
         var densities: [String] = []
         if let mask = layer.masks?.weights {
-            let structured = nm.map { pattern in
-                NMPattern(n: pattern.n, m: pattern.m).conforms(SparseMatrix(pattern: mask, rows: l.K, columns: l.channelsPerGroup * l.R * l.S))
-            } ?? false
+            let structured = nm?.conforms(mask, rows: l.K, columns: l.channelsPerGroup * l.R * l.S) ?? false
             densities += ["      Weights:", "        distribution: \(structured ? "fixed-structured" : "hypergeometric")",
                           "        density: \(mask.density)"]
         }

@@ -1,3 +1,4 @@
+import SparseSimCore
 import Trace
 
 // MARK: - Workload
@@ -16,14 +17,14 @@ public struct Workload: Codable, Equatable, Sendable {
         /// The shape.
         public var shape: LayerShape
         /// N:M structure of the weights along the reduction (e.g. 2:4), when declared.
-        public var structure: NMStructure?
+        public var structure: NMPattern?
         /// The weight mask and input zero patterns (from a trace); nil: dense operands.
         public var masks: LayerMasks?
         /// ESCALATE: the layer's decomposition into bases and coefficients (from a trace).
         public var decomposition: LayerDecomposition?
 
         /// A layer.
-        public init(shape: LayerShape, structure: NMStructure? = nil, masks: LayerMasks? = nil,
+        public init(shape: LayerShape, structure: NMPattern? = nil, masks: LayerMasks? = nil,
                     decomposition: LayerDecomposition? = nil) {
             self.shape = shape
             self.structure = structure
@@ -32,14 +33,6 @@ public struct Workload: Codable, Equatable, Sendable {
         }
 
         enum CodingKeys: String, CodingKey { case shape, structure }
-    }
-
-    /// An N:M pattern: at most N non-zeros in every M consecutive weights.
-    public struct NMStructure: Codable, Equatable, Sendable {
-        /// Kept per group.
-        public var n: Int
-        /// Group size.
-        public var m: Int
     }
 
     /// A workload from shapes without structure.

@@ -1,4 +1,5 @@
 import Foundation
+import SparseSimCore
 
 // MARK: - KernelBenchmark
 

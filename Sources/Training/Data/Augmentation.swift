@@ -1,3 +1,5 @@
+import SparseSimCore
+
 // MARK: - Augmentation
 
 /// CIFAR-style augmentation: a random crop of the zero-padded image, then a horizontal flip

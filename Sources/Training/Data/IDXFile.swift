@@ -1,4 +1,5 @@
 import CZlib
+import SparseSimCore
 import Trace
 
 // MARK: - IDXFile

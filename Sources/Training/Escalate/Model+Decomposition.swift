@@ -1,4 +1,5 @@
 import Compression
+import SparseSimCore
 import Trace
 
 // MARK: - Decomposed models

@@ -1,5 +1,6 @@
 import Compression
 import Foundation
+import SparseSimCore
 import Trace
 
 // MARK: - Initial weights and hybrid quantization

@@ -1,3 +1,5 @@
+import SparseSimCore
+
 // MARK: - Dropout
 
 /// Inverted dropout: in training each element is zeroed with probability `rate` and the rest

@@ -1,3 +1,5 @@
+import SparseSimCore
+
 // MARK: - Small-dense widths
 
 extension Model {

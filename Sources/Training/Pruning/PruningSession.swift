@@ -1,4 +1,5 @@
 import Foundation
+import SparseSimCore
 import Trace
 
 // MARK: - PruningSession
@@ -177,7 +178,7 @@ public final class PruningSession {
         try? fm.removeItem(atPath: temporary)
         do {
             var writer = try TraceWriter(path: temporary,
-                                         model: TraceModel(name: model.name, inputShape: model.inputShape, layers: model.layerShapes(batch: 1)),
+                                         model: NetworkShape(name: model.name, inputShape: model.inputShape, layers: model.layerShapes(batch: 1)),
                                          method: TraceMethod(name: "prune-\(result.method.rawValue)", parameters: parameters),
                                          provenance: provenance)
             let masks = pruner.masks

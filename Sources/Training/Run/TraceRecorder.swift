@@ -1,5 +1,6 @@
 import Compression
 import Foundation
+import SparseSimCore
 import Trace
 
 // MARK: - TraceRecorder
@@ -40,7 +41,7 @@ public final class TraceRecorder {
         test.images.withUnsafeBufferPointer { images in
             for j in 0..<buf.count { buf[j] = images[j] }
         }
-        let model = TraceModel(name: trainer.model.name, inputShape: trainer.model.inputShape,
+        let model = NetworkShape(name: trainer.model.name, inputShape: trainer.model.inputShape,
                                layers: trainer.model.layerShapes(batch: n))
         // A run killed before the trace's first manifest was written left at most an empty
         // directory: resuming then starts the trace afresh.
@@ -104,7 +105,7 @@ public final class TraceRecorder {
                 layers.append(TraceWriter.LayerTensors(
                     name: layer.name, weights: kernels, mask: Bitmask(kernels.lazy.map { $0 != 0 }),
                     inputActivations: layer.lastInput?.array, backwardActivationDensity: backward,
-                    decomposition: DecomposedTensors(bases: d.bases, sharing: d.sharing.rawValue, basisValues: d.basis.value.array,
+                    decomposition: DecomposedTensors(bases: d.bases, sharing: d.sharing, basisValues: d.basis.value.array,
                                                      coefficients: coefficients, coefficientMask: mask, quantization: quantization)))
                 continue
             }

@@ -1,4 +1,5 @@
 import Foundation
+import SparseSimCore
 import Trace
 
 // MARK: - Checkpoints

@@ -1,4 +1,5 @@
 import Compression
+import SparseSimCore
 
 // MARK: - TrainingConfiguration
 

@@ -1,3 +1,5 @@
+import SparseSimCore
+
 // MARK: - Drop and grow
 
 extension SparseTraining {

@@ -1,3 +1,4 @@
+import SparseSimCore
 import Trace
 
 // MARK: - SparseTraining

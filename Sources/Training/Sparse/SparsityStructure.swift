@@ -1,3 +1,4 @@
+import SparseSimCore
 import Trace
 
 // MARK: - SparsityStructure
@@ -15,7 +16,7 @@ public enum SparsityStructure: Equatable, Hashable, Sendable, CustomStringConver
     case block(Int)
     /// Exactly `n` non-zeros in every group of `m` consecutive weights along a row (the input
     /// dimension); a row's last, shorter group keeps `min(n, length)`.
-    case nm(n: Int, m: Int)
+    case nm(NMPattern)
 
     /// Parses `unstructured`, `channel`, `filter`, `block:BxB` (or `block:B`), `nm:N:M`.
     /// - Throws: `SparseSimError` naming `--structure` for anything else.
@@ -38,7 +39,7 @@ public enum SparsityStructure: Equatable, Hashable, Sendable, CustomStringConver
             guard let n = Int(parts[1]), let m = Int(parts[2]), m >= 1, n >= 1, n <= m else {
                 throw bad("'\(text)': expected nm:N:M with 1 <= N <= M, e.g. nm:2:4")
             }
-            self = .nm(n: n, m: m)
+            self = .nm(NMPattern(n: n, m: m))
         default:
             throw bad("unknown structure '\(text)' (known: unstructured, channel, filter, block:BxB, nm:N:M)")
         }
@@ -50,13 +51,13 @@ public enum SparsityStructure: Equatable, Hashable, Sendable, CustomStringConver
         case .channel: "channel"
         case .filter: "filter"
         case .block(let b): "block:\(b)x\(b)"
-        case .nm(let n, let m): "nm:\(n):\(m)"
+        case .nm(let p): "nm:\(p.n):\(p.m)"
         }
     }
 
     /// The density an N:M pattern fixes (`n/m`), nil for the others.
     public var fixedDensity: Double? {
-        if case .nm(let n, let m) = self { return Double(n) / Double(m) }
+        if case .nm(let p) = self { return p.density }
         return nil
     }
 }
@@ -103,7 +104,8 @@ struct WeightGroups: Sendable {
                     offsets.append(members.count)
                 }
             }
-        case .nm(let n, let m):
+        case .nm(let p):
+            let (n, m) = (p.n, p.m)
             contiguous(1)
             perBucket = n
             for row in 0..<k {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Sim
+import SparseSimCore
 import Trace
 
 // MARK: - compare
@@ -63,7 +64,7 @@ struct CompareCommand: ParsableCommand {
         switch format {
         case .table: text = comparison.renderTable()
         case .csv: text = comparison.renderCSV()
-        case .json: text = String(decoding: try TraceJSON.encode(comparison), as: UTF8.self)
+        case .json: text = String(decoding: try JSONCoding.encode(comparison), as: UTF8.self)
         }
         try Console.emit(text, to: output)
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Compression
 import Foundation
+import SparseSimCore
 import Trace
 
 // MARK: - decompose

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Sim
+import SparseSimCore
 import Trace
 import Training
 
@@ -35,7 +36,7 @@ struct EnvCommand: ParsableCommand {
         let report = EnvironmentReport.current()
         switch format {
         case .json:
-            try Console.emit(String(decoding: try TraceJSON.encode(report), as: UTF8.self), to: nil)
+            try Console.emit(String(decoding: try JSONCoding.encode(report), as: UTF8.self), to: nil)
         case .table:
             try Console.emit(report.renderTable(), to: nil)
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Sim
+import SparseSimCore
 import Trace
 import Training
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Sim
+import SparseSimCore
 import Trace
 
 // MARK: - simulate
@@ -120,7 +121,7 @@ struct SimulateCommand: ParsableCommand {
         }
         let text: String
         if densityModel == .both {
-            let json = comparisons.count == 1 ? try TraceJSON.encode(comparisons[0]) : try TraceJSON.encode(comparisons)
+            let json = comparisons.count == 1 ? try JSONCoding.encode(comparisons[0]) : try JSONCoding.encode(comparisons)
             text = format == .json
                 ? String(decoding: json, as: UTF8.self)
                 : comparisons.map { $0.renderTable() + "\n" + $0.actual.renderTable() + "\n" + $0.uniform.renderTable() }.joined(separator: "\n")
@@ -132,8 +133,8 @@ struct SimulateCommand: ParsableCommand {
         case .csv: text = results.enumerated().map { $0.element.renderCSV(includeHeader: $0.offset == 0) }.joined()
         case .json:
             text = results.count == 1
-                ? String(decoding: try TraceJSON.encode(results[0]), as: UTF8.self)
-                : String(decoding: try TraceJSON.encode(results), as: UTF8.self)
+                ? String(decoding: try JSONCoding.encode(results[0]), as: UTF8.self)
+                : String(decoding: try JSONCoding.encode(results), as: UTF8.self)
         }
         try Console.emit(text, to: output)
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SparseSimCore
 import Trace
 
 /// How a command prints its result.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SparseSimCore
 import Trace
 
 // MARK: - Output

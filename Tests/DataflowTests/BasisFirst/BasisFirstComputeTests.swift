@@ -1,7 +1,7 @@
 import Testing
 
 @testable import Dataflow
-@testable import Trace
+@testable import SparseSimCore
 
 /// The basis-first dataflow against its formulas and a brute-force assignment of every MAC.
 @Suite struct BasisFirstComputeTests {

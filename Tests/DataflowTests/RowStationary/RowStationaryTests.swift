@@ -1,7 +1,7 @@
 import Testing
 
 @testable import Dataflow
-@testable import Trace
+@testable import SparseSimCore
 
 @Suite struct RowStationaryTests {
     static let layers: [LayerShape] = [
@@ -113,7 +113,7 @@ import Testing
         for (rows, cols) in [(4, 5), (12, 14)] {
             for m in Self.candidates(layer, rows: rows, cols: cols) {
                 let traffic = RowStationaryTraffic(mapping: m, operandBits: 8, accumulatorBits: 24)
-                for operand in GEMMOperand.allCases {
+                for operand in Operand.allCases {
                     for j in 0...m.order.count {
                         let walked = Self.walk(layer, m, operand, tileAt: j)
                         let t = traffic.transfer(operand, at: j)
@@ -139,7 +139,7 @@ import Testing
 
     /// The tile a pass belongs to at position `j`: the indices of the loops outside `j` that the
     /// operand depends on (an irrelevant loop's index does not change the data).
-    static func walk(_ l: LayerShape, _ m: RowStationaryMapping, _ operand: GEMMOperand, tileAt j: Int,
+    static func walk(_ l: LayerShape, _ m: RowStationaryMapping, _ operand: Operand, tileAt j: Int,
                      everyPass: Bool = false) -> (fetchedWords: Int, spilledWords: Int) {
         let relevant = RowStationaryLoop.relevant(to: operand)
         let loops = m.order
@@ -170,7 +170,7 @@ import Testing
         return (fetched, spilled)
     }
 
-    static func tileWords(_ l: LayerShape, _ m: RowStationaryMapping, _ operand: GEMMOperand, fixedKey: [Int],
+    static func tileWords(_ l: LayerShape, _ m: RowStationaryMapping, _ operand: Operand, fixedKey: [Int],
                           loops: [RowStationaryLoop]) -> Int {
         var fixed: [RowStationaryLoop: Int] = [:]
         for (i, v) in fixedKey.enumerated() where v >= 0 { fixed[loops[i]] = v }
@@ -179,7 +179,7 @@ import Testing
 
     /// Exact words of the tile whose loops in `fixed` are at the given chunk (others in full),
     /// counted element by element.
-    static func tileWords(_ l: LayerShape, _ m: RowStationaryMapping, _ operand: GEMMOperand,
+    static func tileWords(_ l: LayerShape, _ m: RowStationaryMapping, _ operand: Operand,
                           fixed: [RowStationaryLoop: Int], passIndex: [RowStationaryLoop: Int]?) -> Int {
         let fixed = passIndex ?? fixed
         let kg = l.K / l.groups, cg = l.channelsPerGroup

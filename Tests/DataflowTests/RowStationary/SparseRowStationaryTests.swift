@@ -1,7 +1,7 @@
 import Testing
 
 @testable import Dataflow
-@testable import Trace
+@testable import SparseSimCore
 
 @Suite struct SparseRowStationaryTests {
     static func candidates(_ l: LayerShape, rows: Int, cols: Int) -> [RowStationaryMapping] {

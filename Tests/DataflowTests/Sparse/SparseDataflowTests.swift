@@ -1,7 +1,7 @@
 import Testing
 
 @testable import Dataflow
-@testable import Trace
+@testable import SparseSimCore
 
 @Suite struct CartesianProductComputeTests {
     /// Products are `Σ_c nnz(weights of channel c) · nnz(inputs of channel c)`, counted here

@@ -1,7 +1,7 @@
 import Testing
 
 @testable import Dataflow
-@testable import Trace
+@testable import SparseSimCore
 
 /// Masks for the sparse-dataflow tests: seeded, any density.
 enum TestMasks {

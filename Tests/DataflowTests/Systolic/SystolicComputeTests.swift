@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 @testable import Dataflow
-@testable import Trace
+@testable import SparseSimCore
 
 /// SCALE-Sim 3.0.0's output for 8 layers × {32², 128²} × {os, ws, is} and one 2:4 layer
 /// (copied from shared/validation/scalesim_reference.json; run by the project on 2026-11-21).
@@ -70,7 +70,7 @@ struct ScaleSimReference: Decodable {
         #expect(layer.nm == "2:4")
         let expected = try #require(sparse.results["r32_ws"]?.first)
         let c = SystolicCompute(layer: ScaleSimReference.shape(layer), rows: 32, cols: 32, dataflow: .weightStationary,
-                                structured: (2, 4))
+                                structured: NMPattern(n: 2, m: 4))
         #expect(c.computeCycles == expected.compute)
         let dense = SystolicCompute(layer: ScaleSimReference.shape(layer), rows: 32, cols: 32, dataflow: .weightStationary)
         #expect(Double(dense.computeCycles + 1) / Double(c.computeCycles + 1) <= 2, "2:4 never beats 2x")

@@ -2,6 +2,7 @@ import Compression
 import Testing
 
 @testable import Sim
+@testable import SparseSimCore
 @testable import Trace
 
 /// ESCALATE's basis-first model on the escalate preset: stage MACs, DRAM traffic without an
@@ -11,7 +12,7 @@ import Testing
     static let pointwise = LayerShape.conv("pw", N: 2, K: 12, C: 16, R: 1, H: 12)
     static let fc = LayerShape.linear("fc", N: 2, K: 10, C: 64)
 
-    static func workload(density: Double, bases m: Int = 4, sharing: String = "layer", seed: UInt64 = 5) -> Workload {
+    static func workload(density: Double, bases m: Int = 4, sharing: BasisSharing = .layer, seed: UInt64 = 5) -> Workload {
         let coefficients = SparseSimulatorTests.random(conv.K * conv.C * m, density: density, seed: seed)
         let layers = [
             Workload.Layer(shape: conv, masks: LayerMasks(weights: Bitmask(repeating: true, count: conv.weightCount), inputs: [],
@@ -129,7 +130,7 @@ import Testing
         w.layers[0].decomposition!.bases = 5
         #expect(throws: SparseSimError.self) { try Self.simulator().run(w) }
         // Per-channel bases: C basis sets in the storage.
-        let c = try Self.simulator().run(Self.workload(density: 0.5, sharing: "channel"))
+        let c = try Self.simulator().run(Self.workload(density: 0.5, sharing: .channel))
         #expect(c.layers[0].tiling.contains("channel bases"))
         // A small intermediate buffer tiles the channels.
         let small = try Self.simulator(["decomposition.intermediateKiB=1"]).run(Self.workload(density: 0.5))

@@ -1,6 +1,7 @@
 import Testing
 
 @testable import Sim
+@testable import SparseSimCore
 @testable import Trace
 
 /// Published reference points the sparse model reproduces (Docs/validation.md).

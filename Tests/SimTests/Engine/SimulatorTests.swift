@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import Sim
+@testable import SparseSimCore
 @testable import Trace
 
 @Suite struct SimulatorTests {
@@ -193,7 +194,7 @@ import Testing
         #expect(w.layers.count == 3)
         #expect(w.layers[0].shape.P == 110)
         #expect(w.layers[1].shape.kind == .linear)
-        #expect(w.layers[2].structure == Workload.NMStructure(n: 2, m: 4))
+        #expect(w.layers[2].structure == NMPattern(n: 2, m: 4))
         // A 2:4 engine compresses the declared layer; a dense array does not.
         #expect(try Simulator(spec: try Self.spec("stc-2to4")).simulate(w.layers[2]).computeCycles == 5103)
         let dense = try Simulator(spec: try Self.spec("systolic-ws")).simulate(w.layers[2])

@@ -2,6 +2,7 @@ import Compression
 import Testing
 
 @testable import Sim
+@testable import SparseSimCore
 @testable import Trace
 
 /// The sparse model's invariants on every sparse preset (DESIGN.md §4, issue 7).

@@ -1,6 +1,7 @@
 import Testing
 
 @testable import Sim
+@testable import SparseSimCore
 @testable import Trace
 
 /// `sparsesim compare`'s matrix: every entry is what `simulate` gives for the pair, densities

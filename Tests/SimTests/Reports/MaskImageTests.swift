@@ -1,6 +1,7 @@
 import Testing
 
 @testable import Sim
+@testable import SparseSimCore
 @testable import Trace
 
 /// Mask images against hand counts: block shares of a weight matrix, and a linear layer's

@@ -1,6 +1,7 @@
 import Testing
 
 @testable import Sim
+@testable import SparseSimCore
 @testable import Trace
 
 /// The HTML report of the committed trace: well-formed, self-contained, one chart of each kind,

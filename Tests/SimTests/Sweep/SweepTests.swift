@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import Sim
+@testable import SparseSimCore
 @testable import Trace
 
 /// `sparsesim sweep`: the grid's order, each point equal to a direct simulation of its spec,

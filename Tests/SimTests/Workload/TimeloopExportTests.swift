@@ -3,6 +3,7 @@ import Testing
 
 @testable import Compression
 @testable import Sim
+@testable import SparseSimCore
 @testable import Trace
 
 /// `sparsesim trace export --timeloop`: each layer's problem carries the layer's shape in
@@ -56,7 +57,7 @@ import Testing
         let offPattern = Bitmask((0..<32).map { $0 % 8 < 4 })
         for (mask, expected) in [(twoFour, "fixed-structured"), (offPattern, "hypergeometric")] {
             let layer = Workload.Layer(shape: shape, masks: LayerMasks(weights: mask, inputs: [], inputSource: .dense))
-            let v = Self.instance(TimeloopExport.problem(layer, nm: (2, 4), header: []))
+            let v = Self.instance(TimeloopExport.problem(layer, nm: NMPattern(n: 2, m: 4), header: []))
             #expect(v["Weights.distribution"] == expected && v["Weights.density"] == "0.5")
             #expect(v["Inputs.density"] == nil)
         }

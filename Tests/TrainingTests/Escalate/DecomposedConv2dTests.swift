@@ -2,6 +2,7 @@ import Compression
 import Foundation
 import Testing
 
+@testable import SparseSimCore
 @testable import Trace
 @testable import Training
 

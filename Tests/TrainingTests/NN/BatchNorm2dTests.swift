@@ -1,3 +1,4 @@
+import SparseSimCore
 import Testing
 
 @testable import Training

@@ -1,5 +1,6 @@
 import Testing
 
+@testable import SparseSimCore
 @testable import Trace
 @testable import Training
 

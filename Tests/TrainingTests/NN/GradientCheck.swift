@@ -1,3 +1,5 @@
+import SparseSimCore
+
 @testable import Training
 
 /// Central finite differences against a layer's backward.

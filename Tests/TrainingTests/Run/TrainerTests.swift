@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 
+@testable import SparseSimCore
 @testable import Trace
 @testable import Training
 

@@ -1,5 +1,6 @@
 import Testing
 
+@testable import SparseSimCore
 @testable import Trace
 @testable import Training
 
@@ -10,11 +11,11 @@ import Testing
         #expect(try SparsityStructure(parsing: "filter") == .filter)
         #expect(try SparsityStructure(parsing: "block:4x4") == .block(4))
         #expect(try SparsityStructure(parsing: "block:8") == .block(8))
-        #expect(try SparsityStructure(parsing: "nm:2:4") == .nm(n: 2, m: 4))
+        #expect(try SparsityStructure(parsing: "nm:2:4") == .nm(NMPattern(n: 2, m: 4)))
         for bad in ["", "nm:3:2", "nm:0:4", "nm:2", "block:4x2", "block:0x0", "blocks:4x4", "channel:2", "nm:a:4"] {
             #expect(throws: SparseSimError.self, "\(bad)") { try SparsityStructure(parsing: bad) }
         }
-        #expect(SparsityStructure.nm(n: 2, m: 4).description == "nm:2:4")
+        #expect(SparsityStructure.nm(NMPattern(n: 2, m: 4)).description == "nm:2:4")
         #expect(SparsityStructure.block(4).description == "block:4x4")
     }
 
@@ -75,7 +76,7 @@ import Testing
     /// N:M keeps exactly N per run of M along each row, min(N, length) in a short last run.
     @Test func nmMasksHaveExactlyNPerGroup() {
         let (k, c, r, s) = (3, 5, 1, 2)  // rows of 10: runs of 4, 4, 2
-        let g = WeightGroups(.nm(n: 3, m: 4), k: k, c: c, r: r, s: s)
+        let g = WeightGroups(.nm(NMPattern(n: 3, m: 4)), k: k, c: c, r: r, s: s)
         #expect(g.buckets.count == 9)
         let keep = g.select(scores: Self.scores(k * c * r * s, seed: 4), keep: 0)
         for row in 0..<k {

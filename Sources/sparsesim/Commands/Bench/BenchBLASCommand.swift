@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Glibc
 import Sim
+import SparseSimCore
 import Trace
 import Training
 
@@ -73,7 +74,7 @@ struct BenchBLASCommand: ParsableCommand {
             provenance: .current(threads: nil, blasCore: environment.core), environment: environment, results: results)
         switch format {
         case .json:
-            try Console.emit(String(decoding: try TraceJSON.encode(report), as: UTF8.self), to: output)
+            try Console.emit(String(decoding: try JSONCoding.encode(report), as: UTF8.self), to: output)
         case .table:
             var table = TextTable(["kernel", "n", "threads", "calls/rep", "median ms", "GFLOP/s", "best GFLOP/s"])
             let kernel = environment.core + (environment.coreInstructionSet.map { " (\($0))" } ?? "")

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Glibc
 import Sim
+import SparseSimCore
 import Trace
 import Training
 

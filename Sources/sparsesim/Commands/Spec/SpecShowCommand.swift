@@ -1,5 +1,6 @@
 import ArgumentParser
 import Sim
+import SparseSimCore
 import Trace
 
 /// `sparsesim spec show FILE`.
@@ -29,7 +30,7 @@ struct SpecShowCommand: ParsableCommand {
         let spec = try loadSpec(file, overrides: overrides)
         switch format {
         case .xml: try Console.emit(spec.xmlText(), to: nil)
-        case .json: try Console.emit(String(decoding: try TraceJSON.encode(spec), as: UTF8.self), to: nil)
+        case .json: try Console.emit(String(decoding: try JSONCoding.encode(spec), as: UTF8.self), to: nil)
         }
     }
 }

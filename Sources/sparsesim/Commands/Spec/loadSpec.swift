@@ -1,5 +1,6 @@
 import ArgumentParser
 import Sim
+import SparseSimCore
 import Trace
 
 /// Loads a spec for a command: every error but the last is printed as

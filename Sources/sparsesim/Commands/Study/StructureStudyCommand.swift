@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Sim
+import SparseSimCore
 import Study
 import Trace
 import Training
@@ -128,7 +129,7 @@ struct StructureStudyCommand: ParsableCommand {
         }
         let (summary, report) = try study.evaluate(records: records, specs: loaded, provenance: .current(seed: seed, threads: threads))
         try AtomicFile.write(try report.html(), to: out + "/report.html")
-        try AtomicFile.write(try TraceJSON.encode(summary), to: out + "/summary.json")
+        try AtomicFile.write(try JSONCoding.encode(summary), to: out + "/summary.json")
         try AtomicFile.write(StructureStudy.csv(summary, runs: study.runs), to: out + "/summary.csv")
         let text = summary.lines.joined(separator: "\n") + "\n\n" + summary.comparison.renderTable()
             + "wrote \(out)/report.html, \(out)/summary.json, \(out)/summary.csv\n"

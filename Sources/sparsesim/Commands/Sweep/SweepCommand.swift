@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Sim
+import SparseSimCore
 import Trace
 
 // MARK: - sweep

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Sim
+import SparseSimCore
 import Trace
 
 // MARK: - sweep merge
@@ -36,7 +37,7 @@ struct SweepMergeCommand: ParsableCommand {
     /// Merges `directory` and writes its results files; returns the text to print.
     static func merge(_ directory: String, shards: Int?) throws -> String {
         let results = try SweepResults(directory: directory, shards: shards, provenance: .current())
-        let csv = results.renderCSV(), json = try TraceJSON.encode(results), svg = results.paretoSVG()
+        let csv = results.renderCSV(), json = try JSONCoding.encode(results), svg = results.paretoSVG()
         try AtomicFile.write(csv, to: directory + "/results.csv")
         try AtomicFile.write(json, to: directory + "/results.json")
         try AtomicFile.write(svg, to: directory + "/pareto.svg")

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Sim
+import SparseSimCore
 import Trace
 
 // MARK: - trace export
@@ -40,10 +41,9 @@ struct ExportCommand: ParsableCommand {
 
     func run() throws {
         let (workload, _, manifest) = try Workload.fromTrace(at: path, snapshot: snapshot)
-        var nm: (n: Int, m: Int)?
+        var nm: NMPattern?
         if case let .string(structure)? = manifest.method.parameters["structure"], structure.hasPrefix("nm:") {
-            let parts = structure.split(separator: ":").compactMap { Int($0) }
-            if parts.count == 2 { nm = (parts[0], parts[1]) }
+            nm = NMPattern(parsing: structure.dropFirst(3))
         }
         let provenance = Provenance.current()
         let header = ["SparseSim trace export: \(workload.source) (model \(manifest.model.name), method \(manifest.method.name))",

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Sim
+import SparseSimCore
 import Trace
 
 /// `sparsesim trace inspect PATH`.
@@ -42,7 +43,7 @@ struct InspectCommand: ParsableCommand {
         let summary = TraceSummary(reader: reader, tensorsVerified: verify)
         switch format {
         case .json:
-            try Console.emit(String(decoding: try TraceJSON.encode(summary), as: UTF8.self), to: nil)
+            try Console.emit(String(decoding: try JSONCoding.encode(summary), as: UTF8.self), to: nil)
         case .table:
             var steps: [Int]?
             if snapshot == "all" {

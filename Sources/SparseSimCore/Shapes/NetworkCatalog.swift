@@ -12,17 +12,17 @@ public enum NetworkCatalog {
 
     /// The model called `name` at batch size `batch`, or nil for an unknown name.
     /// - Precondition: `batch >= 1`.
-    public static func model(_ name: String, batch: Int = 1) -> TraceModel? {
+    public static func model(_ name: String, batch: Int = 1) -> NetworkShape? {
         precondition(batch >= 1, "batch must be at least 1")
         switch name {
-        case "resnet18": return TraceModel(name: name, inputShape: [3, 224, 224], layers: resnet(basic: true, blocks: [2, 2, 2, 2], batch: batch))
-        case "resnet50": return TraceModel(name: name, inputShape: [3, 224, 224], layers: resnet(basic: false, blocks: [3, 4, 6, 3], batch: batch))
-        case "vgg16": return TraceModel(name: name, inputShape: [3, 224, 224], layers: vgg16(batch: batch))
-        case "mobilenet-v1": return TraceModel(name: name, inputShape: [3, 224, 224], layers: mobilenetV1(batch: batch))
-        case "mlp": return TraceModel(name: name, inputShape: [1, 28, 28], layers: mlp(batch: batch))
-        case "lenet5": return TraceModel(name: name, inputShape: [1, 28, 28], layers: lenet5(batch: batch))
-        case "vgg-small": return TraceModel(name: name, inputShape: [1, 28, 28], layers: vggSmall(batch: batch))
-        case "resnet20": return TraceModel(name: name, inputShape: [1, 28, 28], layers: resnet20(batch: batch))
+        case "resnet18": return NetworkShape(name: name, inputShape: [3, 224, 224], layers: resnet(basic: true, blocks: [2, 2, 2, 2], batch: batch))
+        case "resnet50": return NetworkShape(name: name, inputShape: [3, 224, 224], layers: resnet(basic: false, blocks: [3, 4, 6, 3], batch: batch))
+        case "vgg16": return NetworkShape(name: name, inputShape: [3, 224, 224], layers: vgg16(batch: batch))
+        case "mobilenet-v1": return NetworkShape(name: name, inputShape: [3, 224, 224], layers: mobilenetV1(batch: batch))
+        case "mlp": return NetworkShape(name: name, inputShape: [1, 28, 28], layers: mlp(batch: batch))
+        case "lenet5": return NetworkShape(name: name, inputShape: [1, 28, 28], layers: lenet5(batch: batch))
+        case "vgg-small": return NetworkShape(name: name, inputShape: [1, 28, 28], layers: vggSmall(batch: batch))
+        case "resnet20": return NetworkShape(name: name, inputShape: [1, 28, 28], layers: resnet20(batch: batch))
         default: return nil
         }
     }

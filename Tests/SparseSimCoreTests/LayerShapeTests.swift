@@ -1,6 +1,7 @@
 import Testing
+import TestSupport
 
-@testable import Trace
+@testable import SparseSimCore
 
 @Suite struct LayerShapeTests {
     @Test func convOutputSizeAndCounts() throws {
@@ -85,7 +86,7 @@ import Testing
 
     @Test func jsonKeysAreLowerCase() throws {
         let s = LayerShape.conv("c1", K: 8, C: 4, R: 3, H: 8)
-        let text = String(decoding: try TraceJSON.encode(s), as: UTF8.self)
+        let text = String(decoding: try JSONCoding.encode(s), as: UTF8.self)
         for key in ["\"n\"", "\"k\"", "\"c\"", "\"r\"", "\"s\"", "\"h\"", "\"w\"", "\"p\"", "\"q\"", "\"stride\"", "\"groups\""] {
             #expect(text.contains(key))
         }

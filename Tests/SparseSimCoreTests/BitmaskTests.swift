@@ -1,6 +1,7 @@
 import Testing
+import TestSupport
 
-@testable import Trace
+@testable import SparseSimCore
 
 @Suite struct BitmaskTests {
     static let sizes = [0, 1, 63, 64, 65, 1_000_000]

@@ -91,25 +91,3 @@ public struct Provenance: Codable, Equatable, Sendable {
         return "\(year4)-\(two(month))-\(two(day))T\(two(secondOfDay / 3600)):\(two(secondOfDay / 60 % 60)):\(two(secondOfDay % 60))Z"
     }
 }
-
-/// The dataset a run used, identified by name and content checksum.
-public struct DatasetInfo: Codable, Equatable, Sendable {
-    /// e.g. `fashion-mnist`.
-    public var name: String
-    /// A checksum of the files read, e.g. `sha256:…` or `crc32:…`.
-    public var checksum: String
-
-    /// A dataset record.
-    public init(name: String, checksum: String) {
-        self.name = name
-        self.checksum = checksum
-    }
-}
-
-// MARK: - Version
-
-/// SparseSim's version.
-public enum SparseSimVersion {
-    /// Semantic version of this build.
-    public static let string = "0.1.0"
-}

@@ -1,7 +1,8 @@
 import Foundation
 import Testing
+import TestSupport
 
-@testable import Trace
+@testable import SparseSimCore
 
 @Suite struct GitCommitTests {
     func makeRepo() throws -> String {

@@ -1,7 +1,8 @@
 import Foundation
 import Testing
+import TestSupport
 
-@testable import Trace
+@testable import SparseSimCore
 
 @Suite struct AtomicFileTests {
     @Test func replacesWholeFileAndLeavesNoTemporary() throws {

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import Trace
+@testable import SparseSimCore
 
 @Suite struct NetworkCatalogTests {
     /// Published dense MACs and parameter counts (parameters include biases and BatchNorm,

@@ -4,7 +4,7 @@ import Foundation
 
 /// The JSON settings every SparseSim output uses: sorted keys, pretty-printed, `/` unescaped,
 /// so the same value always gives the same bytes.
-package enum TraceJSON {
+package enum JSONCoding {
     /// An encoder with SparseSim's settings.
     package static func encoder() -> JSONEncoder {
         let encoder = JSONEncoder()
