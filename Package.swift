@@ -2,7 +2,8 @@
 // SparseSim: sparse training traces replayed on cycle/energy models of sparse accelerators.
 // Module graph (Docs/architecture.md): Training and Sim never import each other; they meet in Trace
 // (the file format) and in Study (jobs that train and then simulate).
-// Training uses Compression's kernel decomposition and quantizers (ESCALATE fine-tuning).
+// Training uses the Decomposition module (kernel decomposition, quantizers) for ESCALATE fine-tuning;
+// the simulator needs only SparseFormats, so it links no BLAS.
 
 import PackageDescription
 
@@ -39,12 +40,17 @@ let package = Package(
         .target(name: "CSparseKernels", path: "Sources/CSparseKernels"),
         .target(
             name: "Training",
-            dependencies: ["SparseSimCore", "Trace", "Compression", "CBLAS", "CZlib", "CSparseKernels"],
+            dependencies: ["SparseSimCore", "Trace", "SparseFormats", "Decomposition", "CBLAS", "CZlib", "CSparseKernels"],
             linkerSettings: [.linkedLibrary("m")]
         ),
+        // Sparse storage formats and their exact costs (bitmap, RLE, CSR/CSC, COO, N:M, blocks):
+        // what the simulator stores operands in. No BLAS.
+        .target(name: "SparseFormats", dependencies: ["SparseSimCore"]),
+        // ESCALATE's kernel decomposition (SVD through LAPACK), coefficient pruning and quantizers,
+        // and the decomposition of whole traces: what training and `sparsesim decompose` use.
         .target(
-            name: "Compression",
-            dependencies: ["SparseSimCore", "Trace", "CBLAS"],
+            name: "Decomposition",
+            dependencies: ["SparseSimCore", "SparseFormats", "Trace", "CBLAS"],
             linkerSettings: [.linkedLibrary("m")]
         ),
         .target(
@@ -53,7 +59,7 @@ let package = Package(
         ),
         .target(
             name: "Sim",
-            dependencies: ["SparseSimCore", "Dataflow", "Compression", "Trace", "CLibXML2"],
+            dependencies: ["SparseSimCore", "Trace", "Dataflow", "SparseFormats", "CLibXML2"],
             linkerSettings: [.linkedLibrary("m")]
         ),
         // Where training and simulation meet: jobs that train networks and simulate their traces.
@@ -63,7 +69,7 @@ let package = Package(
         .executableTarget(
             name: "sparsesim",
             dependencies: [
-                "SparseSimCore", "Sim", "Training", "Compression", "Trace", "Study",
+                "SparseSimCore", "Trace", "SparseFormats", "Decomposition", "Sim", "Training", "Study",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -73,11 +79,12 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["SparseSimCore"], path: "Tests/TestSupport"),
         .testTarget(name: "SparseSimCoreTests", dependencies: ["SparseSimCore", "TestSupport"]),
         .testTarget(name: "TraceTests", dependencies: ["SparseSimCore", "Trace", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "CompressionTests", dependencies: ["SparseSimCore", "Compression", "Trace"]),
+        .testTarget(name: "SparseFormatsTests", dependencies: ["SparseSimCore", "SparseFormats"]),
+        .testTarget(name: "DecompositionTests", dependencies: ["SparseSimCore", "SparseFormats", "Decomposition", "Trace"]),
         .testTarget(name: "DataflowTests", dependencies: ["SparseSimCore", "Dataflow"], exclude: ["Fixtures"]),
         .testTarget(name: "TrainingTests", dependencies: ["SparseSimCore", "Training", "Trace"]),
         .testTarget(name: "SimTests", dependencies: ["SparseSimCore", "Sim", "Trace"], exclude: ["Fixtures"]),
         .testTarget(name: "StudyTests", dependencies: ["SparseSimCore", "Study", "Sim", "Training", "Trace"]),
-        .testTarget(name: "sparsesimTests", dependencies: ["sparsesim", "SparseSimCore", "Trace", "Training", "Compression"], exclude: ["Fixtures"]),
+        .testTarget(name: "sparsesimTests", dependencies: ["sparsesim", "SparseSimCore", "Trace", "Training", "Decomposition"], exclude: ["Fixtures"]),
     ]
 )

@@ -1,5 +1,5 @@
-import Compression
 import Dataflow
+import SparseFormats
 import SparseSimCore
 import Trace
 

@@ -1,4 +1,4 @@
-import Compression
+import SparseFormats
 import SparseSimCore
 import Trace
 

@@ -1,4 +1,4 @@
-import Compression
+import Decomposition
 import Foundation
 import SparseSimCore
 import Trace

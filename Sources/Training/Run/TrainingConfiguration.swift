@@ -1,4 +1,4 @@
-import Compression
+import Decomposition
 import SparseSimCore
 
 // MARK: - TrainingConfiguration

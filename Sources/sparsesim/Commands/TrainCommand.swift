@@ -1,5 +1,5 @@
 import ArgumentParser
-import Compression
+import Decomposition
 import Foundation
 import SparseSimCore
 import Trace

@@ -1,4 +1,4 @@
-import Compression
+import SparseFormats
 import Testing
 
 @testable import Sim

@@ -1,8 +1,8 @@
 import Foundation
 import Testing
 
-@testable import Compression
 @testable import Sim
+@testable import SparseFormats
 @testable import SparseSimCore
 @testable import Trace
 

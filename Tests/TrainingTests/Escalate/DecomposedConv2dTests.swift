@@ -1,4 +1,4 @@
-import Compression
+import Decomposition
 import Foundation
 import Testing
 

@@ -1,5 +1,4 @@
 import SparseSimCore
-import Trace
 
 // MARK: - EncodedMatrix
 

@@ -1,6 +1,7 @@
 import Testing
 
-@testable import Compression
+@testable import Decomposition
+@testable import SparseFormats
 @testable import SparseSimCore
 @testable import Trace
 

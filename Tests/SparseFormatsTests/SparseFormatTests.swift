@@ -1,6 +1,6 @@
 import Testing
 
-@testable import Compression
+@testable import SparseFormats
 @testable import SparseSimCore
 @testable import Trace
 

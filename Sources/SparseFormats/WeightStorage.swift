@@ -1,5 +1,4 @@
 import SparseSimCore
-import Trace
 
 // MARK: - WeightStorage
 
@@ -39,16 +38,6 @@ public struct WeightStorage: Equatable, Codable, Sendable {
 
     /// `dense_bits ÷ stored_bits` (infinity when nothing is stored).
     public var compressionRatio: Double { storedBits > 0 ? Double(denseBits) / Double(storedBits) : .infinity }
-
-    /// A decomposed layer: `G·M·R·S` basis values at `basisBits`, the kept coefficients of the
-    /// `K × C·M` coefficient matrix in `format` at `coefficientBits`, and `scales` scales.
-    /// - Throws: `SparseSimError` when the format cannot hold the matrix (an index too narrow).
-    public static func decomposed(_ d: KernelDecomposition, basisBits: Int, coefficientBits: Int, format: SparseFormat,
-                                  scales: Int = 2) throws -> WeightStorage {
-        try decomposed(k: d.k, c: d.c, kernelSize: d.kernelSize, bases: d.bases, groups: d.groups,
-                       coefficients: d.coefficientPattern, basisBits: basisBits, coefficientBits: coefficientBits,
-                       format: format, scales: scales)
-    }
 
     /// A decomposed layer from its sizes and kept coefficients (`K × C·M`, row-major).
     /// - Precondition: `coefficients.count == k·c·bases`.

@@ -1,6 +1,5 @@
 import CBLAS
 import SparseSimCore
-import Trace
 
 // MARK: - KernelDecomposition
 

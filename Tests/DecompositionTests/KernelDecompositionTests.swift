@@ -1,6 +1,6 @@
 import Testing
 
-@testable import Compression
+@testable import Decomposition
 @testable import SparseSimCore
 @testable import Trace
 

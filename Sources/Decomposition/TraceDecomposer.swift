@@ -1,4 +1,5 @@
 import Foundation
+import SparseFormats
 import SparseSimCore
 import Trace
 
