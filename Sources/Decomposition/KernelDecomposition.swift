@@ -228,7 +228,7 @@ public struct KernelDecomposition: Equatable, Sendable {
         var work = [Double](repeating: 0, count: Int(lwork))
         dgesvd_(&ju, &jv, &m, &n, &a, &lda, &s, &u, &ldu, &vt, &ldvt, &work, &lwork, &info)
         guard info == 0 else {
-            throw SparseSimError(file: "<decomposition>", location: "svd", message: "LAPACK dgesvd failed (info \(info))")
+            throw SparseSimError(.run, file: "<decomposition>", location: "svd", message: "LAPACK dgesvd failed (info \(info))")
         }
         // Directions of zero singular value carry nothing: zero them so they never enter a fit.
         let tolerance = (s.first ?? 0) * Double(max(rows, columns)) * Double.ulpOfOne

@@ -131,10 +131,10 @@ public struct QuantizationBits: Equatable, Codable, Sendable {
     }
 
     /// Parses `bases=8,coef=4,inter=8[,weights=8][,scale=channel|tensor]`.
-    /// - Throws: `SparseSimError` naming the bad entry.
-    public init(parsing text: String, source: String = "--quantize") throws {
+    /// - Throws: `SparseSimError` against the setting `field`, naming the bad entry.
+    public init(parsing text: String, field: String = "quantization") throws {
         self.init()
-        func bad(_ message: String) -> SparseSimError { SparseSimError(file: "<command line>", location: source, message: message) }
+        func bad(_ message: String) -> SparseSimError { .setting(field, message) }
         for item in text.split(separator: ",", omittingEmptySubsequences: false) {
             let parts = item.split(separator: "=", omittingEmptySubsequences: false)
             guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {

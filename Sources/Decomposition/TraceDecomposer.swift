@@ -109,13 +109,13 @@ public struct TraceDecomposer: Sendable {
     /// A decomposer.
     /// - Throws: `SparseSimError` for a bad `M`, sparsity, or format name.
     public init(options: Options) throws {
-        func bad(_ flag: String, _ message: String) -> SparseSimError { SparseSimError(file: "<command line>", location: flag, message: message) }
+        func bad(_ field: String, _ message: String) -> SparseSimError { .setting(field, message) }
         guard options.bases >= 1 else { throw bad("-M", "must be at least 1, got \(options.bases)") }
         if let s = options.coefficientSparsity, !(s >= 0 && s < 1) {
-            throw bad("--coef-sparsity", "must be in [0, 1), got \(s)")
+            throw bad("coefficientSparsity", "must be in [0, 1), got \(s)")
         }
         _ = try SparseFormat(parsing: options.format, for: SparseMatrix(pattern: Bitmask(repeating: true, count: 1), rows: 1, columns: 1),
-                             source: "--coef-format")
+                             field: "coefficientFormat")
         self.options = options
     }
 
@@ -145,8 +145,7 @@ public struct TraceDecomposer: Sendable {
             masked.append(w)
             guard l.kind == .conv, l.groups == 1, l.R * l.S > 1 else { which.append(nil); continue }
             guard options.bases <= l.R * l.S else {
-                throw SparseSimError(file: "<command line>", location: "-M",
-                                     message: "M = \(options.bases) exceeds R·S = \(l.R * l.S) of layer \(l.name)")
+                throw SparseSimError.setting("bases", "M = \(options.bases) exceeds R·S = \(l.R * l.S) of layer \(l.name)")
             }
             which.append(decompositions.count)
             decompositions.append(try KernelDecomposition(weights: w, k: l.K, c: l.C, r: l.R, s: l.S, bases: options.bases,
@@ -182,7 +181,7 @@ public struct TraceDecomposer: Sendable {
             if let j = which[i] {
                 let d = decompositions[j]
                 let matrix = SparseMatrix(pattern: d.coefficientPattern, rows: d.k, columns: d.c * d.bases)
-                let format = try SparseFormat(parsing: options.format, for: matrix, source: "--coef-format")
+                let format = try SparseFormat(parsing: options.format, for: matrix, field: "coefficientFormat")
                 let scales = (q?.bases != nil ? (q!.perChannel ? d.groups : 1) : 0) + (q?.coefficients != nil ? (q!.perChannel ? d.k : 1) : 0)
                 let storage = try WeightStorage.decomposed(d, basisBits: q?.bases ?? 32, coefficientBits: q?.coefficients ?? 32,
                                                            format: format, scales: scales)
@@ -207,7 +206,7 @@ public struct TraceDecomposer: Sendable {
                 let mask = Bitmask(w.lazy.map { $0 != 0 })
                 let columns = l.channelsPerGroup * l.R * l.S
                 let matrix = SparseMatrix(pattern: mask, rows: l.K, columns: columns)
-                let format = try SparseFormat(parsing: options.format, for: matrix, source: "--coef-format")
+                let format = try SparseFormat(parsing: options.format, for: matrix, field: "coefficientFormat")
                 let storage = try WeightStorage.plain(mask: mask, rows: l.K, columns: columns, valueBits: q?.plainWeights ?? 32,
                                                       format: format, scales: scales)
                 reports.append(LayerReport(name: l.name, decomposed: false, bases: nil, density: mask.density,
@@ -241,7 +240,7 @@ public struct TraceDecomposer: Sendable {
         } catch {
             try? fm.removeItem(atPath: temporary)
             if let e = error as? SparseSimError { throw e }
-            throw SparseSimError(file: output, message: "cannot write the trace: \(error.localizedDescription)")
+            throw SparseSimError(.run, file: output, message: "cannot write the trace: \(error.localizedDescription)")
         }
         let total = reports.map(\.storage).reduce(WeightStorage.zero, +)
         return Report(source: reader.path, step: snapshot.step, options: summary, layers: reports, total: total,

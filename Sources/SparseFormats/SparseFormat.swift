@@ -153,9 +153,9 @@ extension SparseFormat {
     /// A format named on a command line — `dense`, `bitmap`, `rle:RUN_BITS`, `csr:INDEX_BITS`,
     /// `csc:INDEX_BITS` — sized for `matrix`: CSR/CSC pointers as wide as the non-zero count needs.
     /// - Throws: `SparseSimError` naming `source` for an unknown name or a bad width.
-    public init(parsing text: String, for matrix: SparseMatrix, source: String) throws {
+    public init(parsing text: String, for matrix: SparseMatrix, field: String) throws {
         let parts = text.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
-        func bad(_ message: String) -> SparseSimError { SparseSimError(file: "<command line>", location: source, message: message) }
+        func bad(_ message: String) -> SparseSimError { .setting(field, message) }
         func width() throws -> Int {
             guard parts.count == 2, let w = Int(parts[1]), w >= 1, w <= 32 else {
                 throw bad("'\(parts[0])' needs a width of 1…32 bits, e.g. \(parts[0]):4, got '\(text)'")

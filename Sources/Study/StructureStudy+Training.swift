@@ -27,7 +27,7 @@ extension StructureStudy {
         do {
             try fm.createDirectory(atPath: directory + "/runs", withIntermediateDirectories: true)
         } catch {
-            throw SparseSimError(file: directory, message: "cannot create the study directory: \(error.localizedDescription)")
+            throw SparseSimError(.run, file: directory, message: "cannot create the study directory: \(error.localizedDescription)")
         }
         var records: [Record] = []
         for run in runs {
@@ -36,7 +36,7 @@ extension StructureStudy {
                 let record = try JSONCoding.decode(Record.self, from: data, file: recordPath)
                 guard record.configuration == run.configuration else {
                     throw SparseSimError(file: recordPath, location: "configuration",
-                                         message: "this run was trained with other settings; give another --out, or remove \(recordPath) and its files to retrain it")
+                                         message: "this run was trained with other settings; give another `directory`, or remove \(recordPath) and its files to retrain it")
                 }
                 guard Self.traceIsReadable(tracePath(run)) else {
                     throw SparseSimError(file: tracePath(run), message: "the finished run's trace is missing or unreadable; remove \(recordPath) to retrain the run")
@@ -60,8 +60,7 @@ extension StructureStudy {
             do {
                 try trainer.resume(from: checkpoints)
             } catch let error as SparseSimError {
-                throw SparseSimError(file: error.file, location: error.location,
-                                     message: error.message + " (the study directory holds a run trained otherwise: give another --out)")
+                throw error.with(message: error.message + " (the study directory holds a run trained otherwise: give another `directory`)")
             }
         } else {
             // Killed before its first checkpoint: start the run over.

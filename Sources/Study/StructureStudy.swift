@@ -95,15 +95,13 @@ public struct StructureStudy: Sendable {
     /// - Throws: `SparseSimError` for an unknown model, method or structure, a combination the
     ///   training engine refuses, or a bad count.
     public init(settings: Settings, directory: String) throws {
-        func bad(_ flag: String, _ message: String) -> SparseSimError {
-            SparseSimError(file: "<command line>", location: flag, message: message)
-        }
+        func bad(_ field: String, _ message: String) -> SparseSimError { .setting(field, message) }
         guard Model.names.contains(settings.model) else {
-            throw bad("--model", "unknown model '\(settings.model)' (known: \(Model.names.joined(separator: ", ")))")
+            throw bad("model", "unknown model '\(settings.model)' (known: \(Model.names.joined(separator: ", ")))")
         }
-        guard settings.epochs >= 1 else { throw bad("--epochs", "must be at least 1") }
-        guard !settings.methods.isEmpty || settings.includeDense else { throw bad("--methods", "give at least one method") }
-        guard settings.methods.isEmpty || !settings.structures.isEmpty else { throw bad("--structures", "give at least one structure") }
+        guard settings.epochs >= 1 else { throw bad("epochs", "must be at least 1") }
+        guard !settings.methods.isEmpty || settings.includeDense else { throw bad("methods", "give at least one method") }
+        guard settings.methods.isEmpty || !settings.structures.isEmpty else { throw bad("structures", "give at least one structure") }
         var runs: [Run] = []
         func configuration(_ sparse: SparseConfiguration) -> TrainingConfiguration {
             TrainingConfiguration(model: settings.model, dataset: settings.dataset, dataDirectory: settings.dataDirectory,
@@ -116,7 +114,7 @@ public struct StructureStudy: Sendable {
         }
         for m in settings.methods {
             let method = try SparseMethod(parsing: m)
-            guard method.usesSparsity else { throw bad("--methods", "'\(m)' is not a sparse method (the dense baseline is always trained)") }
+            guard method.usesSparsity else { throw bad("methods", "'\(m)' is not a sparse method (the dense baseline is always trained)") }
             for s in settings.structures {
                 var sparse = SparseConfiguration(method: method, sparsity: settings.sparsity, structure: s)
                 do {
@@ -124,14 +122,14 @@ public struct StructureStudy: Sendable {
                     if try sparse.parsedStructure().fixedDensity != nil { sparse.sparsity = nil }
                     try sparse.validate()
                 } catch let error as SparseSimError {
-                    throw bad("--structures", "\(m) with \(s): \(error.message)")
+                    throw bad("structures", "\(m) with \(s): \(error.message)")
                 }
                 runs.append(Run(name: "\(m)-\(Self.slug(s))", method: m, structure: s, configuration: configuration(sparse)))
             }
         }
         var names = Set<String>()
         for r in runs where !names.insert(r.name).inserted {
-            throw bad("--structures", "two runs would be named '\(r.name)': give each method and structure once")
+            throw bad("structures", "two runs would be named '\(r.name)': give each method and structure once")
         }
         self.settings = settings
         self.directory = directory

@@ -224,7 +224,7 @@ public struct TraceWriter: Sendable {
         do {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         } catch {
-            throw SparseSimError(file: path, message: "cannot create directory: \((error as NSError).localizedDescription)")
+            throw SparseSimError(.run, file: path, message: "cannot create directory: \((error as NSError).localizedDescription)")
         }
     }
 }

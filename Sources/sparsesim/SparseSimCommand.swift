@@ -39,15 +39,14 @@ struct SparseSimCommand: ParsableCommand {
     }
 
     static func reportAndExit(_ error: SparseSimError) -> Never {
-        Console.error("sparsesim: error: \(error.place): \(error.message)")
+        let shown = FlagNames.render(error)
+        Console.error("sparsesim: error: \(shown.place): \(shown.message)")
         Foundation.exit(exitStatus(for: error))
     }
 
-    /// 64 (EX_USAGE) for an error in the command line itself — a flag value the library
-    /// refused, reported against `<command line>` or a `--flag` — and 1 for bad input or a
-    /// failed run.
+    /// 64 (EX_USAGE) for a setting out of range — a flag value a library refused — and 1 for
+    /// bad input or a failed run.
     static func exitStatus(for error: SparseSimError) -> Int32 {
-        let usage = error.file == "<command line>" || error.file.hasPrefix("--") || error.location.hasPrefix("--")
-        return usage ? 64 : 1
+        error.kind == .usage ? 64 : 1
     }
 }

@@ -36,11 +36,11 @@ import Testing
 
     @Test func parsesFormats() throws {
         let m = SparseMatrix(pattern: Bitmask((0..<100).map { $0 % 3 == 0 }), rows: 10, columns: 10)
-        #expect(try SparseFormat(parsing: "bitmap", for: m, source: "f") == .bitmap)
-        #expect(try SparseFormat(parsing: "rle:4", for: m, source: "f") == .rle(runBits: 4))
-        #expect(try SparseFormat(parsing: "csr:4", for: m, source: "f") == .csr(indexBits: 4, pointerBits: 6))
+        #expect(try SparseFormat(parsing: "bitmap", for: m, field: "f") == .bitmap)
+        #expect(try SparseFormat(parsing: "rle:4", for: m, field: "f") == .rle(runBits: 4))
+        #expect(try SparseFormat(parsing: "csr:4", for: m, field: "f") == .csr(indexBits: 4, pointerBits: 6))
         for bad in ["bitmap:3", "rle", "rle:0", "csr:x", "zip"] {
-            #expect(throws: SparseSimError.self, "\(bad)") { try SparseFormat(parsing: bad, for: m, source: "f") }
+            #expect(throws: SparseSimError.self, "\(bad)") { try SparseFormat(parsing: bad, for: m, field: "f") }
         }
     }
 }

@@ -63,7 +63,7 @@ import Testing
         refused({ $0.methods = ["dense"] }, "not a sparse method")
         refused({ $0.methods = ["rigl", "rigl"] }, "two runs would be named 'rigl-unstructured'")
         refused({ $0.model = "alexnet" }, "unknown model")
-        refused({ $0.epochs = 0 }, "--epochs")
+        refused({ $0.epochs = 0 }, "<settings>:epochs: error: must be at least 1")
     }
 
     // MARK: End to end

@@ -256,7 +256,7 @@ import Testing
         HostileCase("flags: unknown flag", status: 64, place: nil, says: "Unknown option '--frobnicate'") { _ in ["env", "--frobnicate"] },
         HostileCase("flags: missing value", status: 64, place: nil, says: "Missing value for '--epochs <epochs>'") { _ in ["train", "--model", "mlp", "--epochs"] },
         HostileCase("flags: negative epochs", status: 64, place: nil, says: "") { _ in ["train", "--model", "mlp", "--epochs", "-1"] },
-        HostileCase("flags: unknown model", status: 64, place: "<model>:--model", says: "unknown model 'resnet9000'") { _ in ["train", "--model", "resnet9000"] },
+        HostileCase("flags: unknown model", status: 64, place: "<command line>:--model", says: "unknown model 'resnet9000'") { _ in ["train", "--model", "resnet9000"] },
         HostileCase("flags: sparsity 1.5", status: 64, place: "<command line>:--sparsity", says: "1.5 is not in [0, 1)") { _ in
             ["train", "--model", "mlp", "--method", "rigl", "--sparsity", "1.5"]
         },
@@ -268,7 +268,7 @@ import Testing
         HostileCase("flags: --resume without --checkpoint-dir", status: 64, place: nil, says: "--resume needs --checkpoint-dir") { _ in
             ["train", "--model", "mlp", "--resume"]
         },
-        HostileCase("flags: MNIST without --data-dir", status: 64, place: "--data-dir", says: "MNIST needs --data-dir") { _ in
+        HostileCase("flags: MNIST without --data-dir", status: 64, place: "<command line>:--data-dir", says: "MNIST needs --data-dir") { _ in
             ["train", "--model", "mlp", "--dataset", "mnist"]
         },
         HostileCase("flags: output into a missing directory", status: 1, place: "$D/no/such/dir/out.json", says: "directory $D/no/such/dir does not exist") { d in

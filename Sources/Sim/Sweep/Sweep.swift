@@ -78,7 +78,7 @@ public enum Sweep {
         do {
             try fm.createDirectory(atPath: pointsDirectory, withIntermediateDirectories: true)
         } catch {
-            throw SparseSimError(file: directory, message: "cannot create the sweep directory: \(error.localizedDescription)")
+            throw SparseSimError(.run, file: directory, message: "cannot create the sweep directory: \(error.localizedDescription)")
         }
         try adoptPlan(plan, in: directory)
         removeStaleTemporaries(in: pointsDirectory, plan: plan, shard: shard)
@@ -143,7 +143,7 @@ public enum Sweep {
             let existing = try JSONCoding.decode(SweepPlan.self, from: data, file: path)
             guard existing == plan else {
                 throw SparseSimError(file: path, location: difference(existing, plan),
-                                     message: "this directory holds another sweep; give another --out, or remove the directory to start over")
+                                     message: "this directory holds another sweep; give another `directory`, or remove the directory to start over")
             }
             return
         }

@@ -23,7 +23,7 @@ public struct SweepAxis: Codable, Equatable, Sendable {
     ///   or value, or a value given twice.
     public init(parsing text: String) throws {
         func bad(_ message: String) -> SparseSimError {
-            SparseSimError(file: "<command line>", location: "--vary \(text)", message: message)
+            .setting("axes", message, value: text)
         }
         guard let eq = text.firstIndex(of: "=") else { throw bad("expected path=v1,v2,... (e.g. pe-array.rows=8,16,32)") }
         let path = String(text[..<eq]).trimmingCharacters(in: .whitespaces)

@@ -34,7 +34,7 @@ public struct SweepResults: Codable, Equatable, Sendable {
         let planPath = directory + "/" + Sweep.planFile
         guard let data = FileManager.default.contents(atPath: planPath) else {
             throw SparseSimError(file: planPath, message: FileManager.default.fileExists(atPath: directory)
-                                 ? "no sweep plan here: is this a sweep directory (sparsesim sweep --out DIR)?"
+                                 ? "no sweep plan here: is this the output directory of a sweep?"
                                  : "no such directory")
         }
         let plan = try JSONCoding.decode(SweepPlan.self, from: data, file: planPath)

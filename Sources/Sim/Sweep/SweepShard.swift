@@ -28,8 +28,9 @@ public struct SweepShard: Codable, Equatable, Sendable {
     public init(parsing text: String) throws {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count == 2, let i = Int(parts[0]), let n = Int(parts[1]), n >= 1, i >= 0, i < n else {
-            throw SparseSimError(file: "<command line>", location: "--shard \(text)",
-                                 message: "expected i/n with 0 <= i < n (e.g. 0/4; Slurm: $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT with --array=0-3)")
+            throw SparseSimError.setting(
+                "shard", "expected i/n with 0 <= i < n (e.g. 0/4; Slurm: $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT with --array=0-3)",
+                value: text)
         }
         self.init(index: i, count: n)
     }

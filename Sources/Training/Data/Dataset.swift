@@ -67,7 +67,7 @@ extension Dataset {
         switch kind {
         case .fashionMNIST, .mnist:
             guard let dir = directory ?? (kind == .fashionMNIST ? Kind.fashionMNISTDirectory : nil) else {
-                throw SparseSimError(file: "--data-dir", message: "MNIST needs --data-dir DIR holding train-images-idx3-ubyte(.gz) and the other IDX files")
+                throw SparseSimError.setting("dataDirectory", "MNIST needs `dataDirectory` DIR holding train-images-idx3-ubyte(.gz) and the other IDX files")
             }
             let prefix = train ? "train" : "t10k"
             let imagesPath = try locate(dir, "\(prefix)-images-idx3-ubyte")
@@ -86,7 +86,7 @@ extension Dataset {
                            images: normalize(images.bytes, kind: kind), labels: out, classes: 10)
         case .cifar10:
             guard let dir = directory else {
-                throw SparseSimError(file: "--data-dir", message: "CIFAR-10 needs --data-dir DIR holding data_batch_1.bin ... test_batch.bin")
+                throw SparseSimError.setting("dataDirectory", "CIFAR-10 needs `dataDirectory` DIR holding data_batch_1.bin ... test_batch.bin")
             }
             let files = train ? (1...5).map { "data_batch_\($0).bin" } : ["test_batch.bin"]
             var pixels: [UInt8] = [], labels: [Int32] = []

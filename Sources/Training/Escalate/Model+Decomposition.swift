@@ -17,8 +17,7 @@ extension Model {
         for layer in layers {
             if let conv = layer as? Conv2d, eligible(conv) {
                 guard bases <= conv.kernel * conv.kernel else {
-                    throw SparseSimError(file: "<command line>", location: "--decompose",
-                                         message: "M = \(bases) exceeds R·S = \(conv.kernel * conv.kernel) of layer \(conv.name)")
+                    throw SparseSimError.setting("decomposition", "M = \(bases) exceeds R·S = \(conv.kernel * conv.kernel) of layer \(conv.name)")
                 }
                 out.append(try DecomposedConv2d(decomposing: conv, bases: bases, sharing: sharing))
                 replaced += 1
@@ -32,8 +31,7 @@ extension Model {
             }
         }
         guard replaced > 0 else {
-            throw SparseSimError(file: "<command line>", location: "--decompose",
-                                 message: "model '\(name)' has no convolution with kernels larger than 1x1 to decompose")
+            throw SparseSimError.setting("decomposition", "model '\(name)' has no convolution with kernels larger than 1x1 to decompose")
         }
         let model = try Model(name: name, inputShape: inputShape, layers: out)
         model.threads = threads

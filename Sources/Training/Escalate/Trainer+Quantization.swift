@@ -16,7 +16,7 @@ extension Trainer {
         let checkpoint = try Safetensors.read(file)
         for (name, tensor) in model.parameters.map({ ($0.name, $0.value) }) + model.buffers.map({ ($0.name, $0.tensor) }) {
             guard let entry = checkpoint.tensors[name] else {
-                throw SparseSimError(file: file, location: name, message: "missing tensor: the checkpoint is not of this model (--init-weights)")
+                throw SparseSimError(file: file, location: name, message: "missing tensor: the checkpoint is not of this model (`initialWeights`)")
             }
             guard entry.shape == tensor.shape else {
                 throw SparseSimError(file: file, location: name, message: "shape \(entry.shape), the model has \(tensor.shape)")

@@ -115,8 +115,7 @@ extension Model {
             }
             layers += [GlobalAvgPool("avgpool"), Linear("fc", inputs: channels, outputs: classes, rng: &rng)]
         default:
-            throw SparseSimError(file: "<model>", location: "--model",
-                                 message: "unknown model '\(name)' (known: \((names + imageNetNames).joined(separator: ", ")))")
+            throw SparseSimError.setting("model", "unknown model '\(name)' (known: \((names + imageNetNames).joined(separator: ", ")))")
         }
         let model = try Model(name: name, inputShape: inputShape, layers: layers)
         if imageNet { model.initializeLikeTorchvision(rng: &rng) }

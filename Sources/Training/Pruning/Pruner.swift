@@ -95,11 +95,10 @@ public final class Pruner {
         let method = configuration.method
         if method.needsData {
             guard let batch else {
-                throw SparseSimError(file: "<command line>", location: "--method", message: "\(method.rawValue) needs a labelled batch")
+                throw SparseSimError.setting("method", "\(method.rawValue) needs a labelled batch")
             }
             guard batch.input.shape.dropFirst().elementsEqual(model.inputShape) else {
-                throw SparseSimError(file: "<command line>", location: "--model",
-                                     message: "the batch's samples are \(Array(batch.input.shape.dropFirst())), the model takes \(model.inputShape)")
+                throw SparseSimError.setting("model", "the batch's samples are \(Array(batch.input.shape.dropFirst())), the model takes \(model.inputShape)")
             }
         }
         resetLive()
@@ -131,7 +130,7 @@ public final class Pruner {
     public func scores(_ method: PruningMethod, batch: PruningBatch?, temperature: Double = 200,
                        rng: inout RandomGenerator) throws -> [[Double]] {
         if method.needsData && batch == nil {
-            throw SparseSimError(file: "<command line>", location: "--method", message: "\(method.rawValue) needs a labelled batch")
+            throw SparseSimError.setting("method", "\(method.rawValue) needs a labelled batch")
         }
         resetLive()
         restore(magnitudes: method == .synflow)

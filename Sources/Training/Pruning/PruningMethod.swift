@@ -24,12 +24,11 @@ public enum PruningMethod: String, CaseIterable, Codable, Sendable {
     /// The default number of prune-score iterations: 100 for SynFlow (the paper), 1 otherwise.
     public var defaultIterations: Int { self == .synflow ? 100 : 1 }
 
-    /// Parses a method name given with `flag`.
-    /// - Throws: `SparseSimError` naming the flag and the known methods.
-    public init(parsing name: String, flag: String = "--method") throws {
+    /// Parses a method name given as the setting `field`.
+    /// - Throws: `SparseSimError` naming the field and the known methods.
+    public init(parsing name: String, field: String = "method") throws {
         guard let method = PruningMethod(rawValue: name) else {
-            throw SparseSimError(file: "<command line>", location: flag,
-                                 message: "unknown pruning method '\(name)' (known: \(Self.allCases.map(\.rawValue).joined(separator: ", ")))")
+            throw SparseSimError.setting(field, "unknown pruning method '\(name)' (known: \(Self.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
         self = method
     }
@@ -87,14 +86,12 @@ public struct PruningConfiguration: Codable, Equatable, Sendable {
     /// Checks the settings.
     /// - Throws: `SparseSimError` naming the flag.
     public func validate() throws {
-        func bad(_ flag: String, _ message: String) -> SparseSimError {
-            SparseSimError(file: "<command line>", location: flag, message: message)
-        }
+        func bad(_ field: String, _ message: String) -> SparseSimError { .setting(field, message) }
         guard density.isFinite, density > 0, density <= 1 else {
-            throw bad("--compression", "the kept fraction must be in (0, 1] (compression ≥ 0, sparsity in [0, 1)); got density \(density)")
+            throw bad("compression", "the kept fraction must be in (0, 1] (compression ≥ 0, sparsity in [0, 1)); got density \(density)")
         }
-        guard iterations >= 1 else { throw bad("--iterations", "must be at least 1") }
-        guard temperature.isFinite, temperature > 0 else { throw bad("--temperature", "must be positive") }
+        guard iterations >= 1 else { throw bad("iterations", "must be at least 1") }
+        guard temperature.isFinite, temperature > 0 else { throw bad("temperature", "must be positive") }
     }
 
     /// Prunable weights kept after iteration `k` of `iterations`, out of `total`: non-increasing

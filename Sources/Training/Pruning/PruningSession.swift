@@ -30,24 +30,22 @@ public final class PruningSession {
     public init(model modelName: String, dataset: String = "fashion-mnist", dataDirectory: String? = nil,
                 inputShape: [Int]? = nil, classes: Int? = nil, batchSize: Int? = nil,
                 seed: UInt64 = 0, threads: Int = 1) throws {
-        func bad(_ flag: String, _ message: String) -> SparseSimError {
-            SparseSimError(file: "<command line>", location: flag, message: message)
-        }
+        func bad(_ field: String, _ message: String) -> SparseSimError { .setting(field, message) }
         guard let kind = Dataset.Kind(rawValue: dataset) else {
-            throw bad("--dataset", "unknown dataset '\(dataset)' (known: \(Dataset.Kind.allCases.map(\.rawValue).joined(separator: ", ")))")
+            throw bad("dataset", "unknown dataset '\(dataset)' (known: \(Dataset.Kind.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
-        guard threads >= 1 else { throw bad("--threads", "must be at least 1") }
-        if let batchSize, batchSize < 1 { throw bad("--batch-size", "must be at least 1") }
+        guard threads >= 1 else { throw bad("threads", "must be at least 1") }
+        if let batchSize, batchSize < 1 { throw bad("batchSize", "must be at least 1") }
         let imageNet = Model.imageNetNames.contains(modelName)
         if let inputShape {
-            guard imageNet else { throw bad("--input-shape", "only the ImageNet networks take another input shape; \(modelName) takes the dataset's") }
+            guard imageNet else { throw bad("inputShape", "only the ImageNet networks take another input shape; \(modelName) takes the dataset's") }
             guard inputShape.count == 3, inputShape.allSatisfy({ $0 >= 1 }) else {
-                throw bad("--input-shape", "must be C,H,W with positive sizes, got \(inputShape)")
+                throw bad("inputShape", "must be C,H,W with positive sizes, got \(inputShape)")
             }
         }
         if let classes {
-            guard imageNet else { throw bad("--classes", "only the ImageNet networks take a class count; \(modelName) has the dataset's 10") }
-            guard classes >= 1 else { throw bad("--classes", "must be at least 1") }
+            guard imageNet else { throw bad("classes", "only the ImageNet networks take a class count; \(modelName) has the dataset's 10") }
+            guard classes >= 1 else { throw bad("classes", "must be at least 1") }
         }
         self.dataset = kind
         self.dataDirectory = dataDirectory
@@ -190,7 +188,7 @@ public final class PruningSession {
         } catch {
             try? fm.removeItem(atPath: temporary)
             if let e = error as? SparseSimError { throw e }
-            throw SparseSimError(file: path, message: "cannot write the trace: \(error.localizedDescription)")
+            throw SparseSimError(.run, file: path, message: "cannot write the trace: \(error.localizedDescription)")
         }
     }
 }

@@ -28,11 +28,9 @@ public final class TraceRecorder {
     ///   trace that does not match the run (resuming).
     public init(path: String, trainer: Trainer, every: Int?, sampleCount: Int, resuming: Bool,
                 commandLine: [String] = CommandLine.arguments) throws {
-        func bad(_ flag: String, _ message: String) -> SparseSimError {
-            SparseSimError(file: "<command line>", location: flag, message: message)
-        }
-        if let every, every < 0 { throw bad("--trace-every", "must not be negative (0: only the start and the end)") }
-        guard sampleCount >= 1 else { throw bad("--trace-samples", "must be at least 1") }
+        func bad(_ field: String, _ message: String) -> SparseSimError { .setting(field, message) }
+        if let every, every < 0 { throw bad("traceEvery", "must not be negative (0: only the start and the end)") }
+        guard sampleCount >= 1 else { throw bad("traceSamples", "must be at least 1") }
         self.every = every.flatMap { $0 > 0 ? $0 : nil }
         let test = trainer.test
         let n = min(sampleCount, test.count)

@@ -48,7 +48,7 @@ extension Trainer {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
-            throw SparseSimError(file: directory, message: "cannot create the checkpoint directory")
+            throw SparseSimError(.run, file: directory, message: "cannot create the checkpoint directory")
         }
     }
 
@@ -79,7 +79,7 @@ extension Trainer {
         saved.maxSteps = configuration.maxSteps
         guard saved == configuration else {
             throw fail("__metadata__.configuration",
-                       "the checkpoint was written by a different run configuration (only --epochs and --max-steps may change on --resume)")
+                       "the checkpoint was written by a different run configuration (only `epochs` and `maxSteps` may change on `resume`)")
         }
         guard let s = file.metadata["step"].flatMap(Int.init), s >= 0, let e = file.metadata["epoch"].flatMap(Int.init), e >= 0 else {
             throw fail("__metadata__.step", "missing or invalid step/epoch")

@@ -17,14 +17,12 @@ extension Trainer {
     /// - Throws: `SparseSimError` for another method, a --sparsity or --structure given with it,
     ///   an unreadable trace, or a trace of another model.
     static func loadInitialMasks(_ path: String, configuration config: inout TrainingConfiguration) throws -> InitialMasks {
-        func bad(_ flag: String, _ message: String) -> SparseSimError {
-            SparseSimError(file: "<command line>", location: flag, message: message)
-        }
+        func bad(_ field: String, _ message: String) -> SparseSimError { .setting(field, message) }
         guard config.sparse.method == .static else {
-            throw bad("--init-mask", "keeps the trace's mask fixed: use --method static (or leave --method out), not \(config.sparse.method.rawValue)")
+            throw bad("initialMask", "keeps the trace's mask fixed: use `method` static (or leave `method` out), not \(config.sparse.method.rawValue)")
         }
-        guard config.sparse.sparsity == nil else { throw bad("--sparsity", "comes from the --init-mask trace; leave it out") }
-        guard config.sparse.structure == "unstructured" else { throw bad("--structure", "comes from the --init-mask trace; leave it out") }
+        guard config.sparse.sparsity == nil else { throw bad("sparsity", "comes from the `initialMask` trace; leave it out") }
+        guard config.sparse.structure == "unstructured" else { throw bad("structure", "comes from the `initialMask` trace; leave it out") }
         let reader = try TraceReader(path: path)
         let manifest = reader.manifest
         guard manifest.model.name == config.model else {

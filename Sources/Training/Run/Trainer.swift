@@ -114,30 +114,28 @@ public final class Trainer {
     /// - Throws: `SparseSimError` for an unknown model, dataset or schedule, a bad setting, or
     ///   dataset files that are missing or corrupt.
     public init(_ config: TrainingConfiguration) throws {
-        func bad(_ flag: String, _ message: String) -> SparseSimError {
-            SparseSimError(file: "<command line>", location: flag, message: message)
-        }
+        func bad(_ field: String, _ message: String) -> SparseSimError { .setting(field, message) }
         guard !Model.imageNetNames.contains(config.model) else {
-            throw bad("--model", "'\(config.model)' is a shape-only ImageNet network (for prune and simulate); train one of \(Model.names.joined(separator: ", "))")
+            throw bad("model", "'\(config.model)' is a shape-only ImageNet network (for prune and simulate); train one of \(Model.names.joined(separator: ", "))")
         }
         guard let kind = Dataset.Kind(rawValue: config.dataset) else {
-            throw bad("--dataset", "unknown dataset '\(config.dataset)' (known: \(Dataset.Kind.allCases.map(\.rawValue).joined(separator: ", ")))")
+            throw bad("dataset", "unknown dataset '\(config.dataset)' (known: \(Dataset.Kind.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
         guard let schedule = LearningRateSchedule(rawValue: config.schedule) else {
-            throw bad("--schedule", "unknown schedule '\(config.schedule)' (known: constant, step, cosine)")
+            throw bad("schedule", "unknown schedule '\(config.schedule)' (known: constant, step, cosine)")
         }
-        guard config.epochs >= 1 else { throw bad("--epochs", "must be at least 1") }
-        guard config.batchSize >= 1 else { throw bad("--batch-size", "must be at least 1") }
-        guard config.learningRate > 0, config.learningRate.isFinite else { throw bad("--lr", "must be positive") }
-        guard config.momentum >= 0, config.momentum < 1 else { throw bad("--momentum", "must be in [0, 1)") }
-        guard config.weightDecay >= 0 else { throw bad("--weight-decay", "must be non-negative") }
-        guard config.threads >= 1 else { throw bad("--threads", "must be at least 1") }
-        if let m = config.maxSteps, m < 1 { throw bad("--max-steps", "must be at least 1") }
-        if let n = config.trainSamples, n < 1 { throw bad("--train-samples", "must be at least 1") }
-        if let n = config.testSamples, n < 1 { throw bad("--test-samples", "must be at least 1") }
+        guard config.epochs >= 1 else { throw bad("epochs", "must be at least 1") }
+        guard config.batchSize >= 1 else { throw bad("batchSize", "must be at least 1") }
+        guard config.learningRate > 0, config.learningRate.isFinite else { throw bad("learningRate", "must be positive") }
+        guard config.momentum >= 0, config.momentum < 1 else { throw bad("momentum", "must be in [0, 1)") }
+        guard config.weightDecay >= 0 else { throw bad("weightDecay", "must be non-negative") }
+        guard config.threads >= 1 else { throw bad("threads", "must be at least 1") }
+        if let m = config.maxSteps, m < 1 { throw bad("maxSteps", "must be at least 1") }
+        if let n = config.trainSamples, n < 1 { throw bad("trainSamples", "must be at least 1") }
+        if let n = config.testSamples, n < 1 { throw bad("testSamples", "must be at least 1") }
         if let e = config.quantizeAwareFrom {
-            guard config.quantization != nil else { throw bad("--quantize-aware-from", "needs --quantize (the widths to train at)") }
-            guard e >= 1 else { throw bad("--quantize-aware-from", "must be an epoch, at least 1") }
+            guard config.quantization != nil else { throw bad("quantizeAwareFrom", "needs `quantization` (the widths to train at)") }
+            guard e >= 1 else { throw bad("quantizeAwareFrom", "must be an epoch, at least 1") }
         }
         var config = config
         let initialMasks = try config.initialMask.map { try Self.loadInitialMasks($0, configuration: &config) }
@@ -159,8 +157,8 @@ public final class Trainer {
         var built = try Model.make(config.model, inputShape: kind.sampleShape, classes: train.classes, width: width, rng: &rng)
         if let path = config.initialWeights { try Self.loadWeights(path, into: built) }
         if let d = config.decomposition {
-            guard config.initialMask == nil else { throw bad("--decompose", "cannot be combined with --init-mask (its masks are of the plain layers)") }
-            guard d.bases >= 1 else { throw bad("--decompose", "M must be at least 1, got \(d.bases)") }
+            guard config.initialMask == nil else { throw bad("decomposition", "cannot be combined with `initialMask` (its masks are of the plain layers)") }
+            guard d.bases >= 1 else { throw bad("decomposition", "M must be at least 1, got \(d.bases)") }
             built = try built.decomposed(bases: d.bases, sharing: d.sharing)
         }
         model = built
@@ -221,9 +219,9 @@ public final class Trainer {
                                    warmup: configuration.warmupEpochs * stepsPerEpoch)
                 let (loss, right) = forwardStep()
                 guard loss.isFinite else {
-                    throw SparseSimError(file: checkpointDirectory.map { "\($0)/checkpoint.safetensors" } ?? "<training>",
+                    throw SparseSimError(.run, file: checkpointDirectory.map { "\($0)/checkpoint.safetensors" } ?? "<training>",
                                          location: "step \(step + 1)",
-                                         message: "the loss is \(loss) (diverged): stopped; the last checkpoint is kept — try a lower --lr")
+                                         message: "the loss is \(loss) (diverged): stopped; the last checkpoint is kept — try a lower `learningRate`")
                 }
                 backwardStep(lr: lr)
                 step += 1
@@ -370,7 +368,7 @@ public final class Trainer {
         let line = String(decoding: try encoder.encode(metrics), as: UTF8.self) + "\n"
         if !FileManager.default.fileExists(atPath: path) {
             guard FileManager.default.createFile(atPath: path, contents: nil) else {
-                throw SparseSimError(file: path, message: "cannot create the metrics file")
+                throw SparseSimError(.run, file: path, message: "cannot create the metrics file")
             }
         }
         guard let handle = FileHandle(forWritingAtPath: path) else {

@@ -14,10 +14,9 @@ public enum SparseKernelMode: String, CaseIterable, Codable, Sendable {
 
     /// Parses a kernel choice given with `flag`.
     /// - Throws: `SparseSimError` naming the flag and the known choices.
-    public init(parsing name: String, flag: String = "--kernels") throws {
+    public init(parsing name: String, field: String = "kernels") throws {
         guard let mode = SparseKernelMode(rawValue: name) else {
-            throw SparseSimError(file: "<command line>", location: flag,
-                                 message: "unknown kernel choice '\(name)' (known: \(Self.allCases.map(\.rawValue).joined(separator: ", ")))")
+            throw SparseSimError.setting(field, "unknown kernel choice '\(name)' (known: \(Self.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
         self = mode
     }

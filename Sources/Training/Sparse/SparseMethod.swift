@@ -38,12 +38,11 @@ public enum SparseMethod: String, CaseIterable, Codable, Sendable {
     /// methods, and small-dense, which sizes itself after them).
     public var usesSparsity: Bool { isSparse || self == .smallDense }
 
-    /// Parses a method name given with `flag`.
-    /// - Throws: `SparseSimError` naming the flag and the known methods.
-    public init(parsing name: String, flag: String = "--method") throws {
+    /// Parses a method name given as the setting `field`.
+    /// - Throws: `SparseSimError` naming the field and the known methods.
+    public init(parsing name: String, field: String = "method") throws {
         guard let method = SparseMethod(rawValue: name) else {
-            throw SparseSimError(file: "<command line>", location: flag,
-                                 message: "unknown method '\(name)' (known: \(Self.allCases.map(\.rawValue).joined(separator: ", ")))")
+            throw SparseSimError.setting(field, "unknown method '\(name)' (known: \(Self.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
         self = method
     }
@@ -127,13 +126,13 @@ public struct SparseConfiguration: Codable, Equatable, Sendable {
     /// - Throws: `SparseSimError` when `--sparsity` is out of `[0, 1)` or contradicts N:M.
     public func effectiveSparsity() throws -> Double {
         func bad(_ message: String) -> SparseSimError {
-            SparseSimError(file: "<command line>", location: "--sparsity", message: message)
+            SparseSimError.setting("sparsity", message)
         }
         if let s = sparsity, !(s >= 0 && s < 1) { throw bad("\(s) is not in [0, 1)") }
         if let fixed = try parsedStructure().fixedDensity {
             let implied = 1 - fixed
             if let s = sparsity, abs(s - implied) > 1e-9 {
-                throw bad("\(s) contradicts --structure \(structure), which fixes the sparsity at \(implied)")
+                throw bad("\(s) contradicts `structure` \(structure), which fixes the sparsity at \(implied)")
             }
             return implied
         }
@@ -161,15 +160,13 @@ public struct SparseConfiguration: Codable, Equatable, Sendable {
     /// Checks every field.
     /// - Throws: `SparseSimError` naming the flag.
     public func validate() throws {
-        func bad(_ flag: String, _ message: String) -> SparseSimError {
-            SparseSimError(file: "<command line>", location: flag, message: message)
-        }
+        func bad(_ field: String, _ message: String) -> SparseSimError { .setting(field, message) }
         _ = try parsedStructure()
         _ = try effectiveSparsity()
-        guard updateInterval >= 1 else { throw bad("--update-interval", "must be at least 1") }
-        guard dropFraction >= 0 && dropFraction <= 1 else { throw bad("--drop-fraction", "must be in [0, 1]") }
-        guard updateEnd > 0 && updateEnd <= 1 else { throw bad("--update-end", "must be in (0, 1]") }
-        guard topkPeriod >= 1 else { throw bad("--topk-period", "must be at least 1") }
+        guard updateInterval >= 1 else { throw bad("updateInterval", "must be at least 1") }
+        guard dropFraction >= 0 && dropFraction <= 1 else { throw bad("dropFraction", "must be in [0, 1]") }
+        guard updateEnd > 0 && updateEnd <= 1 else { throw bad("updateEnd", "must be in (0, 1]") }
+        guard topkPeriod >= 1 else { throw bad("topkPeriod", "must be at least 1") }
     }
 
     /// The drop fraction at `step` of `total`: `α/2 · (1 + cos(π t / T_end))`, 0 after `T_end`.

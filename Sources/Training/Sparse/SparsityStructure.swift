@@ -22,7 +22,7 @@ public enum SparsityStructure: Equatable, Hashable, Sendable, CustomStringConver
     /// - Throws: `SparseSimError` naming `--structure` for anything else.
     public init(parsing text: String) throws {
         func bad(_ message: String) -> SparseSimError {
-            SparseSimError(file: "<command line>", location: "--structure", message: message)
+            SparseSimError.setting("structure", message)
         }
         let parts = text.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
         switch parts[0] {

@@ -98,7 +98,7 @@ struct PruneCommand: ParsableCommand {
 
     func run() throws {
         func bad(_ flag: String, _ message: String) -> SparseSimError {
-            SparseSimError(file: "<command line>", location: flag, message: message)
+            SparseSimError(.usage, file: "<command line>", location: flag, message: message)
         }
         guard let schedule = PruningSchedule(rawValue: schedule) else {
             throw bad("--schedule", "unknown schedule '\(schedule)' (known: exponential, linear)")
@@ -135,7 +135,7 @@ struct PruneCommand: ParsableCommand {
     func runSweep(_ session: PruningSession, range: String, schedule: PruningSchedule) throws {
         let compressions = try Self.parseRange(range)
         let methods = try (method?.split(separator: ",").map { try PruningMethod(parsing: String($0)) }) ?? PruningMethod.allCases
-        if let iterations, iterations < 1 { throw SparseSimError(file: "<command line>", location: "--iterations", message: "must be at least 1") }
+        if let iterations, iterations < 1 { throw SparseSimError(.usage, file: "<command line>", location: "--iterations", message: "must be at least 1") }
         let rows = try session.sweep(methods: methods, compressions: compressions, iterations: iterations, schedule: schedule,
                                      temperature: temperature) { method, point in
             Console.error(String(format: "sparsesim: %@ at 10^%g: %@", method.rawValue, point.compression,
@@ -164,7 +164,7 @@ struct PruneCommand: ParsableCommand {
     /// `FROM:TO:STEP` → the values `FROM, FROM+STEP, … ≤ TO`.
     static func parseRange(_ text: String) throws -> [Double] {
         func bad(_ message: String) -> SparseSimError {
-            SparseSimError(file: "<command line>", location: "--sweep-compression", message: message)
+            SparseSimError(.usage, file: "<command line>", location: "--sweep-compression", message: message)
         }
         let parts = text.split(separator: ":", omittingEmptySubsequences: false).map { Double($0) }
         guard parts.count == 3, let from = parts[0], let to = parts[1], let step = parts[2] else {

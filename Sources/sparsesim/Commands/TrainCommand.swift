@@ -191,12 +191,12 @@ struct TrainCommand: ParsableCommand {
         // --init-mask trains its masks fixed: the default method becomes static.
         let m = try SparseMethod(parsing: initMask != nil && method == "dense" ? "static" : method)
         guard let d = SparsityDistribution(rawValue: distribution) else {
-            throw SparseSimError(file: "<command line>", location: "--distribution",
+            throw SparseSimError(.usage, file: "<command line>", location: "--distribution",
                                  message: "unknown distribution '\(distribution)' (known: uniform, erk)")
         }
         let k = try SparseKernelMode(parsing: kernels)
         if !m.usesSparsity && (sparsity != nil || structure != "unstructured") {
-            throw SparseSimError(file: "<command line>", location: "--method",
+            throw SparseSimError(.usage, file: "<command line>", location: "--method",
                                  message: "--sparsity and --structure need a sparse --method (dense trains every weight)")
         }
         return SparseConfiguration(method: m, sparsity: sparsity, distribution: d, structure: structure,

@@ -91,7 +91,7 @@ import Training
         for args in usage { #expect(try CLITests.run(args).status == 64, "\(args)") }
         // A flag value the library refuses is bad usage (64); a file that is missing or wrong is bad input (1).
         let input: [([String], String)] = [
-            (["prune", "--model", "nope", "--method", "synflow", "--compression", "1"], "<model>:--model"),
+            (["prune", "--model", "nope", "--method", "synflow", "--compression", "1"], "<command line>:--model"),
             (["prune", "--model", "mlp", "--method", "obd", "--compression", "1"], "--method: unknown pruning method"),
             (["prune", "--model", "mlp", "--method", "synflow", "--compression=-1"], "--compression"),
             (["prune", "--model", "mlp", "--method", "synflow", "--sparsity", "1"], "--sparsity"),

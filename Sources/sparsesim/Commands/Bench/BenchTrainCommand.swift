@@ -72,7 +72,7 @@ struct BenchTrainCommand: ParsableCommand {
         var results: [TrainingBenchmark.Result] = []
         var configurations: [SparseConfiguration] = []
         for name in methods.split(separator: ",").map(String.init) {
-            let method = try SparseMethod(parsing: name, flag: "--methods")
+            let method = try SparseMethod(parsing: name, field: "methods")
             let sparse = method.usesSparsity
             let choices = method.isSparse ? try kernelChoices() : [.auto]
             for choice in choices {

@@ -48,7 +48,8 @@ struct SweepRunCommand: ParsableCommand {
             _ = try SweepShard(parsing: shard)
             for a in axes { _ = try SweepAxis(parsing: a) }
         } catch let error as SparseSimError {
-            throw ValidationError("\(error.location): \(error.message)")
+            let shown = FlagNames.render(error)
+            throw ValidationError("\(shown.location): \(shown.message)")
         }
         guard (trace == nil) != (model == nil) else { throw ValidationError("give exactly one of --trace or --model") }
         if let model, NetworkCatalog.model(model) == nil {
@@ -66,7 +67,7 @@ struct SweepRunCommand: ParsableCommand {
         let shard = try SweepShard(parsing: self.shard)
         var seen = Set<String>()
         for a in parsedAxes where !seen.insert(a.path).inserted {
-            throw SparseSimError(file: "<command line>", location: "--vary \(a.path)", message: "the path is varied twice")
+            throw SparseSimError(.usage, file: "<command line>", location: "--vary \(a.path)", message: "the path is varied twice")
         }
         _ = try loadSpec(spec, overrides: overrides)  // the base spec and --set, with their own errors
         guard let bytes = FileManager.default.contents(atPath: spec) else { throw SparseSimError(file: spec, message: "cannot read file") }
