@@ -64,21 +64,30 @@ extension StructureStudy {
         public var provenance: Provenance
     }
 
-    /// Simulates every run's trace (its last snapshot) on every spec.
-    /// - Returns: the summary and the HTML report.
+    /// The files `write` makes in the study directory: the report, the summary as JSON and as CSV.
+    public var outputFiles: [String] { ["report.html", "summary.json", "summary.csv"].map { directory + "/" + $0 } }
+
+    /// Simulates every run's trace (its last snapshot) on every spec and answers the question.
     /// - Throws: `SparseSimError` when a trace cannot be read or does not fit a spec.
-    public func evaluate(records: [Record], specs: [(file: String, spec: HardwareSpec)], provenance: Provenance) throws
-        -> (summary: Summary, report: Report) {
-        let title = "SparseSim structure study: \(settings.model) on \(settings.dataset)"
-        var report = try Report(title: title, tracePaths: runs.map(tracePath), labels: runs.map(\.label), specs: specs,
-                                provenance: provenance)
-        let comparison = report.comparison(provenance: provenance)
+    public func evaluate(records: [Record], specs: [SpecLoader.Loaded], provenance: Provenance) throws -> (summary: Summary, report: Report) {
+        let evaluation = try Evaluation(tracePaths: runs.map(tracePath), labels: runs.map(\.label), specs: specs)
+        let comparison = evaluation.comparison(provenance: provenance)
         let answers = Self.answers(comparison, specs: specs)
         let lines = questionLine() + answers.map(Self.line)
-        report.summary = lines
+        let report = Report(title: "SparseSim structure study: \(settings.model) on \(settings.dataset)", summary: lines,
+                            evaluation: evaluation, provenance: provenance)
         let summary = Summary(lines: lines, answers: answers, runs: records, comparison: comparison, settings: settings,
                               provenance: provenance)
         return (summary, report)
+    }
+
+    /// Writes `outputFiles`: the report, `summary.json` and `summary.csv`, each atomically.
+    /// - Throws: `SparseSimError` when a file cannot be written.
+    public func write(_ summary: Summary, report: Report) throws {
+        let files = outputFiles
+        try AtomicFile.write(try report.html(), to: files[0])
+        try AtomicFile.write(try JSONCoding.encode(summary), to: files[1])
+        try AtomicFile.write(Self.csv(summary, runs: runs), to: files[2])
     }
 
     /// The question, with what was trained.
@@ -91,7 +100,7 @@ extension StructureStudy {
     }
 
     /// Per spec, the best accuracy × speedup and the lowest energy.
-    static func answers(_ comparison: Comparison, specs: [(file: String, spec: HardwareSpec)]) -> [Answer] {
+    static func answers(_ comparison: Comparison, specs: [SpecLoader.Loaded]) -> [Answer] {
         specs.map { s in
             let entries = comparison.entries.filter { $0.specFile == s.file }
             let dense = entries.first { $0.workload == "dense" }

@@ -52,24 +52,17 @@ extension StructureStudy {
 
     /// Trains (or resumes) one run and writes its record.
     func train(_ run: Run, progress: (Event) -> Void) throws -> Record {
-        let fm = FileManager.default
-        let checkpoints = path(run), trace = tracePath(run), metrics = path(run, ".jsonl")
-        let trainer = try Trainer(run.configuration)
-        let resuming = fm.fileExists(atPath: checkpoints + "/" + Trainer.checkpointName)
-        if resuming {
-            do {
-                try trainer.resume(from: checkpoints)
-            } catch let error as SparseSimError {
-                throw error.with(message: error.message + " (the study directory holds a run trained otherwise: give another `directory`)")
-            }
-        } else {
-            // Killed before its first checkpoint: start the run over.
-            for p in [trace, metrics] where fm.fileExists(atPath: p) { try fm.removeItem(atPath: p) }
+        let outputs = TrainingRun.Outputs(checkpointDirectory: path(run), metricsPath: path(run, ".jsonl"), tracePath: tracePath(run),
+                                          traceSamples: settings.traceSamples)
+        let training: TrainingRun
+        do {
+            // A run with a checkpoint continues from it; one without starts over (as `train --resume`).
+            training = try TrainingRun(configuration: run.configuration, outputs: outputs, resume: true)
+        } catch let error as SparseSimError where error.file.hasSuffix(Trainer.checkpointName) {
+            throw error.with(message: error.message + " (the study directory holds a run trained otherwise: give another `directory`)")
         }
-        progress(.started(run, resumedAtEpoch: trainer.epoch))
-        let recorder = try TraceRecorder(path: trace, trainer: trainer, every: nil, sampleCount: settings.traceSamples,
-                                         resuming: resuming)
-        let summary = try trainer.run(checkpointDirectory: checkpoints, metricsPath: metrics, trace: recorder) { event in
+        progress(.started(run, resumedAtEpoch: training.trainer.epoch))
+        let summary = try training.run { event in
             if case let .epoch(m) = event { progress(.epoch(run, m)) }
         }
         let record = Record(name: run.name, configuration: run.configuration, summary: summary)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Sim
 import SparseSimCore
 import Trace
 
@@ -33,6 +34,11 @@ struct SparseSimCommand: ParsableCommand {
             try command.run()
         } catch let error as SparseSimError {
             reportAndExit(error)
+        } catch let errors as SpecErrors {
+            // Every problem of the spec: all but the last as `FILE:LINE: error: MESSAGE`, the last as
+            // SparseSim's error line.
+            for e in errors.errors.dropLast() { Console.error(e.description) }
+            reportAndExit(errors.errors.last?.sparseSimError ?? SparseSimError(file: "<spec>", message: "invalid spec"))
         } catch {
             exit(withError: error)
         }

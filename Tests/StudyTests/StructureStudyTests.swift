@@ -17,9 +17,9 @@ import Testing
         return url.path
     }()
 
-    static func spec(_ name: String) throws -> (file: String, spec: HardwareSpec) {
+    static func spec(_ name: String) throws -> SpecLoader.Loaded {
         let file = root + "/HardwareSpecs/\(name).xml"
-        return (file, try SpecLoader.load(path: file))
+        return SpecLoader.Loaded(file: file, spec: try SpecLoader.load(path: file))
     }
 
     static func directory() -> String { NSTemporaryDirectory() + "sparsesim-study-\(UUID().uuidString)" }

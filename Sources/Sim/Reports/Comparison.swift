@@ -175,25 +175,3 @@ func csvField(_ text: String) -> String {
     guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
     return "\"" + String(text.flatMap { $0 == "\"" ? ["\"", "\""] : [$0] }) + "\""
 }
-
-// MARK: - Running the matrix
-
-extension Comparison {
-    /// Simulates every workload on every spec (real masks, `DensityModel.actual`).
-    /// - Parameters:
-    ///   - workloads: label, layers and the trace snapshot's metrics of each workload.
-    ///   - specs: the file each spec came from, and the spec.
-    /// - Throws: `SparseSimError` when a workload does not fit a spec.
-    public init(workloads: [(label: String, workload: Workload, metrics: [String: Double])],
-                specs: [(file: String, spec: HardwareSpec)], provenance: Provenance? = nil) throws {
-        var entries: [Entry] = []
-        let simulators = try specs.map { try Simulator(spec: $0.spec, file: $0.file) }
-        for w in workloads {
-            for (simulator, s) in zip(simulators, specs) {
-                let result = try simulator.run(w.workload, densityModel: .actual)
-                entries.append(Entry(label: w.label, workload: w.workload, metrics: w.metrics, specFile: s.file, result: result))
-            }
-        }
-        self.init(entries: entries, provenance: provenance)
-    }
-}

@@ -10,52 +10,27 @@ import Trace
 /// DRAM traffic by operand, accuracy against speedup across runs — and the spec parameters and
 /// provenance. The document is well-formed XHTML.
 public struct Report: Sendable {
-    /// One trained network and its simulations.
-    public struct Run: Sendable {
-        /// The label (the trace's path).
-        public var label: String
-        /// The trace's manifest (model, method, snapshots with per-layer densities, provenance).
-        public var manifest: TraceManifest
-        /// The simulated snapshot's layers with their masks.
-        public var workload: Workload
-        /// The simulated snapshot's metrics.
-        public var metrics: [String: Double]
-        /// One result per spec, in the order of `Report.specs`.
-        public var results: [SimulationResult]
-
-        /// A run.
-        public init(label: String, manifest: TraceManifest, workload: Workload, metrics: [String: Double], results: [SimulationResult]) {
-            self.label = label
-            self.manifest = manifest
-            self.workload = workload
-            self.metrics = metrics
-            self.results = results
-        }
-
-        /// Test accuracy the trace recorded (the quantized one when the run quantized).
-        var accuracy: Double? { metrics["quantized_test_accuracy"] ?? metrics["test_accuracy"] ?? metrics["accuracy"] }
-    }
-
     /// The title.
     public var title: String
     /// Lines shown under the title (e.g. the question a study answers, and its answer).
     public var summary: [String]
-    /// The specs, with the files they came from.
-    public var specs: [(file: String, spec: HardwareSpec)]
-    /// The runs.
-    public var runs: [Run]
+    /// The runs simulated on the specs.
+    public var evaluation: Evaluation
     /// How the report was made.
     public var provenance: Provenance
 
-    /// A report.
-    public init(title: String, summary: [String] = [], specs: [(file: String, spec: HardwareSpec)], runs: [Run],
-                provenance: Provenance) {
-        self.title = title
+    /// A report of `evaluation`; `title` nil: the network and method (or the number of runs).
+    public init(title: String? = nil, summary: [String] = [], evaluation: Evaluation, provenance: Provenance) {
+        let runs = evaluation.runs
+        let name = runs.count == 1 ? "\(runs[0].manifest.model.name), \(runs[0].manifest.method.name)" : "\(runs.count) runs"
+        self.title = title ?? "SparseSim report: \(name)"
         self.summary = summary
-        self.specs = specs
-        self.runs = runs
+        self.evaluation = evaluation
         self.provenance = provenance
     }
+
+    var specs: [SpecLoader.Loaded] { evaluation.specs }
+    var runs: [Evaluation.Run] { evaluation.runs }
 
     // MARK: Rendering
 
@@ -94,20 +69,8 @@ public struct Report: Sendable {
     }
 
     /// A table of every run on every spec with the best value per column in bold.
-    /// The runs × specs matrix of the report's simulations (what `sparsesim compare` gives for
-    /// the same traces and specs).
-    public func comparison(provenance: Provenance? = nil) -> Comparison {
-        var entries: [Comparison.Entry] = []
-        for run in runs {
-            for (s, result) in zip(specs, run.results) {
-                entries.append(Comparison.Entry(label: run.label, workload: run.workload, metrics: run.metrics, specFile: s.file, result: result))
-            }
-        }
-        return Comparison(entries: entries, provenance: provenance)
-    }
-
     func comparisonSection() -> String {
-        let c = comparison()
+        let c = evaluation.comparison()
         let entries = c.entries
         var out = "<h2>Runs on the hardware specs</h2>\n<table>\n<tr><th>run</th><th>spec</th><th>accuracy %</th><th>quantized %</th>"
             + "<th>weight density</th><th>activation density</th><th>cycles</th><th>speedup vs dense twin</th><th>energy µJ</th>"
@@ -146,7 +109,7 @@ public struct Report: Sendable {
     }
 
     /// One run: its summary, per-layer speedup, energy, DRAM traffic, density over training and masks.
-    func runSection(_ run: Run, index: Int) throws -> String {
+    func runSection(_ run: Evaluation.Run, index: Int) throws -> String {
         let m = run.manifest
         var out = "<h2>Run \(index + 1): \(htmlEscape(shortLabel(run.label)))</h2>\n<table>\n"
         let parameters = m.method.parameters.keys.sorted().map { "\($0)=\(m.method.parameters[$0]!.description)" }.joined(separator: " ")
@@ -205,27 +168,5 @@ public struct Report: Sendable {
             out += "<h3>\(htmlEscape(s.spec.name)) <small>(\(htmlEscape(s.file)))</small></h3>\n<pre>\(htmlEscape(s.spec.xmlText()))</pre>\n"
         }
         return out
-    }
-}
-
-// MARK: - Building a report from traces
-
-extension Report {
-    /// A report of the traces at `paths` (snapshot `snapshot` of each) simulated on `specs`.
-    /// - Parameter labels: one label per trace (nil: the paths).
-    /// - Precondition: `labels`, when given, has one entry per path.
-    /// - Throws: `SparseSimError` when a trace cannot be read or a workload does not fit a spec.
-    public init(title: String? = nil, summary: [String] = [], tracePaths paths: [String], labels: [String]? = nil,
-                snapshot: String = "last", specs: [(file: String, spec: HardwareSpec)], provenance: Provenance) throws {
-        precondition(labels == nil || labels!.count == paths.count, "one label per trace")
-        let simulators = try specs.map { try Simulator(spec: $0.spec, file: $0.file) }
-        var runs: [Run] = []
-        for (i, path) in paths.enumerated() {
-            let (workload, metrics, manifest) = try Workload.fromTrace(at: path, snapshot: snapshot)
-            let results = try simulators.map { try $0.run(workload, densityModel: .actual) }
-            runs.append(Run(label: labels?[i] ?? path, manifest: manifest, workload: workload, metrics: metrics, results: results))
-        }
-        let name = runs.count == 1 ? "\(runs[0].manifest.model.name), \(runs[0].manifest.method.name)" : "\(runs.count) runs"
-        self.init(title: title ?? "SparseSim report: \(name)", summary: summary, specs: specs, runs: runs, provenance: provenance)
     }
 }

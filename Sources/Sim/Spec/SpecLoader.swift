@@ -8,6 +8,29 @@ import SparseSimCore
 /// validate against `accelerator.xsd`, check what the schema cannot, fill in defaults.
 /// Every error found is reported, each as `file:line: error: message`.
 public enum SpecLoader {
+    /// A spec and the file it was loaded from (as the user named it).
+    public struct Loaded: Sendable {
+        /// The file.
+        public var file: String
+        /// The effective spec.
+        public var spec: HardwareSpec
+
+        /// A loaded spec.
+        public init(file: String, spec: HardwareSpec) {
+            self.file = file
+            self.spec = spec
+        }
+    }
+
+    /// Loads every spec at `paths`, each with the same `overrides`, stopping at the first file
+    /// with problems.
+    /// - Throws: `SpecErrors` with every problem of that file.
+    public static func load(paths: [String], overrides: [String] = []) throws(SpecErrors) -> [Loaded] {
+        var loaded: [Loaded] = []
+        for path in paths { loaded.append(Loaded(file: path, spec: try load(path: path, overrides: overrides))) }
+        return loaded
+    }
+
     /// Loads the spec at `path` with `overrides` (`path=value`, e.g. `pe-array.rows=128`).
     /// - Throws: `SpecErrors` with every problem found.
     public static func load(path: String, overrides: [String] = []) throws(SpecErrors) -> HardwareSpec {

@@ -19,7 +19,7 @@ public struct SweepAxis: Codable, Equatable, Sendable {
     }
 
     /// Parses `path=v1,v2,...`.
-    /// - Throws: `SparseSimError` (`<command line>`, `--vary`) for a missing `=`, an empty path
+    /// - Throws: `SparseSimError` against the setting `axes` for a missing `=`, an empty path
     ///   or value, or a value given twice.
     public init(parsing text: String) throws {
         func bad(_ message: String) -> SparseSimError {

@@ -24,7 +24,7 @@ public struct SweepShard: Codable, Equatable, Sendable {
     }
 
     /// Parses `i/n`.
-    /// - Throws: `SparseSimError` (`<command line>`, `--shard`) unless `0 <= i < n`.
+    /// - Throws: `SparseSimError` against the setting `shard` unless `0 <= i < n`.
     public init(parsing text: String) throws {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count == 2, let i = Int(parts[0]), let n = Int(parts[1]), n >= 1, i >= 0, i < n else {

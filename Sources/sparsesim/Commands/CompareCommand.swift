@@ -54,12 +54,9 @@ struct CompareCommand: ParsableCommand {
 
     func run() throws {
         if let output, output != "-" { try AtomicFile.checkWritable(output) }
-        let loadedSpecs = try specs.map { (file: $0, spec: try loadSpec($0, overrides: overrides)) }
-        let workloads = try traces.map { path in
-            let (workload, metrics, _) = try Workload.fromTrace(at: path, snapshot: snapshot)
-            return (label: path, workload: workload, metrics: metrics)
-        }
-        let comparison = try Comparison(workloads: workloads, specs: loadedSpecs, provenance: .current())
+        let evaluation = try Evaluation(tracePaths: traces, snapshot: snapshot,
+                                        specs: try SpecLoader.load(paths: specs, overrides: overrides))
+        let comparison = evaluation.comparison(provenance: .current())
         let text: String
         switch format {
         case .table: text = comparison.renderTable()

@@ -49,8 +49,9 @@ struct ReportCommand: ParsableCommand {
 
     func run() throws {
         try AtomicFile.checkWritable(out)
-        let loaded = try specs.map { (file: $0, spec: try loadSpec($0, overrides: overrides)) }
-        let report = try Report(title: title, tracePaths: traces, snapshot: snapshot, specs: loaded, provenance: .current())
+        let evaluation = try Evaluation(tracePaths: traces, snapshot: snapshot,
+                                        specs: try SpecLoader.load(paths: specs, overrides: overrides))
+        let report = Report(title: title, evaluation: evaluation, provenance: .current())
         try AtomicFile.write(try report.html(), to: out)
         print("wrote \(out)")
     }

@@ -108,7 +108,7 @@ struct SimulateCommand: ParsableCommand {
         var results: [SimulationResult] = []
         var comparisons: [DensityComparison] = []
         for file in specs {
-            let simulator = try Simulator(spec: try loadSpec(file, overrides: overrides), file: file)
+            let simulator = try Simulator(spec: try SpecLoader.load(path: file, overrides: overrides), file: file)
             switch densityModel {
             case .both:
                 let actual = try simulator.run(workload, densityModel: .actual, provenance: .current())

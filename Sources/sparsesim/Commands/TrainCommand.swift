@@ -213,25 +213,23 @@ struct TrainCommand: ParsableCommand {
             augment: augment, sparse: try sparseConfiguration(), initialMask: initMask, initialWeights: initWeights,
             decomposition: decompose.map { DecompositionSettings(bases: $0, sharing: BasisSharing(rawValue: basisSharing)!) },
             quantization: try quantize.map { try QuantizationBits(parsing: $0) }, quantizeAwareFrom: quantizeAwareFrom)
-        let trainer = try Trainer(config)
+        let outputs = TrainingRun.Outputs(checkpointDirectory: checkpointDir, metricsPath: metrics, tracePath: trace,
+                                          traceEvery: traceEvery, traceSamples: traceSamples)
+        let run = try TrainingRun(configuration: config, outputs: outputs, resume: resume)
+        let trainer = run.trainer
         if trainer.initialMaskWeightsMatch == false {
             Console.warning("the --init-mask trace's kept weights differ from this run's initialization (another --seed or model build?); training its mask on this run's weights")
         }
-        if resume {
-            if trainer.hasCheckpoint(in: checkpointDir!) {
-                try trainer.resume(from: checkpointDir!)
-                Console.error("sparsesim: resuming at epoch \(trainer.epoch), step \(trainer.step) of \(trainer.totalSteps)")
-            } else {
-                Console.error("sparsesim: no checkpoint in \(checkpointDir!) yet (the run stopped in its first epoch): starting at step 0")
-            }
-            if let metrics { try Trainer.trimMetrics(at: metrics, throughEpoch: trainer.epoch) }
-        }
-        let recorder = try trace.map {
-            try TraceRecorder(path: $0, trainer: trainer, every: traceEvery, sampleCount: traceSamples, resuming: resume)
+        switch run.start {
+        case .fresh: break
+        case let .resumed(epoch, step):
+            Console.error("sparsesim: resuming at epoch \(epoch), step \(step) of \(trainer.totalSteps)")
+        case .noCheckpointYet:
+            Console.error("sparsesim: no checkpoint in \(checkpointDir!) yet (the run stopped in its first epoch): starting at step 0")
         }
         let live = isatty(2) == 1
         var lastDraw = Date.distantPast
-        let summary = try trainer.run(checkpointDirectory: checkpointDir, metricsPath: metrics, trace: recorder) { event in
+        let summary = try run.run { event in
             switch event {
             case let .step(epoch, step, of, loss, rate):
                 guard live, Date().timeIntervalSince(lastDraw) > 0.1 || step == of else { return }

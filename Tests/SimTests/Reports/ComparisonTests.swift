@@ -4,17 +4,17 @@ import Testing
 @testable import SparseSimCore
 @testable import Trace
 
-/// `sparsesim compare`'s matrix: every entry is what `simulate` gives for the pair, densities
+/// `sparsesim compare`'s matrix (an `Evaluation` of traces × specs): every entry is what `simulate` gives for the pair, densities
 /// are the manifest's per-layer figures weighted by size, and the table marks the best values.
 @Suite struct ComparisonTests {
     static let fixture = SpecLoaderTests.root + "/Tests/TraceTests/Fixtures/tiny-cnn.sstrace"
     static let specNames = ["systolic-ws", "scnn", "stc-2to4"]
 
     static func comparison() throws -> Comparison {
-        let (workload, metrics, _) = try Workload.fromTrace(at: fixture)
-        let specs = try specNames.map { (file: "\($0).xml", spec: try SimulatorTests.spec($0)) }
-        return try Comparison(workloads: [(label: "tiny", workload: workload, metrics: metrics),
-                                          (label: "tiny,again", workload: workload, metrics: [:])], specs: specs)
+        let specs = try specNames.map { SpecLoader.Loaded(file: "\($0).xml", spec: try SimulatorTests.spec($0)) }
+        var evaluation = try Evaluation(tracePaths: [fixture, fixture], labels: ["tiny", "tiny,again"], specs: specs)
+        evaluation.runs[1].metrics = [:]
+        return evaluation.comparison()
     }
 
     @Test func entriesAreTheSimulationsOfEachPair() throws {

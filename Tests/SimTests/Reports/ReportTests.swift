@@ -8,8 +8,9 @@ import Testing
 /// one mask image per masked layer, and a table whose numbers are the simulations'.
 @Suite struct ReportTests {
     static func report(traces: Int = 1) throws -> (Report, String) {
-        let specs = try ["scnn", "systolic-ws"].map { (file: "\($0).xml", spec: try SimulatorTests.spec($0)) }
-        let report = try Report(tracePaths: Array(repeating: ComparisonTests.fixture, count: traces), specs: specs,
+        let specs = try ["scnn", "systolic-ws"].map { SpecLoader.Loaded(file: "\($0).xml", spec: try SimulatorTests.spec($0)) }
+        let evaluation = try Evaluation(tracePaths: Array(repeating: ComparisonTests.fixture, count: traces), specs: specs)
+        let report = Report(evaluation: evaluation,
                                 provenance: Provenance(tool: "test", toolVersion: "0", gitCommit: nil, commandLine: [], seed: nil, threads: nil,
                                                         dataset: nil, blasCore: nil, createdAt: "2026-01-01T00:00:00Z"))
         return (report, try report.html())

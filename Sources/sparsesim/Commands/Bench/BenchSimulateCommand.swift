@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import Glibc
 import Sim
 import SparseSimCore
 import Trace
@@ -57,22 +56,9 @@ struct BenchSimulateCommand: ParsableCommand {
             workload = workload.withActivationDensity(d, samples: workload.layers.first?.shape.N ?? 1, seed: 0)
         }
         var table = TextTable(["spec", "layers", "median ms", "best ms", "total cycles"])
-        for file in specs {
-            func once() throws -> SimulationResult {
-                try Simulator(spec: try loadSpec(file), file: file).run(workload)
-            }
-            let result = try once()
-            var times: [Double] = []
-            for _ in 0..<repetitions {
-                var start = timespec(), end = timespec()
-                clock_gettime(CLOCK_MONOTONIC, &start)
-                _ = try once()
-                clock_gettime(CLOCK_MONOTONIC, &end)
-                times.append(Double(end.tv_sec - start.tv_sec) * 1e3 + Double(end.tv_nsec - start.tv_nsec) * 1e-6)
-            }
-            times.sort()
-            table.add([result.spec.name, "\(result.layers.count)", formatted(times[times.count / 2], digits: 3),
-                       formatted(times[0], digits: 3), "\(result.total.cycles)"])
+        for r in try SimulationBenchmark.measure(specFiles: specs, workload: workload, repetitions: repetitions) {
+            table.add([r.spec, "\(r.layers)", formatted(r.medianMilliseconds, digits: 3), formatted(r.bestMilliseconds, digits: 3),
+                       "\(r.totalCycles)"])
         }
         try Console.emit("sparsesim simulate \(workload.source), \(repetitions) repetitions per spec\n" + table.render(), to: nil)
     }

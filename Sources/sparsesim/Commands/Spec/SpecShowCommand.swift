@@ -27,7 +27,7 @@ struct SpecShowCommand: ParsableCommand {
     var format: Format = .xml
 
     func run() throws {
-        let spec = try loadSpec(file, overrides: overrides)
+        let spec = try SpecLoader.load(path: file, overrides: overrides)
         switch format {
         case .xml: try Console.emit(spec.xmlText(), to: nil)
         case .json: try Console.emit(String(decoding: try JSONCoding.encode(spec), as: UTF8.self), to: nil)

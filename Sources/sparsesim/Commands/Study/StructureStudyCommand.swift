@@ -113,7 +113,7 @@ struct StructureStudyCommand: ParsableCommand {
         settings.traceSamples = traceSamples
         settings.includeDense = !noDense
         let study = try StructureStudy(settings: settings, directory: out)
-        let loaded = try specs.map { (file: $0, spec: try loadSpec($0, overrides: overrides)) }
+        let loaded = try SpecLoader.load(paths: specs, overrides: overrides)
         let records = try study.train { event in
             switch event {
             case let .reused(run, record):
@@ -128,11 +128,9 @@ struct StructureStudyCommand: ParsableCommand {
             }
         }
         let (summary, report) = try study.evaluate(records: records, specs: loaded, provenance: .current(seed: seed, threads: threads))
-        try AtomicFile.write(try report.html(), to: out + "/report.html")
-        try AtomicFile.write(try JSONCoding.encode(summary), to: out + "/summary.json")
-        try AtomicFile.write(StructureStudy.csv(summary, runs: study.runs), to: out + "/summary.csv")
+        try study.write(summary, report: report)
         let text = summary.lines.joined(separator: "\n") + "\n\n" + summary.comparison.renderTable()
-            + "wrote \(out)/report.html, \(out)/summary.json, \(out)/summary.csv\n"
+            + "wrote \(study.outputFiles.joined(separator: ", "))\n"
         try Console.emit(text, to: nil)
     }
 }

@@ -69,7 +69,7 @@ struct SweepRunCommand: ParsableCommand {
         for a in parsedAxes where !seen.insert(a.path).inserted {
             throw SparseSimError(.usage, file: "<command line>", location: "--vary \(a.path)", message: "the path is varied twice")
         }
-        _ = try loadSpec(spec, overrides: overrides)  // the base spec and --set, with their own errors
+        _ = try SpecLoader.load(path: spec, overrides: overrides)  // the base spec and --set, with their own errors
         guard let bytes = FileManager.default.contents(atPath: spec) else { throw SparseSimError(file: spec, message: "cannot read file") }
 
         let workload: Workload

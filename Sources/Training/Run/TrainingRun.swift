@@ -1,0 +1,95 @@
+import Foundation
+import SparseSimCore
+import Trace
+
+// MARK: - TrainingRun
+
+/// One training run as a job with files: it starts, or resumes from the checkpoint in its
+/// checkpoint directory, trims the metrics file to that checkpoint, records the trace, and
+/// trains to the end. What `sparsesim train` and the structure study both run, so a run killed
+/// at any moment and started again with `resume` ends with the bytes of an uninterrupted one.
+public final class TrainingRun {
+    /// Where the run writes.
+    public struct Outputs: Sendable {
+        /// The checkpoint directory (nil: no checkpoints; the run cannot resume).
+        public var checkpointDirectory: String?
+        /// The metrics file, one JSON line per epoch.
+        public var metricsPath: String?
+        /// The trace directory.
+        public var tracePath: String?
+        /// Steps between trace snapshots (nil or 0: the start and the end only).
+        public var traceEvery: Int?
+        /// Test samples whose activations each snapshot records.
+        public var traceSamples: Int
+
+        /// Outputs; every one optional.
+        public init(checkpointDirectory: String? = nil, metricsPath: String? = nil, tracePath: String? = nil,
+                    traceEvery: Int? = nil, traceSamples: Int = 16) {
+            self.checkpointDirectory = checkpointDirectory
+            self.metricsPath = metricsPath
+            self.tracePath = tracePath
+            self.traceEvery = traceEvery
+            self.traceSamples = traceSamples
+        }
+    }
+
+    /// How the run began.
+    public enum Start: Equatable, Sendable {
+        /// From step 0, resuming not asked for.
+        case fresh
+        /// From the checkpoint, at this epoch and step.
+        case resumed(epoch: Int, step: Int)
+        /// Resuming was asked for, but the checkpoint directory holds no checkpoint yet (the run
+        /// stopped in its first epoch): from step 0.
+        case noCheckpointYet
+    }
+
+    /// The trainer (its model, data, configuration and position).
+    public let trainer: Trainer
+    /// Where the run writes.
+    public let outputs: Outputs
+    /// How the run began.
+    public let start: Start
+    /// The trace recorder, when the run records one.
+    public let recorder: TraceRecorder?
+
+    /// Builds the trainer for `configuration` and, with `resume`, restores the checkpoint in
+    /// `outputs.checkpointDirectory` when there is one; trims the metrics file to the epochs
+    /// the run now starts after; opens the trace (reopened when resuming).
+    /// - Precondition: `resume` only with a checkpoint directory.
+    /// - Throws: `SparseSimError` for a bad configuration, missing data, a checkpoint or trace
+    ///   of another run, or files that cannot be read or written.
+    public init(configuration: TrainingConfiguration, outputs: Outputs, resume: Bool,
+                commandLine: [String] = CommandLine.arguments) throws {
+        precondition(!resume || outputs.checkpointDirectory != nil, "resuming needs a checkpoint directory")
+        let trainer = try Trainer(configuration)
+        var start = Start.fresh
+        if resume, let directory = outputs.checkpointDirectory {
+            if trainer.hasCheckpoint(in: directory) {
+                try trainer.resume(from: directory)
+                start = .resumed(epoch: trainer.epoch, step: trainer.step)
+            } else {
+                start = .noCheckpointYet
+            }
+            // Lines of epochs after the checkpoint (or every line, without one) are written again.
+            if let metrics = outputs.metricsPath { try Trainer.trimMetrics(at: metrics, throughEpoch: trainer.epoch) }
+        }
+        self.trainer = trainer
+        self.outputs = outputs
+        self.start = start
+        recorder = try outputs.tracePath.map {
+            try TraceRecorder(path: $0, trainer: trainer, every: outputs.traceEvery, sampleCount: outputs.traceSamples,
+                              resuming: resume, commandLine: commandLine)
+        }
+    }
+
+    /// Trains to the end of the configured epochs (or `maxSteps`), checkpointing after every
+    /// epoch and at the end.
+    /// - Throws: `SparseSimError` when the loss diverges (the last checkpoint is kept) or a file
+    ///   cannot be written.
+    @discardableResult
+    public func run(progress: (Trainer.Event) -> Void = { _ in }) throws -> Trainer.Summary {
+        try trainer.run(checkpointDirectory: outputs.checkpointDirectory, metricsPath: outputs.metricsPath, trace: recorder,
+                        progress: progress)
+    }
+}
