@@ -125,8 +125,6 @@ public struct SimulationResult: Codable, Equatable, Sendable {
         public var compressionRatio: Double? = nil
         /// Basis-first: MACs of the basis stage and of the coefficient stage.
         public var stageMacs: StageMacs? = nil
-        /// Bits through each memory level (for re-pacing after compression; not reported).
-        var levelBits: [String: Int] = [:]
         /// The layer's weights as dense 32-bit floats, and as the spec stores them (not reported).
         var denseWeightBits = 0, storedWeightBits = 0
 

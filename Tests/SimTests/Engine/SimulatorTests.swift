@@ -39,7 +39,7 @@ import Testing
         let bits = Double(spec.peArray.operandBits)
         for layer in Self.randomLayers(60, seed: 11) {
             try layer.validate()
-            let r = sim.simulate(layer)
+            let r = try sim.simulate(layer)
             #expect(r.macs == layer.macs)
             // cycles ≥ MACs ÷ (PEs × MACs per PE), and compute cycles never exceed cycles.
             #expect(r.cycles + 1 >= (layer.macs + spec.peArray.peCount - 1) / spec.peArray.peCount, "\(layer)")
@@ -58,7 +58,7 @@ import Testing
             var previousEnergy: [Double] = []
             for pj in [100.0, 400, 1600, 6400] {
                 let sim = try Simulator(spec: try Self.spec(name, ["memory.dram.readPJ=\(pj)", "memory.dram.writePJ=\(pj)"]))
-                let energies = layers.map { sim.simulate($0).totalEnergyPJ }
+                let energies = try layers.map { try sim.simulate($0).totalEnergyPJ }
                 if !previousEnergy.isEmpty {
                     for (a, b) in zip(previousEnergy, energies) { #expect(b > a, "\(name)") }
                 }
@@ -67,7 +67,7 @@ import Testing
             var previousCycles: [Int] = []
             for gbps in [64.0, 32, 16, 8, 4, 2, 1] {
                 let sim = try Simulator(spec: try Self.spec(name, ["memory.dram.bandwidthGBps=\(gbps)"]))
-                let cycles = layers.map { sim.simulate($0).cycles }
+                let cycles = try layers.map { try sim.simulate($0).cycles }
                 if !previousCycles.isEmpty {
                     for (a, b) in zip(previousCycles, cycles) { #expect(b >= a, "\(name) at \(gbps) GB/s") }
                 }
@@ -82,7 +82,7 @@ import Testing
         unlimited.memory[0].bandwidthGBps = nil
         let sim = try Simulator(spec: unlimited)
         for layer in NetworkCatalog.model("resnet18")!.layers {
-            let r = sim.simulate(layer)
+            let r = try sim.simulate(layer)
             #expect(r.cycles == r.computeCycles && r.stallCycles == 0)
         }
     }
@@ -172,14 +172,14 @@ import Testing
     @Test func eyerissUsesTheWholeArrayOnThreeByThreeLayers() throws {
         let sim = try Simulator(spec: try Self.spec("eyeriss-v1"))
         for layer in NetworkCatalog.model("resnet18")!.layers where layer.R == 3 {
-            let r = sim.simulate(layer)
+            let r = try sim.simulate(layer)
             #expect(r.mappingEfficiency == 1, "\(layer.name): \(r.tiling)")
             let p = Int(r.tiling.split(separator: "p=")[1].prefix { $0.isNumber })!
             let q = Int(r.tiling.split(separator: "q=")[1].prefix { $0.isNumber })!
             #expect((p * q * 3 + q * 3 + p) * 2 <= 520)
         }
         // conv1 (7×7, stride 2, 112 output rows): one 7×14 set in 12×14 PEs → 7/12 of the array.
-        let conv1 = sim.simulate(NetworkCatalog.model("resnet18")!.layers[0])
+        let conv1 = try sim.simulate(NetworkCatalog.model("resnet18")!.layers[0])
         #expect(conv1.mappingEfficiency == 7.0 / 12.0)
     }
 

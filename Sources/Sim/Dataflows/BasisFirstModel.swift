@@ -1,11 +1,21 @@
 import Dataflow
 import SparseFormats
 import SparseSimCore
-import Trace
 
-// MARK: - Basis first (ESCALATE)
+// MARK: - BasisFirstModel
 
-extension Simulator {
+/// ESCALATE's basis-first dataflow (Li et al., MICRO 2021): each decomposed convolution's dense
+/// basis stage and sparse coefficient stage (`BasisFirstCompute`), on the PE array or on a
+/// separate basis engine, with intermediate values kept on chip.
+struct BasisFirstModel: DataflowModel {
+    static let dataflows: Set<HardwareSpec.Dataflow> = [.basisFirst]
+
+    let spec: HardwareSpec
+
+    init(spec: HardwareSpec, file: String) throws {
+        self.spec = spec
+    }
+
     /// A layer on the basis-first dataflow (Docs/model.md, "Basis first").
     ///
     /// A decomposed convolution runs its dense basis stage and its sparse coefficient stage
@@ -20,7 +30,7 @@ extension Simulator {
     /// values never leave the chip: written and read once each in the intermediate buffer.
     /// - Throws: `SparseSimError` when a decomposition does not fit the layer, or the coefficients
     ///   do not fit the spec's weight format.
-    func simulateBasisFirst(_ layer: Workload.Layer) throws -> SimulationResult.LayerResult {
+    func work(for layer: Workload.Layer, on simulator: Simulator) throws -> LayerWork {
         let l = layer.shape
         let d = spec.decomposition ?? HardwareSpec.Decomposition(bases: 1, sharing: .layer, basisBits: spec.peArray.operandBits,
                                                                    coefficientBits: spec.peArray.operandBits,
@@ -93,13 +103,13 @@ extension Simulator {
             storage = try wrapFormat(l) {
                 try WeightStorage.decomposed(k: l.K, c: l.C, kernelSize: l.R * l.S, bases: m, groups: groups,
                                              coefficients: pattern ?? all, basisBits: d.basisBits, coefficientBits: d.coefficientBits,
-                                             format: Self.format(setting, for: matrix))
+                                             format: Simulator.format(setting, for: matrix))
             }
         case .coefficientsOnly:
             let matrix = SparseMatrix(pattern: pattern ?? all, rows: l.K, columns: l.C)
             storage = try wrapFormat(l) {
                 try WeightStorage.plain(mask: pattern ?? all, rows: l.K, columns: l.C, valueBits: d.coefficientBits,
-                                        format: Self.format(setting, for: matrix))
+                                        format: Simulator.format(setting, for: matrix))
             }
         case .basesOnly:
             storage = WeightStorage(denseBits: 32 * l.weightCount, basisBits: l.weightCount * d.basisBits, valueBits: 0,
@@ -176,24 +186,17 @@ extension Simulator {
         case .coefficientsOnly: tiling += ", coefficient stage only"
         case .basesOnly: tiling += ", basis stage only"
         }
-        var r = result(l, macs: macs, computeCycles: compute.computeCycles * n, mappingEfficiency: compute.mappingEfficiency,
-                       tiling: tiling, ledger: ledger, dramBits: dramBits, metadataBits: metadataBits)
-        r.utilization = Double(macs) / (Double(max(r.cycles, 1)) * Double(spec.macLanes))
+        var r = LayerWork(l, macs: macs, computeCycles: compute.computeCycles * n, mappingEfficiency: compute.mappingEfficiency,
+                          tiling: tiling, ledger: ledger, dramBits: dramBits, metadataBits: metadataBits)
         r.gatedMacs = gated
         r.loadImbalance = compute.loadImbalance
         r.notes += notes
-        r.denseWeightBits = storage.denseBits
-        r.storedWeightBits = storage.storedBits
-        r.compressionRatio = storage.compressionRatio
+        r.weightStorage = (storage.denseBits, storage.storedBits, storage.compressionRatio)
         r.stageMacs = .init(basis: compute.basisMacs * n, coefficients: compute.coefficientMacs * n)
-        if hasSparsity {
-            var dense = spec
-            dense.sparsity = []
-            r.denseCycles = try Simulator(spec: dense).simulateBasisFirst(layer).cycles
-        } else {
-            r.denseCycles = r.cycles
+        if simulator.hasSparsity {
+            let twin = try simulator.denseTwin
+            r.denseCycles = twin.pacedCycles(try twin.model.work(for: layer, on: twin))
         }
-        if r.cycles > 0 { r.speedup = Double(r.denseCycles) / Double(r.cycles) }
         if let masks = layer.masks {
             r.weightDensity = masks.weightDensity
             r.inputDensity = masks.inputDensity

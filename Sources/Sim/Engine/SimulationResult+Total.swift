@@ -1,0 +1,45 @@
+import SparseSimCore
+
+// MARK: - The total row
+
+extension SimulationResult.LayerResult {
+    /// The sums over `layers`: MACs, cycles, traffic and energy added; utilization over all
+    /// cycles and `peCount` MAC lanes; mapping efficiency and load imbalance weighted by compute
+    /// cycles; speedup of the summed dense-twin cycles; the compression ratio when every layer
+    /// reports its stored weights.
+    static func total(of layers: [Self], peCount: Int, clockHz: Double) -> Self {
+        let macs = layers.reduce(0) { $0 + $1.macs }
+        let compute = layers.reduce(0) { $0 + $1.computeCycles }
+        let cycles = layers.reduce(0) { $0 + $1.cycles }
+        var energy: [String: Double] = [:]
+        var byOperand: [String: Double] = [:]
+        for l in layers {
+            energy.merge(l.energyPJ, uniquingKeysWith: +)
+            byOperand.merge(l.energyByOperandPJ, uniquingKeysWith: +)
+        }
+        let dram = layers.reduce(SimulationResult.OperandBytes()) { $0 + $1.dramBytes }
+        let computeSeconds = Double(compute) / clockHz
+        let seconds = Double(cycles) / clockHz
+        let mapping = compute > 0 ? layers.reduce(0.0) { $0 + $1.mappingEfficiency * Double($1.computeCycles) } / Double(compute) : 0
+        let denseCycles = layers.reduce(0) { $0 + $1.denseCycles }
+        let stored = layers.allSatisfy { $0.storedWeightBits > 0 }
+        let denseWeightBits = stored ? layers.reduce(0) { $0 + $1.denseWeightBits } : 0
+        let storedWeightBits = stored ? layers.reduce(0) { $0 + $1.storedWeightBits } : 0
+        return Self(
+            name: "total", macs: macs, computeCycles: compute, cycles: cycles, stallCycles: cycles - compute,
+            utilization: cycles > 0 ? Double(macs) / (Double(cycles) * Double(peCount)) : 0, mappingEfficiency: mapping,
+            tiling: "-", dramBytes: dram, energyPJ: energy, energyByOperandPJ: byOperand,
+            requiredBandwidthGBps: computeSeconds > 0 ? dram.total / computeSeconds / 1e9 : 0,
+            achievedBandwidthGBps: seconds > 0 ? dram.total / seconds / 1e9 : 0,
+            effectualMacs: layers.contains { $0.effectualMacs != nil } ? layers.reduce(0) { $0 + ($1.effectualMacs ?? $1.macs) } : nil,
+            gatedMacs: layers.reduce(0) { $0 + $1.gatedMacs },
+            loadImbalance: compute > 0 ? layers.reduce(0.0) { $0 + $1.loadImbalance * Double($1.computeCycles) } / Double(compute) : 1,
+            denseCycles: denseCycles, speedup: cycles > 0 ? Double(denseCycles) / Double(cycles) : 1,
+            compressionRatio: stored ? Double(denseWeightBits) / Double(storedWeightBits) : nil,
+            stageMacs: layers.contains { $0.stageMacs != nil }
+                ? StageMacs(basis: layers.reduce(0) { $0 + ($1.stageMacs?.basis ?? 0) },
+                            coefficients: layers.reduce(0) { $0 + ($1.stageMacs?.coefficients ?? 0) })
+                : nil,
+            denseWeightBits: denseWeightBits, storedWeightBits: storedWeightBits)
+    }
+}
