@@ -53,13 +53,6 @@ public struct TraceDecomposer: Sendable {
         public var storage: WeightStorage
         /// `storage.compressionRatio`.
         public var compressionRatio: Double
-
-        enum CodingKeys: String, CodingKey {
-            case name, decomposed, bases, density
-            case reconstructionError = "reconstruction_error"
-            case storage
-            case compressionRatio = "compression_ratio"
-        }
     }
 
     /// The whole outcome.
@@ -76,12 +69,6 @@ public struct TraceDecomposer: Sendable {
         public var compressionRatio: Double
         /// The trace written.
         public var output: String
-
-        enum CodingKeys: String, CodingKey {
-            case source, step, options, layers, total
-            case compressionRatio = "compression_ratio"
-            case output
-        }
 
         /// A table for people.
         public func renderTable() -> String {

@@ -16,14 +16,6 @@ public struct WeightStorage: Equatable, Codable, Sendable {
     /// Quantization scales (32 bits each).
     public var scaleBits: Int
 
-    enum CodingKeys: String, CodingKey {
-        case denseBits = "dense_bits"
-        case basisBits = "basis_bits"
-        case valueBits = "value_bits"
-        case metadataBits = "metadata_bits"
-        case scaleBits = "scale_bits"
-    }
-
     /// A storage record.
     public init(denseBits: Int, basisBits: Int, valueBits: Int, metadataBits: Int, scaleBits: Int) {
         self.denseBits = denseBits

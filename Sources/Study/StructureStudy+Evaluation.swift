@@ -86,7 +86,7 @@ extension StructureStudy {
     public func write(_ summary: Summary, report: Report) throws {
         let files = outputFiles
         try AtomicFile.write(try report.html(), to: files[0])
-        try AtomicFile.write(try JSONCoding.encode(summary), to: files[1])
+        try AtomicFile.write(try JSONCoding.encode(summary, keys: .asDeclared), to: files[1])
         try AtomicFile.write(Self.csv(summary, runs: runs), to: files[2])
     }
 

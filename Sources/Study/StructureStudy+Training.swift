@@ -66,7 +66,7 @@ extension StructureStudy {
             if case let .epoch(m) = event { progress(.epoch(run, m)) }
         }
         let record = Record(name: run.name, configuration: run.configuration, summary: summary)
-        try AtomicFile.write(try JSONCoding.encode(record), to: path(run, ".json"))
+        try AtomicFile.write(try JSONCoding.encode(record, keys: .asDeclared), to: path(run, ".json"))
         progress(.finished(run, record))
         return record
     }

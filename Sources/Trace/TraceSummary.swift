@@ -24,13 +24,6 @@ public struct TraceSummary: Codable, Equatable, Sendable {
     /// Whether every tensor was read and checked (`trace inspect` does unless told not to).
     public var tensorsVerified: Bool
 
-    enum CodingKeys: String, CodingKey {
-        case path, version, provenance, model
-        case inputShape = "input_shape"
-        case method, layers, snapshots
-        case tensorsVerified = "tensors_verified"
-    }
-
     /// A layer of the model.
     public struct Layer: Codable, Equatable, Sendable {
         /// Its shape.
@@ -53,12 +46,6 @@ public struct TraceSummary: Codable, Equatable, Sendable {
         public var weightDensity: Double
         /// Per-layer densities.
         public var layers: [LayerDensity]
-
-        enum CodingKeys: String, CodingKey {
-            case step, epoch, metrics
-            case weightDensity = "weight_density"
-            case layers
-        }
     }
 
     /// One layer's densities in a snapshot.
@@ -69,12 +56,6 @@ public struct TraceSummary: Codable, Equatable, Sendable {
         public var weightDensity: Double
         /// Non-zero input activations ÷ activations, when recorded.
         public var activationDensity: Double?
-
-        enum CodingKeys: String, CodingKey {
-            case name
-            case weightDensity = "weight_density"
-            case activationDensity = "activation_density"
-        }
     }
 
     /// Summarizes an opened trace.

@@ -52,18 +52,6 @@ public struct SystolicCompute: Codable, Equatable, Sendable {
     /// `macs / (computeCycles · rows · cols)`.
     public var utilization: Double
 
-    enum CodingKeys: String, CodingKey {
-        case rows, cols, dataflow, e, t, k, groups
-        case uniqueInputs = "unique_inputs"
-        case rowFolds = "row_folds"
-        case colFolds = "col_folds"
-        case cyclesPerFold = "cycles_per_fold"
-        case computeCycles = "compute_cycles"
-        case macs
-        case mappingEfficiency = "mapping_efficiency"
-        case utilization
-    }
-
     /// The compute cycles of `layer` on a `rows × cols` array.
     /// - Parameters:
     ///   - structured: an N:M pattern (e.g. 2:4) whose hardware compresses the weights along the

@@ -191,7 +191,7 @@ struct BasisFirstModel: DataflowModel {
         r.gatedMacs = gated
         r.loadImbalance = compute.loadImbalance
         r.notes += notes
-        r.weightStorage = (storage.denseBits, storage.storedBits, storage.compressionRatio)
+        r.weightStorage = (WeightBits(dense: storage.denseBits, stored: storage.storedBits), storage.compressionRatio)
         r.stageMacs = .init(basis: compute.basisMacs * n, coefficients: compute.coefficientMacs * n)
         if simulator.hasSparsity {
             let twin = try simulator.denseTwin

@@ -1,5 +1,15 @@
 import SparseSimCore
 
+// MARK: - WeightBits
+
+/// A layer's (or a network's) weights as dense 32-bit floats and as the spec stores them.
+struct WeightBits {
+    /// Dense 32-bit floats.
+    var dense: Int
+    /// As stored: values, format metadata (and for basis first, bases and scales).
+    var stored: Int
+}
+
 // MARK: - LayerWork
 
 /// What a dataflow model computed for one layer: the array's compute and the traffic charged
@@ -43,7 +53,7 @@ struct LayerWork {
     var storedWeightBits = 0
     /// The weights as dense 32-bit floats and as stored, with their ratio, when the model
     /// decides them itself (basis first: bases and coefficients); nil: the finishing step does.
-    var weightStorage: (dense: Int, stored: Int, ratio: Double?)? = nil
+    var weightStorage: (bits: WeightBits, ratio: Double?)? = nil
     /// Cycles of the layer on the spec's dense twin; nil: the layer's own cycles (no sparsity).
     var denseCycles: Int? = nil
 

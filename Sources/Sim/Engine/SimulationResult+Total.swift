@@ -5,9 +5,9 @@ import SparseSimCore
 extension SimulationResult.LayerResult {
     /// The sums over `layers`: MACs, cycles, traffic and energy added; utilization over all
     /// cycles and `peCount` MAC lanes; mapping efficiency and load imbalance weighted by compute
-    /// cycles; speedup of the summed dense-twin cycles; the compression ratio when every layer
-    /// reports its stored weights.
-    static func total(of layers: [Self], peCount: Int, clockHz: Double) -> Self {
+    /// cycles; speedup of the summed dense-twin cycles; the compression ratio of the layers'
+    /// `weights` when every layer stores some.
+    static func total(of layers: [Self], weights: [WeightBits], peCount: Int, clockHz: Double) -> Self {
         let macs = layers.reduce(0) { $0 + $1.macs }
         let compute = layers.reduce(0) { $0 + $1.computeCycles }
         let cycles = layers.reduce(0) { $0 + $1.cycles }
@@ -22,9 +22,9 @@ extension SimulationResult.LayerResult {
         let seconds = Double(cycles) / clockHz
         let mapping = compute > 0 ? layers.reduce(0.0) { $0 + $1.mappingEfficiency * Double($1.computeCycles) } / Double(compute) : 0
         let denseCycles = layers.reduce(0) { $0 + $1.denseCycles }
-        let stored = layers.allSatisfy { $0.storedWeightBits > 0 }
-        let denseWeightBits = stored ? layers.reduce(0) { $0 + $1.denseWeightBits } : 0
-        let storedWeightBits = stored ? layers.reduce(0) { $0 + $1.storedWeightBits } : 0
+        let stored = weights.allSatisfy { $0.stored > 0 }
+        let denseWeightBits = weights.reduce(0) { $0 + $1.dense }
+        let storedWeightBits = weights.reduce(0) { $0 + $1.stored }
         return Self(
             name: "total", macs: macs, computeCycles: compute, cycles: cycles, stallCycles: cycles - compute,
             utilization: cycles > 0 ? Double(macs) / (Double(cycles) * Double(peCount)) : 0, mappingEfficiency: mapping,
@@ -39,7 +39,6 @@ extension SimulationResult.LayerResult {
             stageMacs: layers.contains { $0.stageMacs != nil }
                 ? StageMacs(basis: layers.reduce(0) { $0 + ($1.stageMacs?.basis ?? 0) },
                             coefficients: layers.reduce(0) { $0 + ($1.stageMacs?.coefficients ?? 0) })
-                : nil,
-            denseWeightBits: denseWeightBits, storedWeightBits: storedWeightBits)
+                : nil)
     }
 }

@@ -19,12 +19,6 @@ public struct SimulationResult: Codable, Equatable, Sendable {
     /// How this result was made.
     public var provenance: Provenance?
 
-    enum CodingKeys: String, CodingKey {
-        case spec, workload, layers, total
-        case densityModel = "density_model"
-        case provenance
-    }
-
     /// The spec's identifying facts.
     public struct SpecSummary: Codable, Equatable, Sendable {
         /// The spec's name.
@@ -37,11 +31,6 @@ public struct SimulationResult: Codable, Equatable, Sendable {
         public var cols: Int
         /// Clock, MHz.
         public var clockMHz: Double
-
-        enum CodingKeys: String, CodingKey {
-            case name, dataflow, rows, cols
-            case clockMHz = "clock_mhz"
-        }
     }
 
     /// The workload's identifying facts.
@@ -125,8 +114,6 @@ public struct SimulationResult: Codable, Equatable, Sendable {
         public var compressionRatio: Double? = nil
         /// Basis-first: MACs of the basis stage and of the coefficient stage.
         public var stageMacs: StageMacs? = nil
-        /// The layer's weights as dense 32-bit floats, and as the spec stores them (not reported).
-        var denseWeightBits = 0, storedWeightBits = 0
 
         /// The MACs of basis-first's two stages.
         public struct StageMacs: Codable, Equatable, Sendable {
@@ -147,32 +134,6 @@ public struct SimulationResult: Codable, Equatable, Sendable {
         /// Total energy, pJ, summed in key order (a dictionary's own order differs between
         /// processes, and floating-point sums with it).
         public var totalEnergyPJ: Double { energyPJ.keys.sorted().reduce(0) { $0 + energyPJ[$1]! } }
-
-        enum CodingKeys: String, CodingKey {
-            case name, macs
-            case computeCycles = "compute_cycles"
-            case cycles
-            case stallCycles = "stall_cycles"
-            case utilization
-            case mappingEfficiency = "mapping_efficiency"
-            case tiling
-            case dramBytes = "dram_bytes"
-            case energyPJ = "energy_pj"
-            case energyByOperandPJ = "energy_by_operand_pj"
-            case requiredBandwidthGBps = "required_bandwidth_gbps"
-            case achievedBandwidthGBps = "achieved_bandwidth_gbps"
-            case effectualMacs = "effectual_macs"
-            case gatedMacs = "gated_macs"
-            case loadImbalance = "load_imbalance"
-            case denseCycles = "dense_cycles"
-            case speedup
-            case weightDensity = "weight_density"
-            case inputDensity = "input_density"
-            case sampleCycles = "sample_cycles"
-            case notes
-            case compressionRatio = "compression_ratio"
-            case stageMacs = "stage_macs"
-        }
     }
 }
 

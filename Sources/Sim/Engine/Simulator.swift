@@ -33,7 +33,8 @@ public struct Simulator: Sendable {
     /// - Throws: `SparseSimError` when a layer's masks do not fit the spec's formats (an index
     ///   too narrow for the layer) or its shape.
     public func run(_ workload: Workload, densityModel: DensityModel = .actual, provenance: Provenance? = nil) throws -> SimulationResult {
-        let results = try workload.layers.map { try simulate($0) }
+        let simulated = try workload.layers.map { try simulateWithWeights($0) }
+        let results = simulated.map(\.result)
         // Cycle counts are Ints: a spec whose bandwidth or clock makes them absurd is refused
         // here instead of overflowing (transfer cycles saturate at `cycleLimit`).
         let totalCycles = results.reduce(0.0) { $0 + Double($1.cycles) }
@@ -46,8 +47,8 @@ public struct Simulator: Sendable {
             spec: .init(name: spec.name, dataflow: spec.dataflow.rawValue, rows: spec.peArray.rows, cols: spec.peArray.cols,
                         clockMHz: spec.technology.clockMHz),
             workload: .init(source: workload.source, name: workload.name, layers: workload.layers.count),
-            layers: results, total: SimulationResult.LayerResult.total(of: results, peCount: spec.macLanes,
-                                                                        clockHz: spec.technology.clockMHz * 1e6),
+            layers: results, total: SimulationResult.LayerResult.total(of: results, weights: simulated.map(\.weights),
+                                                                        peCount: spec.macLanes, clockHz: spec.technology.clockMHz * 1e6),
             densityModel: workload.layers.contains { $0.masks != nil } ? densityModel.rawValue : nil,
             provenance: provenance)
     }
@@ -62,6 +63,11 @@ public struct Simulator: Sendable {
     /// Simulates one layer, its masks and declared structure included.
     /// - Throws: `SparseSimError` when a mask does not fit the layer or the spec's format.
     public func simulate(_ layer: Workload.Layer) throws -> SimulationResult.LayerResult {
+        try simulateWithWeights(layer).result
+    }
+
+    /// The layer's result and its weights' bits (for the network's compression ratio).
+    func simulateWithWeights(_ layer: Workload.Layer) throws -> (result: SimulationResult.LayerResult, weights: WeightBits) {
         try layer.masks?.validate(for: layer.shape, file: "<workload>")
         return try finish(try model.work(for: layer, on: self), layer: layer)
     }
@@ -71,13 +77,13 @@ public struct Simulator: Sendable {
     /// The layer's result from its work: transfers are double-buffered and overlap compute, so
     /// the slowest level with a bandwidth sets the pace; speedup is over the dense twin; the
     /// weights' storage is counted in the spec's weight format unless the model counted it.
-    func finish(_ work: LayerWork, layer: Workload.Layer) throws -> SimulationResult.LayerResult {
+    func finish(_ work: LayerWork, layer: Workload.Layer) throws -> (result: SimulationResult.LayerResult, weights: WeightBits) {
         let clockHz = spec.technology.clockMHz * 1e6
         let cycles = pacedCycles(work)
         let computeSeconds = Double(max(work.computeCycles, 1)) / clockHz
         let seconds = Double(max(cycles, 1)) / clockHz
         let denseCycles = work.denseCycles ?? cycles
-        let weights: (dense: Int, stored: Int, ratio: Double?)
+        let weights: (bits: WeightBits, ratio: Double?)
         if let decided = work.weightStorage {
             weights = decided
         } else {
@@ -86,9 +92,9 @@ public struct Simulator: Sendable {
             let stored = work.storedWeightBits > 0 ? work.storedWeightBits
                 : try storage(.weights, of: layer)?.totalBits ?? layer.shape.weightCount * spec.peArray.operandBits
             let dense = 32 * layer.shape.weightCount
-            weights = (dense, stored, stored > 0 ? Double(dense) / Double(stored) : nil)
+            weights = (WeightBits(dense: dense, stored: stored), stored > 0 ? Double(dense) / Double(stored) : nil)
         }
-        return SimulationResult.LayerResult(
+        let result = SimulationResult.LayerResult(
             name: work.name, macs: work.macs, computeCycles: work.computeCycles, cycles: cycles, stallCycles: cycles - work.computeCycles,
             utilization: Double(work.macs) / (Double(max(cycles, 1)) * Double(spec.macLanes)), mappingEfficiency: work.mappingEfficiency,
             tiling: work.tiling, dramBytes: work.dramBytes, energyPJ: work.energyPJ, energyByOperandPJ: work.energyByOperandPJ,
@@ -96,7 +102,8 @@ public struct Simulator: Sendable {
             effectualMacs: work.effectualMacs, gatedMacs: work.gatedMacs, loadImbalance: work.loadImbalance, denseCycles: denseCycles,
             speedup: cycles > 0 ? Double(denseCycles) / Double(cycles) : 1, weightDensity: work.weightDensity,
             inputDensity: work.inputDensity, sampleCycles: work.sampleCycles, notes: work.notes, compressionRatio: weights.ratio,
-            stageMacs: work.stageMacs, denseWeightBits: weights.dense, storedWeightBits: weights.stored)
+            stageMacs: work.stageMacs)
+        return (result, weights.bits)
     }
 
     /// The cycles of `work`: its compute cycles, or the transfer cycles of the slowest level

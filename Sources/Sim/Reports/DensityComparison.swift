@@ -31,17 +31,6 @@ public struct DensityComparison: Codable, Equatable, Sendable {
         public var actualEnergyPJ: Double
         /// Energy with uniform masks, pJ.
         public var uniformEnergyPJ: Double
-
-        enum CodingKeys: String, CodingKey {
-            case name
-            case actualCycles = "actual_cycles"
-            case uniformCycles = "uniform_cycles"
-            case cycleGap = "cycle_gap"
-            case actualLoadImbalance = "actual_load_imbalance"
-            case uniformLoadImbalance = "uniform_load_imbalance"
-            case actualEnergyPJ = "actual_energy_pj"
-            case uniformEnergyPJ = "uniform_energy_pj"
-        }
     }
 
     /// The comparison of two results of the same spec and layers.

@@ -24,25 +24,12 @@ public struct HardwareSpec: Codable, Equatable, Sendable {
     /// ESCALATE-style kernel decomposition, when the accelerator has it.
     public var decomposition: Decomposition?
 
-    enum CodingKeys: String, CodingKey {
-        case name, technology
-        case peArray = "pe_array"
-        case energy, memory, dataflow
-        case dataflowOptions = "dataflow_options"
-        case sparsity, decomposition
-    }
-
     /// Process node and clock.
     public struct Technology: Codable, Equatable, Sendable {
         /// Process node in nm, when stated.
         public var nodeNm: Double?
         /// Clock frequency in MHz.
         public var clockMHz: Double
-
-        enum CodingKeys: String, CodingKey {
-            case nodeNm = "node_nm"
-            case clockMHz = "clock_mhz"
-        }
     }
 
     /// The PE array.
@@ -60,13 +47,6 @@ public struct HardwareSpec: Codable, Equatable, Sendable {
 
         /// `rows · cols`.
         public var peCount: Int { rows * cols }
-
-        enum CodingKeys: String, CodingKey {
-            case rows, cols
-            case macsPerPE = "macs_per_pe"
-            case operandBits = "operand_bits"
-            case accumulatorBits = "accumulator_bits"
-        }
     }
 
     /// Energy per MAC.
@@ -75,11 +55,6 @@ public struct HardwareSpec: Codable, Equatable, Sendable {
         public var macPJ: Double
         /// A MAC whose operand is zero and whose datapath is gated, pJ.
         public var gatedMacPJ: Double
-
-        enum CodingKeys: String, CodingKey {
-            case macPJ = "mac_pj"
-            case gatedMacPJ = "gated_mac_pj"
-        }
     }
 
     /// One memory level.
@@ -102,17 +77,6 @@ public struct HardwareSpec: Codable, Equatable, Sendable {
         public var writePJ: Double
         /// The operands this level holds.
         public var holds: [Operand]
-
-        enum CodingKeys: String, CodingKey {
-            case name, type
-            case sizeBytes = "size_bytes"
-            case banks
-            case widthBits = "width_bits"
-            case bandwidthGBps = "bandwidth_gbps"
-            case readPJ = "read_pj"
-            case writePJ = "write_pj"
-            case holds
-        }
     }
 
     /// Kinds of memory level.
@@ -182,14 +146,6 @@ public struct HardwareSpec: Codable, Equatable, Sendable {
             self.accumulatorBanks = accumulatorBanks
             self.channelGroup = channelGroup
             self.chunkSize = chunkSize
-        }
-
-        enum CodingKeys: String, CodingKey {
-            case weightVector = "weight_vector"
-            case inputVector = "input_vector"
-            case accumulatorBanks = "accumulator_banks"
-            case channelGroup = "channel_group"
-            case chunkSize = "chunk_size"
         }
     }
 
@@ -318,15 +274,6 @@ public struct HardwareSpec: Codable, Equatable, Sendable {
         /// Bytes of the on-chip buffer holding intermediate values; nil: an equal share of the
         /// innermost SRAM that holds inputs.
         public var intermediateBytes: Int?
-
-        enum CodingKeys: String, CodingKey {
-            case bases, sharing
-            case basisBits = "basis_bits"
-            case coefficientBits = "coefficient_bits"
-            case intermediateBits = "intermediate_bits"
-            case basisMacs = "basis_macs"
-            case intermediateBytes = "intermediate_bytes"
-        }
 
         /// A decomposition.
         public init(bases: Int, sharing: BasisSharing, basisBits: Int, coefficientBits: Int, intermediateBits: Int,

@@ -22,15 +22,6 @@ public enum BLASBenchmark {
         public var gflops: Double
         /// `2n³` / best seconds, in GFLOP/s.
         public var bestGflops: Double
-
-        enum CodingKeys: String, CodingKey {
-            case n, threads, repetitions
-            case callsPerRepetition = "calls_per_repetition"
-            case medianSeconds = "median_seconds"
-            case bestSeconds = "best_seconds"
-            case gflops
-            case bestGflops = "best_gflops"
-        }
     }
 
     /// Times `C = A·B` for `n×n` matrices on `threads` threads: one warm-up repetition, then

@@ -22,17 +22,6 @@ public enum PruningBenchmark {
         public var ratioToFloor: Double
         /// The OpenBLAS kernel family in use.
         public var blasCore: String
-
-        enum CodingKeys: String, CodingKey {
-            case model, threads, iterations, compression, weights, seconds
-            case inputShape = "input_shape"
-            case scoringSeconds = "scoring_seconds"
-            case selectingSeconds = "selecting_seconds"
-            case passSeconds = "pass_seconds"
-            case floorSeconds = "floor_seconds"
-            case ratioToFloor = "ratio_to_floor"
-            case blasCore = "blas_core"
-        }
     }
 
     /// Prunes `model` with SynFlow once and times `passes` bare passes (median).

@@ -23,16 +23,6 @@ public enum TrainingBenchmark {
         public var forwardFlopsPerSample: Int
         /// The OpenBLAS kernel family in use.
         public var blasCore: String
-
-        enum CodingKeys: String, CodingKey {
-            case model, threads, method, sparsity, kernels
-            case batchSize = "batch_size"
-            case samplesPerSecond = "samples_per_second"
-            case bestSamplesPerSecond = "best_samples_per_second"
-            case gflops
-            case forwardFlopsPerSample = "forward_flops_per_sample"
-            case blasCore = "blas_core"
-        }
     }
 
     /// Measures `model` with `threads` threads under each of `configurations`: `warmup` steps

@@ -48,13 +48,4 @@ public struct PruningResult: Codable, Equatable, Sendable {
     /// Who made it: tool version, commit, command line, seed, threads, data, BLAS kernels, time
     /// (`SOURCE_DATE_EPOCH` when set, for byte-identical reruns).
     public var provenance: Provenance?
-
-    enum CodingKeys: String, CodingKey {
-        case model, method, compression, density, iterations, schedule, provenance
-        case totalWeights = "total_weights"
-        case remainingWeights = "remaining_weights"
-        case layers, collapsed, data, temperature
-        case synflowLog10Rescale = "synflow_log10_rescale"
-        case synflowLog10R = "synflow_log10_r"
-    }
 }

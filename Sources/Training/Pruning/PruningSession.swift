@@ -110,13 +110,6 @@ public final class PruningSession {
         public var firstCollapse: Double?
         /// The points tried, up to and including the first collapse.
         public var points: [Point]
-
-        enum CodingKeys: String, CodingKey {
-            case method
-            case largestWithoutCollapse = "largest_without_collapse"
-            case firstCollapse = "first_collapse"
-            case points
-        }
     }
 
     /// For each method, prunes at each compression of `compressions` (in increasing order) from

@@ -24,45 +24,35 @@ struct CompareCommand: ParsableCommand {
             """
     )
 
-    enum Format: String, ExpressibleByArgument, CaseIterable { case table, json, csv }
-
     @Option(name: .customLong("trace"), help: "A trace directory (repeat for several).")
     var traces: [String] = []
 
-    @Option(name: .customLong("hw"), help: "A hardware spec (repeat for several).")
-    var specs: [String] = []
-
-    @Option(name: .customLong("set"), help: "Override a spec attribute: path=value (applies to every --hw).")
-    var overrides: [String] = []
+    @OptionGroup var hardware: SpecOptions
 
     @Option(help: "Which snapshot of every trace: 'last' or a step number.")
     var snapshot: String = "last"
 
-    @Option(help: "Output format: table, json or csv.")
-    var format: Format = .table
-
-    @Option(help: "Write the result to this file (atomically) instead of standard output.")
-    var output: String?
+    @OptionGroup var output: ResultOutputOptions
 
     func validate() throws {
         guard !traces.isEmpty else { throw ValidationError("give at least one --trace DIR") }
-        guard !specs.isEmpty else { throw ValidationError("give at least one --hw SPEC.xml") }
+        guard !hardware.specs.isEmpty else { throw ValidationError("give at least one --hw SPEC.xml") }
         guard snapshot == "last" || Int(snapshot).map({ $0 >= 0 }) == true else {
             throw ValidationError("--snapshot must be 'last' or a step number")
         }
     }
 
     func run() throws {
-        if let output, output != "-" { try AtomicFile.checkWritable(output) }
+        try output.checkWritable()
         let evaluation = try Evaluation(tracePaths: traces, snapshot: snapshot,
-                                        specs: try SpecLoader.load(paths: specs, overrides: overrides))
+                                        specs: try SpecLoader.load(paths: hardware.specs, overrides: hardware.overrides))
         let comparison = evaluation.comparison(provenance: .current())
         let text: String
-        switch format {
+        switch output.format {
         case .table: text = comparison.renderTable()
         case .csv: text = comparison.renderCSV()
         case .json: text = String(decoding: try JSONCoding.encode(comparison), as: UTF8.self)
         }
-        try Console.emit(text, to: output)
+        try Console.emit(text, to: output.output)
     }
 }

@@ -12,14 +12,6 @@ struct EnvironmentReport: Codable {
     var libxml2Version: String
     var warning: String?
 
-    enum CodingKeys: String, CodingKey {
-        case sparsesimVersion = "sparsesim_version"
-        case gitCommit = "git_commit"
-        case blas
-        case libxml2Version = "libxml2_version"
-        case warning
-    }
-
     static func current() -> EnvironmentReport {
         let blas = BLASEnvironment.current()
         return EnvironmentReport(

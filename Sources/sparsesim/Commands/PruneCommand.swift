@@ -104,7 +104,7 @@ struct PruneCommand: ParsableCommand {
             throw bad("--schedule", "unknown schedule '\(schedule)' (known: exponential, linear)")
         }
         let shape = try inputShape.map { text -> [Int] in
-            guard let parts = BenchBLASCommand.parseList(text), parts.count == 3 else {
+            guard let parts = CommaList<Int>(argument: text)?.values, parts.count == 3 else {
                 throw bad("--input-shape", "expected C,H,W, got '\(text)'")
             }
             return parts
@@ -134,7 +134,7 @@ struct PruneCommand: ParsableCommand {
 
     func runSweep(_ session: PruningSession, range: String, schedule: PruningSchedule) throws {
         let compressions = try Self.parseRange(range)
-        let methods = try (method?.split(separator: ",").map { try PruningMethod(parsing: String($0)) }) ?? PruningMethod.allCases
+        let methods = try (method.map { try CommaList<String>(stringLiteral: $0).nonEmpty.map { try PruningMethod(parsing: $0) } }) ?? PruningMethod.allCases
         if let iterations, iterations < 1 { throw SparseSimError(.usage, file: "<command line>", location: "--iterations", message: "must be at least 1") }
         let rows = try session.sweep(methods: methods, compressions: compressions, iterations: iterations, schedule: schedule,
                                      temperature: temperature) { method, point in

@@ -32,14 +32,9 @@ struct SimulateCommand: ParsableCommand {
             """
     )
 
-    enum Format: String, ExpressibleByArgument, CaseIterable { case table, json, csv }
     enum Densities: String, ExpressibleByArgument, CaseIterable { case actual, uniform, structured, both }
 
-    @Option(name: .customLong("hw"), help: "A hardware spec (repeat for several).")
-    var specs: [String] = []
-
-    @Option(name: .customLong("set"), help: "Override a spec attribute: path=value (applies to every --hw).")
-    var overrides: [String] = []
+    @OptionGroup var hardware: SpecOptions
 
     @Option(help: "A network from the catalog: \(NetworkCatalog.names.joined(separator: ", ")).")
     var model: String?
@@ -66,14 +61,10 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "Seed of every random mask (uniform, structured, --activation-density).")
     var seed: UInt64 = 0
 
-    @Option(help: "Output format: table, json or csv.")
-    var format: Format = .table
-
-    @Option(help: "Write the result to this file (atomically) instead of standard output.")
-    var output: String?
+    @OptionGroup var output: ResultOutputOptions
 
     func validate() throws {
-        guard !specs.isEmpty else { throw ValidationError("give at least one --hw SPEC.xml") }
+        guard !hardware.specs.isEmpty else { throw ValidationError("give at least one --hw SPEC.xml") }
         let sources = [model, topology, trace].compactMap { $0 }.count
         guard sources == 1 else { throw ValidationError("give exactly one of --model, --topology or --trace") }
         guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
@@ -86,7 +77,7 @@ struct SimulateCommand: ParsableCommand {
         if let d = activationDensity, !(d > 0 && d <= 1) {
             throw ValidationError("--activation-density must be in (0, 1], got \(d)")
         }
-        if densityModel == .both && format == .csv {
+        if densityModel == .both && output.format == .csv {
             throw ValidationError("--density-model both writes a table or JSON, not CSV (run actual and uniform separately for CSV)")
         }
     }
@@ -100,15 +91,15 @@ struct SimulateCommand: ParsableCommand {
     }
 
     func run() throws {
-        if let output, output != "-" { try AtomicFile.checkWritable(output) }
+        try output.checkWritable()
         var workload = try loadWorkload()
         if let d = activationDensity {
             workload = workload.withActivationDensity(d, samples: workload.layers.first?.shape.N ?? 1, seed: seed)
         }
         var results: [SimulationResult] = []
         var comparisons: [DensityComparison] = []
-        for file in specs {
-            let simulator = try Simulator(spec: try SpecLoader.load(path: file, overrides: overrides), file: file)
+        for file in hardware.specs {
+            let simulator = try Simulator(spec: try SpecLoader.load(path: file, overrides: hardware.overrides), file: file)
             switch densityModel {
             case .both:
                 let actual = try simulator.run(workload, densityModel: .actual, provenance: .current())
@@ -122,13 +113,13 @@ struct SimulateCommand: ParsableCommand {
         let text: String
         if densityModel == .both {
             let json = comparisons.count == 1 ? try JSONCoding.encode(comparisons[0]) : try JSONCoding.encode(comparisons)
-            text = format == .json
+            text = output.format == .json
                 ? String(decoding: json, as: UTF8.self)
                 : comparisons.map { $0.renderTable() + "\n" + $0.actual.renderTable() + "\n" + $0.uniform.renderTable() }.joined(separator: "\n")
-            try Console.emit(text, to: output)
+            try Console.emit(text, to: output.output)
             return
         }
-        switch format {
+        switch output.format {
         case .table: text = results.map { $0.renderTable() }.joined(separator: "\n")
         case .csv: text = results.enumerated().map { $0.element.renderCSV(includeHeader: $0.offset == 0) }.joined()
         case .json:
@@ -136,6 +127,6 @@ struct SimulateCommand: ParsableCommand {
                 ? String(decoding: try JSONCoding.encode(results[0]), as: UTF8.self)
                 : String(decoding: try JSONCoding.encode(results), as: UTF8.self)
         }
-        try Console.emit(text, to: output)
+        try Console.emit(text, to: output.output)
     }
 }

@@ -15,12 +15,10 @@ enum Console {
         error("sparsesim: warning: \(line)")
     }
 
-    /// `value` as pretty-printed JSON with sorted keys and a final newline (every command's
-    /// `--format json`).
+    /// `value` as pretty-printed JSON with sorted, snake-case keys and a final newline (the
+    /// `--format json` of train, prune, decompose and the benchmarks; slashes escaped).
     static func json<T: Encodable>(_ value: T) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-        return String(decoding: try encoder.encode(value), as: UTF8.self) + "\n"
+        String(decoding: try JSONCoding.encoder(escapingSlashes: true).encode(value), as: UTF8.self) + "\n"
     }
 
     /// Writes `text` to `path` atomically, or to standard output when `path` is nil or `-`.

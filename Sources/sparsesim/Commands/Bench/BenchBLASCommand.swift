@@ -24,10 +24,10 @@ struct BenchBLASCommand: ParsableCommand {
     )
 
     @Option(help: "Comma-separated matrix sizes n (n×n×n sgemm).")
-    var sizes: String = "512,2048"
+    var sizes: CommaList<Int> = "512,2048"
 
     @Option(help: "Comma-separated thread counts.")
-    var threads: String = "1,2"
+    var threads: CommaList<Int> = "1,2"
 
     @Option(help: "Timed repetitions per measurement.")
     var repetitions: Int = 5
@@ -39,19 +39,13 @@ struct BenchBLASCommand: ParsableCommand {
     var output: String?
 
     func validate() throws {
-        guard let s = Self.parseList(sizes), s.allSatisfy({ $0 >= 1 && $0 <= 16_384 }) else {
-            throw ValidationError("--sizes must be a comma-separated list of integers in 1...16384, got '\(sizes)'")
+        guard let s = sizes.values, s.allSatisfy({ $0 >= 1 && $0 <= 16_384 }) else {
+            throw ValidationError("--sizes must be a comma-separated list of integers in 1...16384, got '\(sizes.text)'")
         }
-        guard let t = Self.parseList(threads), t.allSatisfy({ $0 >= 1 && $0 <= 1024 }) else {
-            throw ValidationError("--threads must be a comma-separated list of integers in 1...1024, got '\(threads)'")
+        guard let t = threads.values, t.allSatisfy({ $0 >= 1 && $0 <= 1024 }) else {
+            throw ValidationError("--threads must be a comma-separated list of integers in 1...1024, got '\(threads.text)'")
         }
         guard repetitions >= 1 && repetitions <= 1000 else { throw ValidationError("--repetitions must be in 1...1000") }
-    }
-
-    static func parseList(_ text: String) -> [Int]? {
-        let items = text.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard !items.isEmpty, items.allSatisfy({ $0 != nil }) else { return nil }
-        return items.map { $0! }
     }
 
     struct Report: Codable {
@@ -65,8 +59,8 @@ struct BenchBLASCommand: ParsableCommand {
         let environment = BLASEnvironment.current()
         if let warning = environment.weakerCoreWarning { Console.warning(warning) }
         var results: [BLASBenchmark.Result] = []
-        for n in Self.parseList(sizes)! {
-            for t in Self.parseList(threads)! {
+        for n in sizes.values! {
+            for t in threads.values! {
                 results.append(BLASBenchmark.measure(n: n, threads: t, repetitions: repetitions))
             }
         }

@@ -27,10 +27,10 @@ struct BenchKernelsCommand: ParsableCommand {
     )
 
     @Option(help: "Comma-separated models.")
-    var models: String = "vgg-small,lenet5,mlp"
+    var models: CommaList<String> = "vgg-small,lenet5,mlp"
 
     @Option(help: "Comma-separated densities (fractions of non-zero weights) in (0, 1].")
-    var densities: String = "0.02,0.05,0.1,0.2,0.3,0.5"
+    var densities: CommaList<Double> = "0.02,0.05,0.1,0.2,0.3,0.5"
 
     @Option(name: .customLong("batch-size"), help: "Samples per batch.")
     var batchSize: Int = 128
@@ -45,14 +45,13 @@ struct BenchKernelsCommand: ParsableCommand {
     var format: OutputFormat = .table
 
     func parsedDensities() -> [Double]? {
-        let values = densities.split(separator: ",").map { Double($0) }
-        guard !values.isEmpty, values.allSatisfy({ $0 != nil && $0! > 0 && $0! <= 1 }) else { return nil }
-        return values.map { $0! }.sorted()
+        guard let values = densities.values, values.allSatisfy({ $0 > 0 && $0 <= 1 }) else { return nil }
+        return values.sorted()
     }
 
     func validate() throws {
         guard parsedDensities() != nil else {
-            throw ValidationError("--densities must be a comma-separated list of numbers in (0, 1], got '\(densities)'")
+            throw ValidationError("--densities must be a comma-separated list of numbers in (0, 1], got '\(densities.text)'")
         }
         guard batchSize >= 1, repetitions >= 1, threads >= 1 && threads <= 256 else {
             throw ValidationError("--batch-size and --repetitions must be at least 1, --threads in 1...256")
@@ -62,7 +61,7 @@ struct BenchKernelsCommand: ParsableCommand {
     func run() throws {
         let grid = parsedDensities()!
         var rows: [(String, KernelBenchmark.Row)] = []
-        for model in models.split(separator: ",").map(String.init) {
+        for model in models.nonEmpty {
             for row in try KernelBenchmark.run(model: model, batch: batchSize, densities: grid, repetitions: repetitions,
                                                threads: threads) {
                 rows.append((model, row))

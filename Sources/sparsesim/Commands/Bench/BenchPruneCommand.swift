@@ -25,10 +25,10 @@ struct BenchPruneCommand: ParsableCommand {
     )
 
     @Option(help: "Comma-separated models.")
-    var models: String = "resnet18,resnet50"
+    var models: CommaList<String> = "resnet18,resnet50"
 
     @Option(help: "Comma-separated thread counts.")
-    var threads: String = "1,2"
+    var threads: CommaList<Int> = "1,2"
 
     @Option(help: "SynFlow rounds.")
     var iterations: Int = 100
@@ -37,26 +37,26 @@ struct BenchPruneCommand: ParsableCommand {
     var compression: Double = 2
 
     @Option(name: .customLong("input-shape"), help: "C,H,W of a sample (default: each model's own).")
-    var inputShape: String?
+    var inputShape: CommaList<Int>?
 
     @Option(help: "Output format: table or json.")
     var format: OutputFormat = .table
 
     func validate() throws {
-        guard let t = BenchBLASCommand.parseList(threads), t.allSatisfy({ $0 >= 1 && $0 <= 256 }) else {
-            throw ValidationError("--threads must be a comma-separated list of integers in 1...256, got '\(threads)'")
+        guard let t = threads.values, t.allSatisfy({ $0 >= 1 && $0 <= 256 }) else {
+            throw ValidationError("--threads must be a comma-separated list of integers in 1...256, got '\(threads.text)'")
         }
         guard iterations >= 1 else { throw ValidationError("--iterations must be at least 1") }
-        if let inputShape, BenchBLASCommand.parseList(inputShape)?.count != 3 {
-            throw ValidationError("--input-shape must be C,H,W, got '\(inputShape)'")
+        if let inputShape, inputShape.values?.count != 3 {
+            throw ValidationError("--input-shape must be C,H,W, got '\(inputShape.text)'")
         }
     }
 
     func run() throws {
         var results: [PruningBenchmark.Result] = []
-        for model in models.split(separator: ",").map(String.init) {
-            for t in BenchBLASCommand.parseList(threads)! {
-                results.append(try PruningBenchmark.run(model: model, inputShape: inputShape.flatMap(BenchBLASCommand.parseList),
+        for model in models.nonEmpty {
+            for t in threads.values! {
+                results.append(try PruningBenchmark.run(model: model, inputShape: inputShape?.values,
                                                         threads: t, iterations: iterations, compression: compression))
             }
         }

@@ -26,10 +26,10 @@ struct BenchTrainCommand: ParsableCommand {
     )
 
     @Option(help: "Comma-separated models.")
-    var models: String = "mlp,lenet5,vgg-small"
+    var models: CommaList<String> = "mlp,lenet5,vgg-small"
 
     @Option(help: "Comma-separated training methods (dense, static, set, rigl, snfs, swat-u, swat-erk, swat-m, small-dense).")
-    var methods: String = "dense"
+    var methods: CommaList<String> = "dense"
 
     @Option(help: "Sparsity of the sparse methods.")
     var sparsity: Double = 0.9
@@ -38,10 +38,10 @@ struct BenchTrainCommand: ParsableCommand {
     var structure: String = "unstructured"
 
     @Option(help: "Comma-separated thread counts.")
-    var threads: String = "1,2"
+    var threads: CommaList<Int> = "1,2"
 
     @Option(help: "Comma-separated kernel choices of the sparse methods: auto, dense (masking only), sparse.")
-    var kernels: String = "auto"
+    var kernels: CommaList<String> = "auto"
 
     @Option(name: .customLong("batch-size"), help: "Samples per step.")
     var batchSize: Int = 128
@@ -56,12 +56,12 @@ struct BenchTrainCommand: ParsableCommand {
     var format: OutputFormat = .table
 
     func kernelChoices() throws -> [SparseKernelMode] {
-        try kernels.split(separator: ",").map { try SparseKernelMode(parsing: String($0)) }
+        try kernels.nonEmpty.map { try SparseKernelMode(parsing: $0) }
     }
 
     func validate() throws {
-        guard let t = BenchBLASCommand.parseList(threads), t.allSatisfy({ $0 >= 1 && $0 <= 256 }) else {
-            throw ValidationError("--threads must be a comma-separated list of integers in 1...256, got '\(threads)'")
+        guard let t = threads.values, t.allSatisfy({ $0 >= 1 && $0 <= 256 }) else {
+            throw ValidationError("--threads must be a comma-separated list of integers in 1...256, got '\(threads.text)'")
         }
         guard batchSize >= 1, steps >= 1, repetitions >= 1 else {
             throw ValidationError("--batch-size, --steps and --repetitions must be at least 1")
@@ -71,7 +71,7 @@ struct BenchTrainCommand: ParsableCommand {
     func run() throws {
         var results: [TrainingBenchmark.Result] = []
         var configurations: [SparseConfiguration] = []
-        for name in methods.split(separator: ",").map(String.init) {
+        for name in methods.nonEmpty {
             let method = try SparseMethod(parsing: name, field: "methods")
             let sparse = method.usesSparsity
             let choices = method.isSparse ? try kernelChoices() : [.auto]
@@ -82,8 +82,8 @@ struct BenchTrainCommand: ParsableCommand {
                 configurations.append(config)
             }
         }
-        for model in models.split(separator: ",").map(String.init) {
-            for t in BenchBLASCommand.parseList(threads)! {
+        for model in models.nonEmpty {
+            for t in threads.values! {
                 results += try TrainingBenchmark.run(model: model, threads: t, batchSize: batchSize, steps: steps,
                                                      repetitions: repetitions, configurations: configurations)
             }

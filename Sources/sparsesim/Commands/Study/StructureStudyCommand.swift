@@ -45,10 +45,10 @@ struct StructureStudyCommand: ParsableCommand {
     var sparsity: Double = 0.9
 
     @Option(help: "Sparse methods, comma-separated (rigl, set, snfs, static, swat-u, swat-erk, swat-m).")
-    var methods: String = "rigl"
+    var methods: CommaList<String> = "rigl"
 
     @Option(help: "Mask structures, comma-separated (unstructured, channel, filter, block:BxB, nm:N:M).")
-    var structures: String = "unstructured,nm:2:4"
+    var structures: CommaList<String> = "unstructured,nm:2:4"
 
     @Flag(name: .customLong("no-dense"), help: "Skip the dense baseline.")
     var noDense = false
@@ -77,30 +77,22 @@ struct StructureStudyCommand: ParsableCommand {
     @Option(name: .customLong("trace-samples"), help: "Test samples whose activations each trace records.")
     var traceSamples: Int = 16
 
-    @Option(name: .customLong("hw"), help: "A hardware spec (repeat for several).")
-    var specs: [String] = []
-
-    @Option(name: .customLong("set"), help: "Override a spec attribute: path=value (applies to every --hw).")
-    var overrides: [String] = []
+    @OptionGroup var hardware: SpecOptions
 
     @Option(help: "The study directory (created; a re-run continues it).")
     var out: String
 
-    static func list(_ text: String) -> [String] {
-        text.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-    }
-
     func validate() throws {
-        guard !specs.isEmpty else { throw ValidationError("give at least one --hw SPEC.xml") }
+        guard !hardware.specs.isEmpty else { throw ValidationError("give at least one --hw SPEC.xml") }
         guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1") }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
         guard sparsity >= 0 && sparsity < 1 else { throw ValidationError("--sparsity must be in [0, 1)") }
-        if noDense && Self.list(methods).isEmpty { throw ValidationError("--no-dense with no --methods leaves nothing to train") }
+        if noDense && methods.nonEmpty.isEmpty { throw ValidationError("--no-dense with no --methods leaves nothing to train") }
     }
 
     func run() throws {
-        var settings = StructureStudy.Settings(model: model, methods: Self.list(methods), structures: Self.list(structures), epochs: epochs)
+        var settings = StructureStudy.Settings(model: model, methods: methods.nonEmpty, structures: structures.nonEmpty, epochs: epochs)
         settings.dataset = dataset
         settings.dataDirectory = dataDir
         settings.sparsity = sparsity
@@ -113,7 +105,7 @@ struct StructureStudyCommand: ParsableCommand {
         settings.traceSamples = traceSamples
         settings.includeDense = !noDense
         let study = try StructureStudy(settings: settings, directory: out)
-        let loaded = try SpecLoader.load(paths: specs, overrides: overrides)
+        let loaded = try SpecLoader.load(paths: hardware.specs, overrides: hardware.overrides)
         let records = try study.train { event in
             switch event {
             case let .reused(run, record):
