@@ -3,7 +3,7 @@ import SparseSimCore
 // MARK: - Coefficient pruning
 
 /// Where a magnitude threshold is drawn.
-public enum PruningScope: String, Codable, Sendable, CaseIterable {
+package enum PruningScope: String, Codable, Sendable, CaseIterable {
     /// Each layer keeps the same fraction of its coefficients.
     case layer
     /// One threshold over every layer's coefficients.
@@ -18,7 +18,7 @@ extension KernelDecomposition {
     /// squares to each layer's `weights` when given (pruned ones stay zero), else left as they are.
     /// - Precondition: `sparsity` in `0...1`; `weights`, when given, one per layer.
     /// - Complexity: `O(n log n)` for the `n` coefficients ranked together.
-    public static func prune(_ layers: inout [KernelDecomposition], sparsity: Double, scope: PruningScope,
+    package static func prune(_ layers: inout [KernelDecomposition], sparsity: Double, scope: PruningScope,
                              refitTo weights: [[Float]]? = nil) {
         precondition(sparsity >= 0 && sparsity <= 1, "sparsity must be in 0...1")
         precondition(weights == nil || weights!.count == layers.count, "one weight array per layer")

@@ -10,28 +10,28 @@ import SparseSimCore
 /// singular vectors of the `R·S × kernels` matrix, the best rank-`M` subspace in the Frobenius
 /// norm. Coefficients are the least-squares fit of each kernel on the bases (the projection
 /// while the bases are orthonormal), over the kept coefficients only when a mask prunes some.
-public struct KernelDecomposition: Equatable, Sendable {
+package struct KernelDecomposition: Equatable, Sendable {
     /// Filters `K`, input channels `C`, kernel rows `R` and columns `S`.
-    public let k: Int, c: Int, r: Int, s: Int
+    package let k: Int, c: Int, r: Int, s: Int
     /// Bases per set, `M`.
-    public let bases: Int
+    package let bases: Int
     /// Per layer or per input channel.
-    public let sharing: BasisSharing
+    package let sharing: BasisSharing
     /// `G × M × R·S`, row-major (`G` = 1 per layer, `C` per channel).
-    public var basisValues: [Float]
+    package var basisValues: [Float]
     /// `K × C × M`, row-major; zero where the mask prunes.
-    public var coefficients: [Float]
+    package var coefficients: [Float]
     /// Kept coefficients, `K × C × M`; nil keeps every one.
-    public var coefficientMask: Bitmask?
+    package var coefficientMask: Bitmask?
 
     /// Basis sets: 1 per layer, `C` per channel.
-    public var groups: Int { sharing == .layer ? 1 : c }
+    package var groups: Int { sharing == .layer ? 1 : c }
     /// `R·S`.
-    public var kernelSize: Int { r * s }
+    package var kernelSize: Int { r * s }
     /// `K·C·M`.
-    public var coefficientCount: Int { k * c * bases }
+    package var coefficientCount: Int { k * c * bases }
     /// Kept coefficients.
-    public var keptCoefficients: Int { coefficientMask?.popcount ?? coefficientCount }
+    var keptCoefficients: Int { coefficientMask?.popcount ?? coefficientCount }
 
     // MARK: Building
 
@@ -43,7 +43,7 @@ public struct KernelDecomposition: Equatable, Sendable {
     /// - Throws: `SparseSimError` when `bases` is not in `1...R·S` or LAPACK fails.
     /// - Complexity: one SVD of an `R·S × K·C` matrix (per layer) or `C` of `R·S × K` (per
     ///   channel), in double precision, then `O(K·C·M·R·S)` for the coefficients.
-    public init(weights: [Float], k: Int, c: Int, r: Int, s: Int, bases: Int, sharing: BasisSharing) throws {
+    package init(weights: [Float], k: Int, c: Int, r: Int, s: Int, bases: Int, sharing: BasisSharing) throws {
         precondition(weights.count == k * c * r * s, "weights must hold K·C·R·S values")
         let rs = r * s
         guard bases >= 1 && bases <= rs else {
@@ -75,7 +75,7 @@ public struct KernelDecomposition: Equatable, Sendable {
 
     /// A decomposition from its parts.
     /// - Throws: `SparseSimError` when a part's size does not match the shape.
-    public init(k: Int, c: Int, r: Int, s: Int, bases: Int, sharing: BasisSharing, basisValues: [Float],
+    package init(k: Int, c: Int, r: Int, s: Int, bases: Int, sharing: BasisSharing, basisValues: [Float],
                 coefficients: [Float], coefficientMask: Bitmask?) throws {
         let groups = sharing == .layer ? 1 : c
         func bad(_ field: String, _ message: String) -> SparseSimError {
@@ -111,7 +111,7 @@ public struct KernelDecomposition: Equatable, Sendable {
 
     /// `Σ_m α[k,c,m] · B[g(c),m]` for every kernel: `K × C × R × S`, row-major.
     /// - Complexity: `O(K·C·M·R·S)`.
-    public func reconstructed() -> [Float] {
+    package func reconstructed() -> [Float] {
         let rs = kernelSize
         var out = [Float](repeating: 0, count: k * c * rs)
         out.withUnsafeMutableBufferPointer { w in
@@ -137,7 +137,7 @@ public struct KernelDecomposition: Equatable, Sendable {
 
     /// `‖W − Ŵ‖_F / ‖W‖_F` of the reconstruction against `weights` (0 when both are zero).
     /// - Precondition: `weights.count == k·c·r·s`.
-    public func relativeError(to weights: [Float]) -> Double {
+    func relativeError(to weights: [Float]) -> Double {
         precondition(weights.count == k * c * kernelSize, "weights must hold K·C·R·S values")
         return Self.relativeError(reconstructed(), to: weights)
     }
@@ -145,7 +145,7 @@ public struct KernelDecomposition: Equatable, Sendable {
     /// `‖reference − approximation‖_F / ‖reference‖_F`, in double (0 when both are zero,
     /// infinity when only the reference is).
     /// - Precondition: equal counts.
-    public static func relativeError(_ approximation: [Float], to reference: [Float]) -> Double {
+    static func relativeError(_ approximation: [Float], to reference: [Float]) -> Double {
         precondition(approximation.count == reference.count, "equal counts")
         var diff = 0.0, norm = 0.0
         for i in 0..<reference.count {
@@ -157,13 +157,13 @@ public struct KernelDecomposition: Equatable, Sendable {
     }
 
     /// The coefficient mask as a `K × C·M` matrix pattern (every coefficient when unmasked).
-    public var coefficientPattern: Bitmask { coefficientMask ?? Bitmask(repeating: true, count: coefficientCount) }
+    var coefficientPattern: Bitmask { coefficientMask ?? Bitmask(repeating: true, count: coefficientCount) }
 
     /// Refits every kept coefficient by least squares on the current bases (after pruning, or
     /// after quantizing the bases), pruned ones staying zero.
     /// - Precondition: `weights.count == k·c·r·s`.
     /// - Complexity: `O(K·C·(M·R·S + M³))`.
-    public mutating func refitCoefficients(to weights: [Float]) {
+    mutating func refitCoefficients(to weights: [Float]) {
         precondition(weights.count == k * c * kernelSize, "weights must hold K·C·R·S values")
         let rs = kernelSize, mCount = bases
         var out = [Float](repeating: 0, count: coefficientCount)

@@ -9,24 +9,24 @@ import Trace
 /// ungrouped convolution with kernels larger than 1×1 becomes bases and coefficients, the
 /// coefficients are pruned by magnitude and refit, and the stored values are quantized; the
 /// result is a new trace whose layers carry their decomposition, so `simulate` needs nothing else.
-public struct TraceDecomposer: Sendable {
+package struct TraceDecomposer: Sendable {
     /// What to do.
-    public struct Options: Sendable, Equatable {
+    package struct Options: Sendable, Equatable {
         /// Bases per set, `M`.
-        public var bases: Int
+        package var bases: Int
         /// Per layer or per input channel.
-        public var sharing: BasisSharing
+        package var sharing: BasisSharing
         /// The fraction of coefficients pruned (nil: none).
-        public var coefficientSparsity: Double?
+        package var coefficientSparsity: Double?
         /// Per layer or one global threshold.
-        public var scope: PruningScope
+        package var scope: PruningScope
         /// Widths of the stored values (nil: float).
-        public var quantization: QuantizationBits?
+        package var quantization: QuantizationBits?
         /// The coefficient (and plain weight) storage format, e.g. `rle:4` (see `SparseFormat(parsing:)`).
-        public var format: String
+        package var format: String
 
         /// Options.
-        public init(bases: Int, sharing: BasisSharing = .layer, coefficientSparsity: Double? = nil, scope: PruningScope = .layer,
+        package init(bases: Int, sharing: BasisSharing = .layer, coefficientSparsity: Double? = nil, scope: PruningScope = .layer,
                     quantization: QuantizationBits? = nil, format: String = "rle:4") {
             self.bases = bases
             self.sharing = sharing
@@ -38,40 +38,40 @@ public struct TraceDecomposer: Sendable {
     }
 
     /// One layer's outcome.
-    public struct LayerReport: Codable, Equatable, Sendable {
+    package struct LayerReport: Codable, Equatable, Sendable {
         /// The layer.
-        public var name: String
+        package var name: String
         /// Whether it was decomposed (else kept as it was, quantized when asked).
-        public var decomposed: Bool
+        package var decomposed: Bool
         /// `M` (decomposed layers).
-        public var bases: Int?
+        package var bases: Int?
         /// Kept coefficients (or kept weights) ÷ all.
-        public var density: Double
+        package var density: Double
         /// `‖W − Ŵ‖ / ‖W‖` against the trace's (masked) weights.
-        public var reconstructionError: Double
+        package var reconstructionError: Double
         /// Storage against dense 32-bit floats.
-        public var storage: WeightStorage
+        package var storage: WeightStorage
         /// `storage.compressionRatio`.
-        public var compressionRatio: Double
+        package var compressionRatio: Double
     }
 
     /// The whole outcome.
-    public struct Report: Codable, Equatable, Sendable {
+    package struct Report: Codable, Equatable, Sendable {
         /// The source trace and the step decomposed.
-        public var source: String, step: Int
+        package var source: String, step: Int
         /// The options as text (`bases`, `sharing`, ...).
-        public var options: [String: ParameterValue]
+        package var options: [String: ParameterValue]
         /// Per layer, in model order.
-        public var layers: [LayerReport]
+        package var layers: [LayerReport]
         /// Every layer's storage summed, and its ratio.
-        public var total: WeightStorage
+        package var total: WeightStorage
         /// `total.compressionRatio`.
-        public var compressionRatio: Double
+        package var compressionRatio: Double
         /// The trace written.
-        public var output: String
+        package var output: String
 
         /// A table for people.
-        public func renderTable() -> String {
+        package func renderTable() -> String {
             var out = "decomposed \(source) step \(step) -> \(output)\n"
             out += "  " + options.keys.sorted().map { "\($0) \(options[$0]!.description)" }.joined(separator: ", ") + "\n"
             var table = TextTable(["layer", "decomposed", "M", "density", "recon err", "basis bits", "value bits", "metadata bits",
@@ -91,11 +91,11 @@ public struct TraceDecomposer: Sendable {
     }
 
     /// The options.
-    public let options: Options
+    package let options: Options
 
     /// A decomposer.
     /// - Throws: `SparseSimError` for a bad `M`, sparsity, or format name.
-    public init(options: Options) throws {
+    package init(options: Options) throws {
         func bad(_ field: String, _ message: String) -> SparseSimError { .setting(field, message) }
         guard options.bases >= 1 else { throw bad("-M", "must be at least 1, got \(options.bases)") }
         if let s = options.coefficientSparsity, !(s >= 0 && s < 1) {
@@ -110,7 +110,7 @@ public struct TraceDecomposer: Sendable {
     /// temporary name and renamed, so a failure leaves nothing behind).
     /// - Throws: `SparseSimError` for an existing output, a layer whose `M` exceeds `R·S`, an
     ///   unreadable tensor, or a write failure.
-    public func run(_ reader: TraceReader, snapshot index: Int, output: String,
+    package func run(_ reader: TraceReader, snapshot index: Int, output: String,
                     commandLine: [String] = CommandLine.arguments) throws -> Report {
         let fm = FileManager.default
         guard !fm.fileExists(atPath: output) else {

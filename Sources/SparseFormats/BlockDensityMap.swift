@@ -2,16 +2,16 @@
 
 /// Kept entries per `size × size` tile of a matrix (edge tiles cover what is left), row-major
 /// over tiles: what block-sparse hardware and the `block` format see.
-public struct BlockDensityMap: Equatable, Sendable {
+struct BlockDensityMap: Equatable, Sendable {
     /// Tile edge, and tiles down and across.
-    public let size: Int, tileRows: Int, tileColumns: Int
+    package let size: Int, tileRows: Int, tileColumns: Int
     /// Kept entries of each tile, and its entries (smaller at the edges).
-    public let kept: [Int], entries: [Int]
+    package let kept: [Int], entries: [Int]
 
     /// The map of `matrix`.
     /// - Precondition: `size >= 1`.
     /// - Complexity: O(rows · columns).
-    public init(_ matrix: SparseMatrix, size: Int) {
+    package init(_ matrix: SparseMatrix, size: Int) {
         precondition(size >= 1, "tile size must be positive")
         self.size = size
         let tileRows = (matrix.rows + size - 1) / size, tileColumns = (matrix.columns + size - 1) / size
@@ -33,5 +33,5 @@ public struct BlockDensityMap: Equatable, Sendable {
     }
 
     /// The fraction of each tile kept.
-    public var densities: [Double] { zip(kept, entries).map { Double($0) / Double(max($1, 1)) } }
+    package var densities: [Double] { zip(kept, entries).map { Double($0) / Double(max($1, 1)) } }
 }

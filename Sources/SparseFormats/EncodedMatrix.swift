@@ -6,31 +6,31 @@ import SparseSimCore
 /// each a list of unsigned integers of a fixed width. Its cost is counted from what it holds,
 /// independently of `SparseFormat.cost(of:valueBits:)`'s formula, and `decode()` gives the
 /// matrix back.
-public struct EncodedMatrix: Equatable, Sendable {
+struct EncodedMatrix: Equatable, Sendable {
     /// One metadata field: its name, width in bits, and entries.
-    public struct Field: Equatable, Sendable {
+    struct Field: Equatable, Sendable {
         /// `presence`, `runs`, `column_indices`, `row_pointers`, `positions`, ….
-        public var name: String
+        package var name: String
         /// Bits per entry.
-        public var bits: Int
+        package var bits: Int
         /// The entries.
-        public var entries: [Int]
+        package var entries: [Int]
     }
 
     /// The format, and the matrix's size.
-    public let format: SparseFormat, rows: Int, columns: Int
+    package let format: SparseFormat, rows: Int, columns: Int
     /// Stored values in storage order, padding values included.
-    public let values: [Float]
+    package let values: [Float]
     /// The metadata.
-    public let fields: [Field]
+    package let fields: [Field]
 
     /// Bits of what is stored, with `valueBits`-bit values.
-    public func cost(valueBits: Int) -> StorageCost {
+    package func cost(valueBits: Int) -> StorageCost {
         StorageCost(dataBits: values.count * valueBits, metadataBits: fields.reduce(0) { $0 + $1.bits * $1.entries.count })
     }
 
     /// Whether every metadata entry fits its field's width.
-    public var fieldsFit: Bool {
+    var fieldsFit: Bool {
         fields.allSatisfy { f in f.entries.allSatisfy { $0 >= 0 && (f.bits >= 63 || $0 < (1 << f.bits)) } }
     }
 
@@ -40,7 +40,7 @@ public struct EncodedMatrix: Equatable, Sendable {
 
     /// The matrix back: exactly the input for the index formats; for the value formats
     /// (`dense`, `rle`, `nm`, `block`) the kept entries are the non-zero values.
-    public func decode() -> SparseMatrix {
+    package func decode() -> SparseMatrix {
         let n = rows * columns
         var out = [Float](repeating: 0, count: n)
         var kept = [Bool](repeating: false, count: n)
@@ -112,7 +112,7 @@ extension SparseFormat {
     /// - Throws: `SparseSimError` when the matrix does not fit (`checkFits`).
     /// - Precondition: the matrix has values (not `isPatternOnly`).
     /// - Complexity: O(rows · columns).
-    public func encode(_ matrix: SparseMatrix) throws -> EncodedMatrix {
+    func encode(_ matrix: SparseMatrix) throws -> EncodedMatrix {
         precondition(!matrix.isPatternOnly, "a pattern-only matrix has no values to encode")
         try checkFits(matrix)
         let (rows, columns) = (matrix.rows, matrix.columns)

@@ -8,7 +8,7 @@ import SparseSimCore
 /// Index formats (`bitmap`, `csr`, `csc`, `coo`) record the kept positions themselves; value
 /// formats (`dense`, `rle`, `nm`, `block`) store values, and a kept entry whose value is exactly
 /// 0 is, to them, a zero like any pruned one (as to the hardware that reads them).
-public enum SparseFormat: Equatable, Sendable {
+package enum SparseFormat: Equatable, Sendable {
     /// Every value.
     case dense
     /// The kept values, plus one presence bit per entry.
@@ -31,7 +31,7 @@ public enum SparseFormat: Equatable, Sendable {
     case block(size: Int)
 
     /// The format's name in specs and reports.
-    public var name: String {
+    package var name: String {
         switch self {
         case .dense: "dense"
         case .bitmap: "bitmap"
@@ -45,12 +45,12 @@ public enum SparseFormat: Equatable, Sendable {
     }
 
     /// Bits to hold every value in `0...maximum` (at least 1).
-    public static func bits(toHold maximum: Int) -> Int {
+    package static func bits(toHold maximum: Int) -> Int {
         maximum <= 1 ? 1 : Int.bitWidth - (maximum).leadingZeroBitCount
     }
 
     /// `⌈log2 n⌉` (0 for n ≤ 1): the bits of a position among n.
-    public static func ceilLog2(_ n: Int) -> Int { n <= 1 ? 0 : bits(toHold: n - 1) }
+    static func ceilLog2(_ n: Int) -> Int { n <= 1 ? 0 : bits(toHold: n - 1) }
 
     func failure(_ field: String, _ message: String) -> SparseSimError {
         SparseSimError(file: "<format \(name)>", location: field, message: message)
@@ -58,7 +58,7 @@ public enum SparseFormat: Equatable, Sendable {
 
     /// Checks the widths against the format itself.
     /// - Throws: `SparseSimError` for a width below 1 or above 32, `n > m`, a block below 1.
-    public func validate() throws {
+    package func validate() throws {
         func width(_ field: String, _ bits: Int) throws {
             guard bits >= 1 && bits <= 32 else { throw failure(field, "must be 1…32 bits, got \(bits)") }
         }
@@ -80,7 +80,7 @@ public enum SparseFormat: Equatable, Sendable {
 
     /// Checks that `matrix` fits the format: indices and pointers wide enough, N:M conformance.
     /// - Throws: `SparseSimError` naming the width or the first non-conforming group.
-    public func checkFits(_ matrix: SparseMatrix) throws {
+    func checkFits(_ matrix: SparseMatrix) throws {
         try validate()
         switch self {
         case .csr(let i, let p):
@@ -113,7 +113,7 @@ public enum SparseFormat: Equatable, Sendable {
     /// - Throws: `SparseSimError` when the matrix does not fit the format (`checkFits`).
     /// - Complexity: O(rows · columns / 64) for the popcount formats, O(nonzeros) for `rle`,
     ///   O(rows · columns) for `block`.
-    public func cost(of matrix: SparseMatrix, valueBits: Int) throws -> StorageCost {
+    package func cost(of matrix: SparseMatrix, valueBits: Int) throws -> StorageCost {
         try checkFits(matrix)
         let nnz = matrix.nonzeros, total = matrix.count
         switch self {
@@ -153,7 +153,7 @@ extension SparseFormat {
     /// A format named on a command line — `dense`, `bitmap`, `rle:RUN_BITS`, `csr:INDEX_BITS`,
     /// `csc:INDEX_BITS` — sized for `matrix`: CSR/CSC pointers as wide as the non-zero count needs.
     /// - Throws: `SparseSimError` naming `source` for an unknown name or a bad width.
-    public init(parsing text: String, for matrix: SparseMatrix, field: String) throws {
+    package init(parsing text: String, for matrix: SparseMatrix, field: String) throws {
         let parts = text.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
         func bad(_ message: String) -> SparseSimError { .setting(field, message) }
         func width() throws -> Int {

@@ -1,20 +1,20 @@
 // MARK: - StorageCost
 
 /// The exact size of an encoded operand, data and metadata counted separately.
-public struct StorageCost: Equatable, Sendable {
+package struct StorageCost: Equatable, Sendable {
     /// Bits of stored values (padding values included).
-    public var dataBits: Int
+    package var dataBits: Int
     /// Bits of everything else: presence bits, run lengths, indices, pointers.
-    public var metadataBits: Int
+    package var metadataBits: Int
 
     /// A cost.
-    public init(dataBits: Int, metadataBits: Int) {
+    package init(dataBits: Int, metadataBits: Int) {
         self.dataBits = dataBits
         self.metadataBits = metadataBits
     }
 
     /// Data and metadata.
-    public var totalBits: Int { dataBits + metadataBits }
+    package var totalBits: Int { dataBits + metadataBits }
     /// Total bytes, rounded up.
-    public var totalBytes: Int { (totalBits + 7) / 8 }
+    var totalBytes: Int { (totalBits + 7) / 8 }
 }

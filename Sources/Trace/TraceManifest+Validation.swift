@@ -76,7 +76,7 @@ extension TraceManifest {
     /// Checks that a tensor path is relative, plain (no `.`, `..` or empty components, no NUL or
     /// backslash) and so cannot name anything outside the trace directory by itself.
     /// - Throws: `SparseSimError` at `file:location`.
-    package static func checkRelativePath(_ relative: String, file: String, location: String) throws {
+    static func checkRelativePath(_ relative: String, file: String, location: String) throws {
         func fail(_ message: String) -> SparseSimError {
             SparseSimError(file: file, location: location, message: message)
         }

@@ -22,35 +22,35 @@ import SparseSimCore
 /// one) has no basis stage: its weights are the coefficients (`M = 1`) and its inputs the
 /// intermediate values. A grouped convolution with kernels larger than 1×1 has only the basis
 /// stage (its kernels are the bases: `M` = filters per group).
-public struct BasisFirstCompute: Sendable {
+package struct BasisFirstCompute: Sendable {
     /// Cycles of the basis stage, summed over tiles.
-    public private(set) var basisCycles = 0
+    package private(set) var basisCycles = 0
     /// Cycles of the coefficient stage, summed over tiles.
-    public private(set) var coefficientCycles = 0
+    package private(set) var coefficientCycles = 0
     /// Cycles of the sample (the stages' turns or their pipeline).
-    public private(set) var computeCycles = 0
+    package private(set) var computeCycles = 0
     /// MACs of the basis stage: `P·Q·C·M·R·S` (grouped: `P·Q·K·R·S`).
-    public private(set) var basisMacs = 0
+    package private(set) var basisMacs = 0
     /// MACs of the coefficient stage: `P·Q·nnz(α)`.
-    public private(set) var coefficientMacs = 0
+    package private(set) var coefficientMacs = 0
     /// Max ÷ mean coefficient-stage work over the PEs that own outputs, weighted by tile cycles.
-    public private(set) var loadImbalance = 1.0
+    package private(set) var loadImbalance = 1.0
     /// Mean share of the PEs (or basis MACs) busy, weighted by stage cycles.
-    public private(set) var mappingEfficiency = 0.0
+    package private(set) var mappingEfficiency = 0.0
     /// Spatial tiles × channel tiles.
-    public private(set) var tiles = 0
+    package private(set) var tiles = 0
     /// Spatial tiles.
-    public private(set) var spatialTiles = 0
+    package private(set) var spatialTiles = 0
     /// Intermediate values produced (and consumed): `C·M·P·Q` (pointwise: 0, the inputs feed stage 2).
-    public private(set) var intermediateValues = 0
+    package private(set) var intermediateValues = 0
     /// Coefficients loaded into the PEs: every kept one once per spatial tile.
-    public private(set) var coefficientLoads = 0
+    package private(set) var coefficientLoads = 0
 
     /// MACs of both stages.
-    public var macs: Int { basisMacs + coefficientMacs }
+    package var macs: Int { basisMacs + coefficientMacs }
 
     /// Which stages a layer has.
-    public enum Stages: Sendable, Equatable {
+    package enum Stages: Sendable, Equatable {
         /// A decomposed convolution: basis, then coefficient stage.
         case both
         /// A pointwise or linear layer: the coefficient stage on the inputs.
@@ -72,7 +72,7 @@ public struct BasisFirstCompute: Sendable {
     ///   - channelTile: input channels per channel tile (clamped to 1…C).
     /// - Precondition: a mask, when given, has `K·C·M` bits; positive array sizes.
     /// - Complexity: `O(K·C·M)` for the per-filter counts, then `O(tiles · (K + PEs))`.
-    public init(shape: LayerShape, bases: Int, coefficients: Bitmask?, stages: Stages, rows: Int, cols: Int,
+    package init(shape: LayerShape, bases: Int, coefficients: Bitmask?, stages: Stages, rows: Int, cols: Int,
                 macsPerPE: Int, basisEngine: Int?, outputRows: Int, channelTile: Int) {
         let (k, c, p, q) = (shape.K, shape.C, shape.P, shape.Q)
         let rs = shape.R * shape.S

@@ -3,7 +3,7 @@ import SparseSimCore
 // MARK: - RowStationaryLoop
 
 /// A loop of the row-stationary pass nest: which dimension successive passes walk.
-public enum RowStationaryLoop: String, Codable, Sendable, CaseIterable {
+enum RowStationaryLoop: String, Codable, Sendable, CaseIterable {
     /// Images of the batch.
     case batch = "n"
     /// Strips of output rows (the set's width).
@@ -30,7 +30,7 @@ public enum RowStationaryLoop: String, Codable, Sendable, CaseIterable {
     }
 
     /// The loops an operand's data depends on; the others reuse it.
-    public static func relevant(to operand: Operand) -> Set<RowStationaryLoop> {
+    static func relevant(to operand: Operand) -> Set<RowStationaryLoop> {
         Set(allCases.filter { relevanceMask(operand) & (1 << $0.index) != 0 })
     }
 
@@ -58,39 +58,39 @@ public enum RowStationaryLoop: String, Codable, Sendable, CaseIterable {
 /// channels (`groupSets · filterSets · channelSets`), and each PE interleaves `p` filters and
 /// `q` channels from its scratchpad. One *pass* runs every PE once, in
 /// `p·q·Q·S` cycles on the busiest PE.
-public struct RowStationaryMapping: Sendable {
+package struct RowStationaryMapping: Sendable {
     /// Array rows and columns.
-    public var rows: Int, cols: Int
+    package var rows: Int, cols: Int
     /// Filter rows per set (`h`).
-    public var setHeight: Int
+    var setHeight: Int
     /// Folds of the filter rows: `⌈R/h⌉`.
-    public var rowFolds: Int
+    var rowFolds: Int
     /// Output rows per set (`e`).
-    public var setWidth: Int
+    var setWidth: Int
     /// Strips of output rows: `⌈P/e⌉`.
-    public var strips: Int
+    var strips: Int
     /// Set replicas the array holds: `⌊rows/h⌋·⌊cols/e⌋`.
-    public var replicas: Int
+    var replicas: Int
     /// Replicas given to different channel groups, filters, and input channels.
-    public var groupSets: Int, filterSets: Int, channelSets: Int
+    var groupSets: Int, filterSets: Int, channelSets: Int
     /// Filters (`p`) and input channels (`q`) each PE interleaves in one pass.
-    public var filtersPerPE: Int, channelsPerPE: Int
+    var filtersPerPE: Int, channelsPerPE: Int
     /// The pass loops, outermost first (loops of one trip omitted).
-    public var order: [RowStationaryLoop]
+    var order: [RowStationaryLoop]
     /// Trip count of every loop, in `RowStationaryLoop.allCases` order (1 for loops not in `order`).
     var trips: InlineArray<6, Int>
     /// The layer's shape, without its name.
-    public var shape: Dims
+    var shape: Dims
     /// MACs: the layer's.
-    public var macs: Int
+    package var macs: Int
     /// Cycles of all passes: `N·⌈R/h⌉·⌈P/e⌉·⌈G/groupSets⌉·⌈K_g/filterSets⌉·⌈C_g/channelSets⌉·Q·S`.
-    public var computeCycles: Int
+    package var computeCycles: Int
     /// `macs / (computeCycles · rows · cols)`.
-    public var mappingEfficiency: Double
+    package var mappingEfficiency: Double
 
     /// A human-readable summary of the chosen tiling, e.g.
     /// `sets 3x14 x4 (k4), p=16 q=4, strips 4, order p>k>c`.
-    public var summary: String {
+    package var summary: String {
         var s = "sets \(setHeight)x\(setWidth) x\(groupSets * filterSets * channelSets)/\(replicas)"
         let split = [(groupSets, "g"), (filterSets, "k"), (channelSets, "c")].filter { $0.0 > 1 }.map { "\($0.1)\($0.0)" }
         if !split.isEmpty { s += " (" + split.joined(separator: " ") + ")" }
@@ -104,11 +104,11 @@ public struct RowStationaryMapping: Sendable {
     // MARK: Spatial shape
 
     /// The integer facts of a layer the mapping and its traffic need.
-    public struct Dims: Equatable, Sendable {
+    struct Dims: Equatable, Sendable {
         /// Batch, filters, channels, filter rows and columns, input and output rows and columns.
-        public var N: Int, K: Int, C: Int, R: Int, S: Int, H: Int, W: Int, P: Int, Q: Int
+        package var N: Int, K: Int, C: Int, R: Int, S: Int, H: Int, W: Int, P: Int, Q: Int
         /// Stride, padding and channel groups.
-        public var stride: Int, padding: Int, groups: Int
+        package var stride: Int, padding: Int, groups: Int
 
         init(_ l: LayerShape) {
             (N, K, C, R, S, H, W, P, Q) = (l.N, l.K, l.C, l.R, l.S, l.H, l.W, l.P, l.Q)
@@ -116,13 +116,13 @@ public struct RowStationaryMapping: Sendable {
         }
 
         /// Filters per group.
-        public var kg: Int { K / groups }
+        package var kg: Int { K / groups }
         /// Input channels per group.
-        public var cg: Int { C / groups }
+        package var cg: Int { C / groups }
         /// MACs.
-        public var macs: Int { N * K * cg * R * S * P * Q }
+        package var macs: Int { N * K * cg * R * S * P * Q }
         /// Output words.
-        public var outputCount: Int { N * K * P * Q }
+        package var outputCount: Int { N * K * P * Q }
     }
 
     /// The spatial part of every mapping of `layer` on a `rows × cols` array: set shape,
@@ -183,7 +183,7 @@ public struct RowStationaryMapping: Sendable {
     /// - Parameter fits: whether a PE's scratchpad holds `p` filters × `q` channels of one
     ///   filter row (`p·q·S` weights, `q·S` inputs, `p` partial sums).
     /// - Precondition: `layer` is valid; `rows, cols >= 1`.
-    public static func forEachCandidate(
+    package static func forEachCandidate(
         layer: LayerShape, rows: Int, cols: Int, fits: (_ p: Int, _ q: Int) -> Bool,
         _ body: (RowStationaryMapping) -> Void
     ) {
@@ -215,7 +215,7 @@ public struct RowStationaryMapping: Sendable {
     }
 
     /// Every mapping `forEachCandidate` visits, as an array.
-    public static func candidates(
+    package static func candidates(
         layer: LayerShape, rows: Int, cols: Int, fits: (_ p: Int, _ q: Int) -> Bool
     ) -> [RowStationaryMapping] {
         var out: [RowStationaryMapping] = []
@@ -245,7 +245,7 @@ public struct RowStationaryMapping: Sendable {
     }
 
     /// The trip count of `loop`.
-    public func trips(_ loop: RowStationaryLoop) -> Int { trips[loop.index] }
+    func trips(_ loop: RowStationaryLoop) -> Int { trips[loop.index] }
 
     static func ceilDiv(_ a: Int, _ b: Int) -> Int { (a + b - 1) / b }
 

@@ -25,14 +25,14 @@ import SparseSimCore
 ///
 /// The type computes on demand and allocates nothing, so the mapping search can evaluate
 /// thousands of candidates per layer.
-public struct RowStationaryTraffic: Sendable {
+package struct RowStationaryTraffic: Sendable {
     /// The mapping.
-    public let mapping: RowStationaryMapping
+    package let mapping: RowStationaryMapping
     let operandBits: Int
     let accumulatorBits: Int
     /// MACs the PEs perform: the mapping's, or fewer when zeros are skipped (scratchpad reads
     /// and partial-sum writes are per performed MAC).
-    public var macs: Int
+    package var macs: Int
     /// Input columns a PE's row touches (padding excluded).
     let usedCols: Int
     let chunk: InlineArray<6, Int>
@@ -40,7 +40,7 @@ public struct RowStationaryTraffic: Sendable {
 
     /// The traffic of `mapping` with operands of `operandBits` and partial sums of `accumulatorBits`.
     /// - Precondition: `operandBits, accumulatorBits >= 1`.
-    public init(mapping m: RowStationaryMapping, operandBits: Int, accumulatorBits: Int) {
+    package init(mapping m: RowStationaryMapping, operandBits: Int, accumulatorBits: Int) {
         mapping = m
         self.operandBits = operandBits
         self.accumulatorBits = accumulatorBits
@@ -58,13 +58,13 @@ public struct RowStationaryTraffic: Sendable {
     /// Bits crossing into a buffer that gives `operand` a capacity of `capacityBits` (the
     /// outermost boundary when the buffer is the first on-chip level below DRAM).
     /// - Complexity: O(loops²).
-    public func bufferTransfer(_ operand: Operand, capacityBits: Int) -> SystolicTraffic.Transfer {
+    package func bufferTransfer(_ operand: Operand, capacityBits: Int) -> SystolicTraffic.Transfer {
         let bits = operand == .outputs ? accumulatorBits : operandBits
         return transfer(operand, at: tilePosition(operand, capacityWords: capacityBits / bits))
     }
 
     /// Bits between the innermost buffer (or DRAM) and the array.
-    public func arrayTransfer(_ operand: Operand) -> SystolicTraffic.Transfer {
+    package func arrayTransfer(_ operand: Operand) -> SystolicTraffic.Transfer {
         let m = mapping
         let passLevel = m.order.count
         switch operand {
@@ -83,7 +83,7 @@ public struct RowStationaryTraffic: Sendable {
     // MARK: Inside the array
 
     /// Bits moved over the array's network for `operand`.
-    public func nocBits(_ operand: Operand) -> Int {
+    package func nocBits(_ operand: Operand) -> Int {
         let m = mapping, l = m.shape
         switch operand {
         case .weights: return weightFills * operandBits
@@ -95,12 +95,12 @@ public struct RowStationaryTraffic: Sendable {
     }
 
     /// Scratchpad reads of `operand`, in bits: one per performed MAC.
-    public func scratchpadReadBits(_ operand: Operand) -> Int {
+    package func scratchpadReadBits(_ operand: Operand) -> Int {
         macs * (operand == .outputs ? accumulatorBits : operandBits)
     }
 
     /// Scratchpad writes of `operand`, in bits: the fills, and one partial sum per MAC.
-    public func scratchpadWriteBits(_ operand: Operand) -> Int {
+    package func scratchpadWriteBits(_ operand: Operand) -> Int {
         switch operand {
         case .weights: weightFills * operandBits
         case .inputs: inputFills * operandBits

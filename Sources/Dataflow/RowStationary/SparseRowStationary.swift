@@ -22,17 +22,17 @@ import SparseSimCore
 /// rows is load imbalance.
 ///
 /// With dense masks and one MAC per cycle the cycles equal `RowStationaryMapping.computeCycles`.
-public struct SparseRowStationary: Sendable, Equatable {
+package struct SparseRowStationary: Sendable, Equatable {
     /// Cycles of all passes of the sample.
-    public var computeCycles: Int
+    package var computeCycles: Int
     /// MACs the PEs perform.
-    public var macs: Int
+    package var macs: Int
     /// Passes.
-    public var passes: Int
+    package var passes: Int
     /// `Σ_passes max PE cycles ÷ Σ_passes mean PE cycles` over the PEs given work (1 = balanced).
-    public var loadImbalance: Double
+    package var loadImbalance: Double
     /// Mean over passes of PEs given work ÷ PEs.
-    public var mappingEfficiency: Double
+    package var mappingEfficiency: Double
 
     /// - Parameters:
     ///   - mapping: the layer's row-stationary mapping (its `N` is ignored: one sample).
@@ -43,7 +43,7 @@ public struct SparseRowStationary: Sendable, Equatable {
     /// - Precondition: `simd >= 1`; `work.shape` is the mapping's layer.
     /// - Complexity: O(nnz(W) + K·C/groups·R·S/p + d·P + C·R·S·P + passes · PEs), `p` the filters
     ///   per PE and `d` the distinct (filter chunk, c, r, s) with a kept weight.
-    public init(mapping m: RowStationaryMapping, work: SparseWork, weights: Bitmask?, simd: Int) {
+    package init(mapping m: RowStationaryMapping, work: SparseWork, weights: Bitmask?, simd: Int) {
         precondition(simd >= 1, "simd must be at least 1")
         let l = work.shape
         let d = m.shape

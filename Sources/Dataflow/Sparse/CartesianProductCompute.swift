@@ -22,22 +22,22 @@ import SparseSimCore
 /// - **Barrier.** PEs synchronize after each group, so a group costs its slowest PE.
 /// - **Halos.** Partial sums a PE computes for outputs owned by a neighbour are sent once per
 ///   group (`haloValues`, counted for energy, overlapped with compute).
-public struct CartesianProductCompute: Sendable, Equatable {
+package struct CartesianProductCompute: Sendable, Equatable {
     /// Cycles of all groups.
-    public var computeCycles: Int
+    package var computeCycles: Int
     /// Products computed (MACs performed).
-    public var macs: Int
+    package var macs: Int
     /// Output-channel groups.
-    public var groups: Int
+    package var groups: Int
     /// `Σ_groups max PE cycles ÷ Σ_groups mean PE cycles` over the PEs holding inputs (a PE whose
     /// inputs are all zero counts with no work).
-    public var loadImbalance: Double
+    package var loadImbalance: Double
     /// Mean over groups of PEs holding inputs ÷ PEs.
-    public var mappingEfficiency: Double
+    package var mappingEfficiency: Double
     /// Partial sums sent to a neighbouring PE's accumulators.
-    public var haloValues: Int
+    package var haloValues: Int
     /// Cycles added by accumulator-bank conflicts (over multiplier-bound cycles).
-    public var bankStallCycles: Int
+    package var bankStallCycles: Int
 
     /// - Parameters:
     ///   - weights: the weight mask when weight zeros are skipped; nil: all weights are sent.
@@ -45,7 +45,7 @@ public struct CartesianProductCompute: Sendable, Equatable {
     ///   - weightVector: `F`; `inputVector`: `I`; `banks`: `A`; `channelGroup`: `Kc`.
     /// - Precondition: every size `>= 1`; masks sized to the layer.
     /// - Complexity: O(nnz(W) + nnz(x) + (K/Kc) · rows·cols · C).
-    public init(shape l: LayerShape, weights: Bitmask?, inputs: Bitmask?, rows: Int, cols: Int,
+    package init(shape l: LayerShape, weights: Bitmask?, inputs: Bitmask?, rows: Int, cols: Int,
                 weightVector: Int, inputVector: Int, banks: Int, channelGroup: Int) {
         precondition(rows >= 1 && cols >= 1 && weightVector >= 1 && inputVector >= 1 && banks >= 1 && channelGroup >= 1,
                      "sizes must be positive")

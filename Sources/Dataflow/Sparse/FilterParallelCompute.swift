@@ -18,18 +18,18 @@ import SparseSimCore
 ///   the bitmask AND and prefix sum (SparTen);
 /// - inputs dense: `n · max(⌈nnz(w_k)/macsPerPE⌉, chunks)` — every output position multiplies
 ///   the filter's kept weights (Cambricon-X: `macsPerPE` multipliers per PE).
-public struct FilterParallelCompute: Sendable, Equatable {
+package struct FilterParallelCompute: Sendable, Equatable {
     /// Cycles of all rounds.
-    public var computeCycles: Int
+    package var computeCycles: Int
     /// MACs the PEs perform.
-    public var macs: Int
+    package var macs: Int
     /// Rounds (tiles).
-    public var rounds: Int
+    package var rounds: Int
     /// `Σ_rounds max PE cycles ÷ Σ_rounds mean PE cycles` over the PEs given a filter (an empty
     /// filter counts as a PE with no work; 1 = balanced).
-    public var loadImbalance: Double
+    package var loadImbalance: Double
     /// Mean over rounds of PEs with work ÷ PEs.
-    public var mappingEfficiency: Double
+    package var mappingEfficiency: Double
 
     /// - Parameters:
     ///   - weights: the weight mask when weight zeros are skipped; nil: every weight is worked.
@@ -38,7 +38,7 @@ public struct FilterParallelCompute: Sendable, Equatable {
     ///   - greedy: pair the densest filter with the sparsest on each PE.
     /// - Precondition: `rows, cols, macsPerPE >= 1`.
     /// - Complexity: O(rows · C·R·S·P/rows + nnz(W)·rows + K log K).
-    public init(work: SparseWork, weights: Bitmask?, rows: Int, cols: Int, macsPerPE: Int, chunkSize: Int?, greedy: Bool) {
+    package init(work: SparseWork, weights: Bitmask?, rows: Int, cols: Int, macsPerPE: Int, chunkSize: Int?, greedy: Bool) {
         precondition(rows >= 1 && cols >= 1 && macsPerPE >= 1, "array and PE sizes must be positive")
         let l = work.shape
         let nnz = SparseWork.nonzerosPerFilter(l, weights: weights)

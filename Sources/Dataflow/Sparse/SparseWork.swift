@@ -13,17 +13,17 @@ import SparseSimCore
 ///
 /// The counting is separable: computing every window once costs `O(C·R·S·P)` (stride 1, with
 /// row prefix sums) and the filter sums `O(nnz(W))`, against `O(K·C·R·S·P·Q)` for the MACs.
-public struct SparseWork: Sendable {
+package struct SparseWork: Sendable {
     /// The layer (one sample: `N` is ignored).
-    public let shape: LayerShape
+    package let shape: LayerShape
     /// Non-zero inputs of one sample, `C × H × W` row-major; nil: every input counts.
-    public let inputs: Bitmask?
+    package let inputs: Bitmask?
     /// Prefix sums of `inputs` along each input row: `C · H · (W + 1)` entries.
     let rowPrefix: [Int32]
 
     /// Counts over `inputs` (nil: inputs are not exploited, every position counts).
     /// - Precondition: `inputs.count == C · H · W` when given.
-    public init(shape: LayerShape, inputs: Bitmask?) {
+    package init(shape: LayerShape, inputs: Bitmask?) {
         if let inputs { precondition(inputs.count == shape.C * shape.H * shape.W, "input mask must be C x H x W") }
         self.shape = shape
         self.inputs = inputs
@@ -52,7 +52,7 @@ public struct SparseWork: Sendable {
     /// whose input under offset `(r, s)` counts: `C · R · S` entries, row-major.
     /// - Precondition: `rows ⊆ 0..<P`.
     /// - Complexity: O(C·R·S·|rows|) at stride 1, O(C·R·S·|rows|·Q) otherwise.
-    public func windows(outputRows rows: Range<Int>) -> [Int] {
+    package func windows(outputRows rows: Range<Int>) -> [Int] {
         let l = shape
         precondition(rows.lowerBound >= 0 && rows.upperBound <= l.P, "output rows out of range")
         var out = [Int](repeating: 0, count: l.C * l.R * l.S)
@@ -93,7 +93,7 @@ public struct SparseWork: Sendable {
     /// `windows(outputRows: p..<p+1)` for every output row `p` at once:
     /// `window[((c·R + r)·S + s)·P + p]`.
     /// - Complexity: O(C·R·S·P) at stride 1, O(C·R·S·P·Q) otherwise.
-    public func rowWindows() -> [Int] {
+    func rowWindows() -> [Int] {
         let l = shape
         let P = l.P, q = l.Q, st = l.stride, pad = l.padding, w = l.W, h = l.H
         var out = [Int](repeating: inputs == nil ? q : 0, count: l.C * l.R * l.S * P)
@@ -142,7 +142,7 @@ public struct SparseWork: Sendable {
     /// (padding is not an input; a row in the padding has none).
     /// - Precondition: `c < C`, `r < R`, `p < P`.
     /// - Complexity: O(1) when `stride <= S`, O(Q·S) otherwise.
-    public func usedInputs(channel c: Int, filterRow r: Int, outputRow p: Int) -> Int {
+    func usedInputs(channel c: Int, filterRow r: Int, outputRow p: Int) -> Int {
         let l = shape
         let y = p * l.stride + r - l.padding
         guard y >= 0 && y < l.H else { return 0 }
@@ -164,7 +164,7 @@ public struct SparseWork: Sendable {
     /// of them when nil), i.e. the MACs of filter `k` over the windows' output rows.
     /// - Precondition: `weights.count == K · C/groups · R · S`; `window.count == C · R · S`.
     /// - Complexity: O(K·C/groups·R·S / 64 + nnz(weights)).
-    public func filterWork(weights: Bitmask?, windows window: [Int]) -> [Int] {
+    package func filterWork(weights: Bitmask?, windows window: [Int]) -> [Int] {
         let l = shape
         let cg = l.channelsPerGroup, rs = l.R * l.S, row = cg * rs
         let kPerGroup = max(l.K / max(l.groups, 1), 1)
@@ -193,13 +193,13 @@ public struct SparseWork: Sendable {
     }
 
     /// Per filter, MACs over all output rows (`filterWork` over `windows(outputRows: 0..<P)`).
-    public func filterWork(weights: Bitmask?) -> [Int] {
+    package func filterWork(weights: Bitmask?) -> [Int] {
         filterWork(weights: weights, windows: windows(outputRows: 0..<shape.P))
     }
 
     /// Non-zero weights per filter (`C/groups · R · S` each when `weights` is nil).
     /// - Precondition: `weights.count == K · C/groups · R · S` when given.
-    public static func nonzerosPerFilter(_ shape: LayerShape, weights: Bitmask?) -> [Int] {
+    static func nonzerosPerFilter(_ shape: LayerShape, weights: Bitmask?) -> [Int] {
         let row = shape.channelsPerGroup * shape.R * shape.S
         guard let weights else { return [Int](repeating: row, count: shape.K) }
         precondition(weights.count == shape.K * row, "weight mask must be K x C/groups x R x S")

@@ -20,37 +20,37 @@ import SparseSimCore
 /// streamed length, and `rows − 1 + cols − 1` cycles of skew to fill and drain the diagonal
 /// wavefront. SCALE-Sim numbers cycles from 0 and reports the index of the last one, so
 /// `computeCycles = folds · perFold − 1`.
-public struct SystolicCompute: Codable, Equatable, Sendable {
+package struct SystolicCompute: Codable, Equatable, Sendable {
     /// Array rows.
-    public var rows: Int
+    package var rows: Int
     /// Array columns.
-    public var cols: Int
+    package var cols: Int
     /// The dataflow.
-    public var dataflow: SystolicDataflow
+    package var dataflow: SystolicDataflow
     /// GEMM dimensions after grouping and structured compression: output pixels `E`.
-    public var e: Int
+    package var e: Int
     /// Reduction length `T` (after N:M compression, if any).
-    public var t: Int
+    package var t: Int
     /// Filters `K` per group.
-    public var k: Int
+    package var k: Int
     /// Independent GEMMs (channel groups), run one after another.
-    public var groups: Int
+    package var groups: Int
     /// Folds along the array's rows, per group.
-    public var rowFolds: Int
+    var rowFolds: Int
     /// Folds along the array's columns, per group.
-    public var colFolds: Int
+    var colFolds: Int
     /// Unique input activations: `N · C · H · W` (the im2col matrix repeats them).
-    public var uniqueInputs: Int
+    var uniqueInputs: Int
     /// Cycles of one fold: preload + streamed length + `rows + cols − 2`.
-    public var cyclesPerFold: Int
+    var cyclesPerFold: Int
     /// SCALE-Sim's compute cycles: `groups · rowFolds · colFolds · cyclesPerFold − 1`.
-    public var computeCycles: Int
+    package var computeCycles: Int
     /// MACs performed: `groups · E · T · K`.
-    public var macs: Int
+    package var macs: Int
     /// Mean over folds of the PEs a fold uses ÷ the array's PEs.
-    public var mappingEfficiency: Double
+    package var mappingEfficiency: Double
     /// `macs / (computeCycles · rows · cols)`.
-    public var utilization: Double
+    package var utilization: Double
 
     /// The compute cycles of `layer` on a `rows × cols` array.
     /// - Parameters:
@@ -58,7 +58,7 @@ public struct SystolicCompute: Codable, Equatable, Sendable {
     ///     reduction: `T` becomes `⌈T/M⌉·N`, as SCALE-Sim's sparsity support does.
     /// - Precondition: `layer` is valid; `rows, cols >= 1`.
     /// - Complexity: O(1).
-    public init(layer: LayerShape, rows: Int, cols: Int, dataflow: SystolicDataflow, structured: NMPattern? = nil) {
+    package init(layer: LayerShape, rows: Int, cols: Int, dataflow: SystolicDataflow, structured: NMPattern? = nil) {
         precondition(rows >= 1 && cols >= 1, "array must have at least one row and column")
         self.rows = rows
         self.cols = cols

@@ -1,7 +1,7 @@
 // MARK: - SystolicDataflow
 
 /// Which operand a systolic array keeps in its PEs while the others stream through.
-public enum SystolicDataflow: String, Codable, Sendable, CaseIterable {
+package enum SystolicDataflow: String, Codable, Sendable, CaseIterable {
     /// Output stationary: each PE accumulates one output; inputs flow right, weights flow down.
     case outputStationary = "os"
     /// Weight stationary: each PE holds one weight; inputs stream in, partial sums flow down.

@@ -22,43 +22,43 @@ import SparseSimCore
 ///
 /// The loop order (which pinned dimension is outer) is searched: both orders are evaluated
 /// and the one with fewer DRAM bits is chosen (ties: the array rows' dimension outer).
-public struct SystolicTraffic: Codable, Equatable, Sendable {
+package struct SystolicTraffic: Codable, Equatable, Sendable {
     /// The dimension of the outer fold loop.
-    public var outer: GEMMDimension
+    package var outer: GEMMDimension
     /// The dimension of the inner fold loop.
-    public var inner: GEMMDimension
+    package var inner: GEMMDimension
     /// The dimension streamed through the array.
-    public var streamed: GEMMDimension
+    package var streamed: GEMMDimension
     /// Folds of the outer loop (per group).
-    public var outerFolds: Int
+    package var outerFolds: Int
     /// Folds of the inner loop (per group).
-    public var innerFolds: Int
+    package var innerFolds: Int
     /// Per operand, the transfers along its chain of levels, outermost first: element 0 is
     /// DRAM ↔ the first on-chip level, the last is the innermost level ↔ the array.
-    public var transfers: [Operand: [Transfer]]
+    package var transfers: [Operand: [Transfer]]
 
     /// Bits moved across one boundary, in each direction.
-    public struct Transfer: Codable, Equatable, Sendable {
+    package struct Transfer: Codable, Equatable, Sendable {
         /// Bits moving inward (toward the array): reads of the outer level, writes of the inner.
-        public var inwardBits: Int
+        package var inwardBits: Int
         /// Bits moving outward (toward DRAM): outputs and spilled partial sums.
-        public var outwardBits: Int
+        package var outwardBits: Int
 
         /// A transfer of `inwardBits` toward the array and `outwardBits` away from it.
-        public init(inwardBits: Int, outwardBits: Int) {
+        package init(inwardBits: Int, outwardBits: Int) {
             self.inwardBits = inwardBits
             self.outwardBits = outwardBits
         }
     }
 
     /// A buffer an operand passes through: its capacity for that operand, in bits.
-    public typealias Capacity = Int
+    package typealias Capacity = Int
 
     /// The traffic of `compute`'s layer, given for each operand the capacities (bits) of the
     /// on-chip levels holding it, outermost first (an empty list: it streams from DRAM).
     /// - Precondition: `operandBits, accumulatorBits >= 1`; capacities non-negative.
     /// - Complexity: O(levels).
-    public init(compute: SystolicCompute, operandBits: Int, accumulatorBits: Int, capacities: [Operand: [Capacity]]) {
+    package init(compute: SystolicCompute, operandBits: Int, accumulatorBits: Int, capacities: [Operand: [Capacity]]) {
         let (rowDim, colDim, streamDim) = Self.dimensions(compute.dataflow)
         let folds: [GEMMDimension: Int] = [rowDim: compute.rowFolds, colDim: compute.colFolds, streamDim: 1]
         func evaluate(outer: GEMMDimension, inner: GEMMDimension) -> SystolicTraffic {
@@ -88,7 +88,7 @@ public struct SystolicTraffic: Codable, Equatable, Sendable {
     }
 
     /// (array rows, array cols, streamed) dimensions of a dataflow.
-    public static func dimensions(_ dataflow: SystolicDataflow) -> (GEMMDimension, GEMMDimension, GEMMDimension) {
+    package static func dimensions(_ dataflow: SystolicDataflow) -> (GEMMDimension, GEMMDimension, GEMMDimension) {
         switch dataflow {
         case .outputStationary: (.e, .k, .t)
         case .weightStationary: (.t, .k, .e)
@@ -97,12 +97,12 @@ public struct SystolicTraffic: Codable, Equatable, Sendable {
     }
 
     /// Bits crossing DRAM's boundary, both directions, all operands.
-    public var dramBits: Int {
+    package var dramBits: Int {
         transfers.values.reduce(0) { $0 + ($1.first.map { $0.inwardBits + $0.outwardBits } ?? 0) }
     }
 
     /// Bits crossing DRAM's boundary for one operand.
-    public func dramBits(_ operand: Operand) -> Int {
+    package func dramBits(_ operand: Operand) -> Int {
         transfers[operand]?.first.map { $0.inwardBits + $0.outwardBits } ?? 0
     }
 

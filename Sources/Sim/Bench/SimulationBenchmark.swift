@@ -5,24 +5,24 @@ import SparseSimCore
 
 /// The wall time of a whole-network simulation per spec, spec loading included: one untimed
 /// run to warm up, then `repetitions` timed ones (`sparsesim bench simulate`, Docs/performance.md).
-public enum SimulationBenchmark {
+package enum SimulationBenchmark {
     /// One spec's timings.
-    public struct Result: Sendable {
+    package struct Result: Sendable {
         /// The spec's name.
-        public var spec: String
+        package var spec: String
         /// Layers simulated.
-        public var layers: Int
+        package var layers: Int
         /// The median and the fastest run, milliseconds.
-        public var medianMilliseconds: Double, bestMilliseconds: Double
+        package var medianMilliseconds: Double, bestMilliseconds: Double
         /// The network's cycles (what the timed runs computed).
-        public var totalCycles: Int
+        package var totalCycles: Int
     }
 
     /// Times `workload` on the spec in each of `files`.
     /// - Precondition: `repetitions >= 1`.
     /// - Throws: `SpecErrors` for a spec with problems, `SparseSimError` when the workload does
     ///   not fit a spec.
-    public static func measure(specFiles files: [String], workload: Workload, repetitions: Int) throws -> [Result] {
+    package static func measure(specFiles files: [String], workload: Workload, repetitions: Int) throws -> [Result] {
         precondition(repetitions >= 1, "at least one repetition")
         var results: [Result] = []
         for file in files {

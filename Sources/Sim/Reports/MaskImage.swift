@@ -7,22 +7,22 @@ import Trace
 /// layer's `K × (C/groups·R·S)` weight matrix (at most `maxCells` cells a side), or, for a
 /// linear layer that reads a flattened `H × W` image, the input pixels' connectivity (the
 /// share of output units each pixel still feeds: RigL's MNIST figure).
-public struct MaskImage: Equatable, Sendable {
+struct MaskImage: Equatable, Sendable {
     /// Grid rows.
-    public var rows: Int
+    package var rows: Int
     /// Grid columns.
-    public var cols: Int
+    package var cols: Int
     /// Row-major kept shares, 0…1.
-    public var values: [Double]
+    package var values: [Double]
     /// What the rows and the columns are.
-    public var rowLabel: String, columnLabel: String
+    var rowLabel: String, columnLabel: String
 
     /// The image of `mask`, the weights of `shape`. `inputImage` is the network's input
     /// `(channels, height, width)`: a linear layer with `C == height·width·channels` is drawn as
     /// pixel connectivity.
     /// - Precondition: `mask.count == shape.weightCount`; `maxCells ≥ 1`.
     /// - Complexity: O(mask.count).
-    public init(mask: Bitmask, shape: LayerShape, inputImage: (channels: Int, height: Int, width: Int)? = nil, maxCells: Int = 48) {
+    package init(mask: Bitmask, shape: LayerShape, inputImage: (channels: Int, height: Int, width: Int)? = nil, maxCells: Int = 48) {
         precondition(mask.count == shape.weightCount && maxCells >= 1, "the mask must be the layer's")
         let k = shape.K, c = shape.weightCount / max(shape.K, 1)
         if shape.kind == .linear, let img = inputImage, img.channels * img.height * img.width == shape.C {

@@ -7,20 +7,20 @@ import Trace
 /// Self-contained SVG charts for reports: bars (grouped or stacked), lines, scatter and
 /// heatmaps, each with a title, labelled axes with units, ticks and a legend. No scripts, no
 /// external resources; the output is well-formed XML.
-public enum SVGChart {
+enum SVGChart {
     /// One named series of values.
-    public struct Series: Sendable {
+    struct Series: Sendable {
         /// The legend's label.
-        public var name: String
+        package var name: String
         /// One value per category (bars) or one point per entry (lines, scatter).
-        public var values: [Double]
+        package var values: [Double]
         /// x positions for lines and scatter (nil: 0, 1, 2, …).
-        public var xs: [Double]?
+        package var xs: [Double]?
         /// Point labels (scatter), shown next to the points.
-        public var labels: [String]?
+        package var labels: [String]?
 
         /// A series.
-        public init(name: String, values: [Double], xs: [Double]? = nil, labels: [String]? = nil) {
+        package init(name: String, values: [Double], xs: [Double]? = nil, labels: [String]? = nil) {
             self.name = name
             self.values = values
             self.xs = xs
@@ -127,7 +127,7 @@ public enum SVGChart {
     /// Bars per category, one per series side by side, or stacked (`stacked`: each category's
     /// bar is the sum of its series). `log` draws the value axis logarithmically (positive values).
     /// - Precondition: every series has one value per category.
-    public static func bars(title: String, categories: [String], series: [Series], yLabel: String, xLabel: String,
+    static func bars(title: String, categories: [String], series: [Series], yLabel: String, xLabel: String,
                             stacked: Bool = false, log: Bool = false) -> String {
         precondition(series.allSatisfy { $0.values.count == categories.count }, "one value per category")
         let f = Frame()
@@ -169,7 +169,7 @@ public enum SVGChart {
 
     /// Line (`connect`) or scatter plot of the series' points against `xs`; scatter points carry
     /// their labels.
-    public static func points(title: String, series: [Series], xLabel: String, yLabel: String, connect: Bool) -> String {
+    package static func points(title: String, series: [Series], xLabel: String, yLabel: String, connect: Bool) -> String {
         let f = Frame()
         let xs = series.flatMap { s in s.xs ?? s.values.indices.map(Double.init) }
         let ys = series.flatMap(\.values)
@@ -216,7 +216,7 @@ public enum SVGChart {
     /// A `rows × cols` grid of values in 0…1 as shades (0 white, 1 dark), e.g. the share of
     /// kept weights in each cell of a weight matrix; `caption` says what rows and columns are.
     /// - Precondition: `values.count == rows · cols`.
-    public static func heatmap(title: String, rows: Int, cols: Int, values: [Double], xLabel: String, yLabel: String,
+    static func heatmap(title: String, rows: Int, cols: Int, values: [Double], xLabel: String, yLabel: String,
                                size: Double = 300) -> String {
         precondition(values.count == rows * cols, "one value per cell")
         let cell = size / Double(max(rows, cols))

@@ -98,7 +98,7 @@ package enum AtomicFile {
     }
 
     /// Flushes a directory's entries (so a rename survives a power loss); errors are ignored.
-    package static func syncDirectory(_ directory: String) {
+    static func syncDirectory(_ directory: String) {
         let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if fd >= 0 {
             _ = fsync(fd)
@@ -115,6 +115,6 @@ package enum AtomicFile {
 }
 
 /// The text of the current `errno`.
-package func errnoText() -> String {
+func errnoText() -> String {
     String(cString: strerror(errno))
 }

@@ -47,7 +47,7 @@ package enum JSONCoding {
 
     /// `clockMHz` → `clock_mhz`, `weightDensity` → `weight_density`, `N` → `n`; a name without
     /// upper-case letters after lower-case ones or digits is only lower-cased.
-    package static func snakeCase(_ name: String) -> String {
+    static func snakeCase(_ name: String) -> String {
         var out = ""
         var previous: Character?
         for c in name {

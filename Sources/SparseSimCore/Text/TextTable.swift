@@ -5,7 +5,7 @@ package struct TextTable: Sendable {
     /// Column alignment.
     package enum Alignment: Sendable { case left, right }
 
-    package var headers: [String]
+    var headers: [String]
     package var alignments: [Alignment]
     package var rows: [[String]] = []
 

@@ -3,32 +3,32 @@ import Glibc
 // MARK: - BLASBenchmark
 
 /// Measures square single-precision GEMM throughput of the BLAS in use.
-public enum BLASBenchmark {
+package enum BLASBenchmark {
     /// One measurement: `n×n×n` sgemm at a thread count.
-    public struct Result: Codable, Equatable, Sendable {
+    package struct Result: Codable, Equatable, Sendable {
         /// Matrix size.
-        public var n: Int
+        package var n: Int
         /// Threads per call.
-        public var threads: Int
+        package var threads: Int
         /// Timed repetitions (each of `callsPerRepetition` calls).
-        public var repetitions: Int
+        package var repetitions: Int
         /// sgemm calls per timed repetition (so each lasts long enough to time).
-        public var callsPerRepetition: Int
+        package var callsPerRepetition: Int
         /// Median seconds per call.
-        public var medianSeconds: Double
+        package var medianSeconds: Double
         /// Fastest seconds per call.
-        public var bestSeconds: Double
+        package var bestSeconds: Double
         /// `2n³` / median seconds, in GFLOP/s.
-        public var gflops: Double
+        package var gflops: Double
         /// `2n³` / best seconds, in GFLOP/s.
-        public var bestGflops: Double
+        package var bestGflops: Double
     }
 
     /// Times `C = A·B` for `n×n` matrices on `threads` threads: one warm-up repetition, then
     /// `repetitions` timed ones, each of enough calls to last at least `minimumSeconds`.
     /// The thread count is restored afterwards.
     /// - Precondition: `n >= 1`, `threads >= 1`, `repetitions >= 1`.
-    public static func measure(n: Int, threads: Int, repetitions: Int = 5, minimumSeconds: Double = 0.1) -> Result {
+    package static func measure(n: Int, threads: Int, repetitions: Int = 5, minimumSeconds: Double = 0.1) -> Result {
         precondition(n >= 1 && threads >= 1 && repetitions >= 1)
         let saved = BLAS.threads
         BLAS.setThreads(threads)

@@ -7,9 +7,9 @@ import SparseSimCore
 /// layer of a model at its real shape and batch, each pass timed with the dense and the sparse
 /// kernel over a grid of densities (random masks; for SWAT's weight gradient, the kept fraction
 /// of the inputs). `SparseKernelPolicy`'s constants come from these measurements.
-public enum KernelBenchmark {
+package enum KernelBenchmark {
     /// The four passes a policy decides.
-    public enum Pass: String, CaseIterable, Codable, Sendable {
+    package enum Pass: String, CaseIterable, Codable, Sendable {
         case forward
         case inputGradient = "input-gradient"
         case sampledWeightGradient = "sampled-weight-gradient"
@@ -17,20 +17,20 @@ public enum KernelBenchmark {
     }
 
     /// One layer and pass.
-    public struct Row: Codable, Sendable {
+    package struct Row: Codable, Sendable {
         /// Layer name, `conv` or `linear`, and the pass.
-        public var layer: String, kind: String, pass: Pass
+        package var layer: String, kind: String, pass: Pass
         /// The densities measured, and dense time ÷ sparse time at each (above 1: sparse wins).
-        public var densities: [Double], speedups: [Double]
+        package var densities: [Double], speedups: [Double]
         /// The density below which sparse wins (interpolated; 0 when it never wins, 1 when it
         /// always does).
-        public var crossover: Double
+        package var crossover: Double
     }
 
     /// Measures every stride-1 convolution and linear layer of `model` (the first layer only
     /// when `includeFirst`: it is dense by default in sparse training).
     /// - Throws: `SparseSimError` for an unknown model.
-    public static func run(model name: String, batch: Int = 128, densities: [Double], repetitions: Int = 5,
+    package static func run(model name: String, batch: Int = 128, densities: [Double], repetitions: Int = 5,
                            threads: Int = 1, includeFirst: Bool = false, seed: UInt64 = 1) throws -> [Row] {
         var rng = RandomGenerator(seed: seed)
         let model = try Model.make(name, rng: &rng)

@@ -5,28 +5,28 @@ import SparseSimCore
 
 /// SynFlow's wall time on a network (`sparsesim bench prune`), against its floor: the same
 /// number of bare network passes (forward + backward of one all-ones sample, evaluation mode).
-public enum PruningBenchmark {
+package enum PruningBenchmark {
     /// One measurement.
-    public struct Result: Codable, Sendable {
+    package struct Result: Codable, Sendable {
         /// Model, input shape, threads.
-        public var model: String, inputShape: [Int], threads: Int
+        package var model: String, inputShape: [Int], threads: Int
         /// Rounds, and the target compression (log10 of total ÷ kept).
-        public var iterations: Int, compression: Double
+        package var iterations: Int, compression: Double
         /// Prunable weights.
-        public var weights: Int
+        package var weights: Int
         /// Wall seconds of the whole prune, and of its scoring and selecting parts.
-        public var seconds: Double, scoringSeconds: Double, selectingSeconds: Double
+        package var seconds: Double, scoringSeconds: Double, selectingSeconds: Double
         /// Median seconds of one bare forward + backward pass, and `iterations` of them: the floor.
-        public var passSeconds: Double, floorSeconds: Double
+        package var passSeconds: Double, floorSeconds: Double
         /// `seconds / floorSeconds`.
-        public var ratioToFloor: Double
+        package var ratioToFloor: Double
         /// The OpenBLAS kernel family in use.
-        public var blasCore: String
+        package var blasCore: String
     }
 
     /// Prunes `model` with SynFlow once and times `passes` bare passes (median).
     /// - Throws: `SparseSimError` for an unknown model or a bad setting.
-    public static func run(model: String, inputShape: [Int]? = nil, threads: Int, iterations: Int = 100,
+    package static func run(model: String, inputShape: [Int]? = nil, threads: Int, iterations: Int = 100,
                            compression: Double = 2, passes: Int = 5) throws -> Result {
         let session = try PruningSession(model: model, inputShape: inputShape, seed: 0, threads: threads)
         let m = session.model

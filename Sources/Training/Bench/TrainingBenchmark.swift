@@ -5,24 +5,24 @@ import SparseSimCore
 
 /// Training throughput: forward, backward and SGD steps at a fixed batch on real data, after
 /// warm-up (`sparsesim bench train`).
-public enum TrainingBenchmark {
+package enum TrainingBenchmark {
     /// One measurement.
-    public struct Result: Codable, Sendable {
+    package struct Result: Codable, Sendable {
         /// Model, threads, batch size.
-        public var model: String, threads: Int, batchSize: Int
+        package var model: String, threads: Int, batchSize: Int
         /// The training method and its sparsity (0 for dense).
-        public var method: String, sparsity: Double
+        package var method: String, sparsity: Double
         /// The kernel choice of the sparse layers (`auto`, `dense`, `sparse`).
-        public var kernels: String
+        package var kernels: String
         /// Median samples per second over the repetitions, and the best.
-        public var samplesPerSecond: Double, bestSamplesPerSecond: Double
+        package var samplesPerSecond: Double, bestSamplesPerSecond: Double
         /// Achieved GFLOP/s at the median: 3 × forward flops (forward, input and weight
         /// gradients) × samples/s.
-        public var gflops: Double
+        package var gflops: Double
         /// Forward flops per sample (2 × MACs of conv and linear layers).
-        public var forwardFlopsPerSample: Int
+        package var forwardFlopsPerSample: Int
         /// The OpenBLAS kernel family in use.
-        public var blasCore: String
+        package var blasCore: String
     }
 
     /// Measures `model` with `threads` threads under each of `configurations`: `warmup` steps
@@ -30,7 +30,7 @@ public enum TrainingBenchmark {
     /// turn (interleaved, so that a busy machine slows all of them alike), on the first
     /// `batchSize · steps` Fashion-MNIST training samples. One result per configuration, in order.
     /// - Throws: `SparseSimError` for an unknown model, a bad configuration or a missing dataset.
-    public static func run(model: String, threads: Int, batchSize: Int = 128, steps: Int = 20, warmup: Int = 5,
+    package static func run(model: String, threads: Int, batchSize: Int = 128, steps: Int = 20, warmup: Int = 5,
                            repetitions: Int = 5, dataDirectory: String? = nil,
                            configurations: [SparseConfiguration]) throws -> [Result] {
         let trainers = try configurations.map { sparse in
@@ -60,7 +60,7 @@ public enum TrainingBenchmark {
     }
 
     /// Measures one configuration (see `run(model:threads:configurations:)`).
-    public static func run(model: String, threads: Int, batchSize: Int = 128, steps: Int = 20, warmup: Int = 5,
+    package static func run(model: String, threads: Int, batchSize: Int = 128, steps: Int = 20, warmup: Int = 5,
                            repetitions: Int = 5, dataDirectory: String? = nil,
                            sparse: SparseConfiguration = SparseConfiguration()) throws -> Result {
         try run(model: model, threads: threads, batchSize: batchSize, steps: steps, warmup: warmup,

@@ -5,25 +5,25 @@ import Trace
 // MARK: - Dataset
 
 /// Normalized images and labels in memory.
-public struct Dataset: Sendable {
+package struct Dataset: Sendable {
     /// The dataset's name, e.g. `fashion-mnist/train`.
-    public var name: String
+    package var name: String
     /// One sample's shape `[C, H, W]`.
-    public var sampleShape: [Int]
+    package var sampleShape: [Int]
     /// Images, sample after sample, normalized per channel.
-    public var images: [Float]
+    package var images: [Float]
     /// Labels in `0..<classes`.
-    public var labels: [Int32]
+    package var labels: [Int32]
     /// Number of classes.
-    public var classes: Int
+    package var classes: Int
 
     /// Samples.
-    public var count: Int { labels.count }
+    package var count: Int { labels.count }
     /// Floats per sample.
-    public var sampleSize: Int { sampleShape.reduce(1, *) }
+    package var sampleSize: Int { sampleShape.reduce(1, *) }
 
     /// The first `n` samples (or all, when fewer).
-    public func prefix(_ n: Int) -> Dataset {
+    package func prefix(_ n: Int) -> Dataset {
         let m = min(n, count)
         return Dataset(name: name, sampleShape: sampleShape, images: Array(images[0..<(m * sampleSize)]),
                        labels: Array(labels[0..<m]), classes: classes)
@@ -34,7 +34,7 @@ public struct Dataset: Sendable {
 
 extension Dataset {
     /// The datasets `sparsesim train` reads.
-    public enum Kind: String, CaseIterable, Sendable {
+    package enum Kind: String, CaseIterable, Sendable {
         /// Fashion-MNIST (Xiao et al., 2017), 28×28 grey, 10 classes.
         case fashionMNIST = "fashion-mnist"
         /// MNIST, same format.
@@ -43,14 +43,14 @@ extension Dataset {
         case cifar10
 
         /// Where Debian's `dataset-fashion-mnist` puts Fashion-MNIST.
-        public static let fashionMNISTDirectory = "/usr/share/datasets/fashion-mnist"
+        package static let fashionMNISTDirectory = "/usr/share/datasets/fashion-mnist"
 
         /// One sample's shape.
-        public var sampleShape: [Int] { self == .cifar10 ? [3, 32, 32] : [1, 28, 28] }
+        package var sampleShape: [Int] { self == .cifar10 ? [3, 32, 32] : [1, 28, 28] }
 
         /// Per-channel mean and standard deviation of the training images (the values the
         /// community uses).
-        public var normalization: (mean: [Float], std: [Float]) {
+        package var normalization: (mean: [Float], std: [Float]) {
             switch self {
             case .fashionMNIST: ([0.2860], [0.3530])
             case .mnist: ([0.1307], [0.3081])
@@ -63,7 +63,7 @@ extension Dataset {
     /// for Fashion-MNIST: the Debian package's directory).
     /// - Throws: `SparseSimError` naming the file: missing, short, bad magic, mismatched counts,
     ///   label out of range.
-    public static func load(_ kind: Kind, train: Bool, directory: String? = nil) throws -> Dataset {
+    package static func load(_ kind: Kind, train: Bool, directory: String? = nil) throws -> Dataset {
         switch kind {
         case .fashionMNIST, .mnist:
             guard let dir = directory ?? (kind == .fashionMNIST ? Kind.fashionMNISTDirectory : nil) else {

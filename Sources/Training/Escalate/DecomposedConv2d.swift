@@ -25,16 +25,16 @@ extension Conv2d: ConvolutionLayer {}
 /// bases are a dense parameter (`NAME.bases`, `G × M × R × S`, no weight decay) shared as
 /// `sharing` says: the basis convolution's weights are expanded from them before every forward
 /// pass and their gradients summed back after every backward pass.
-public final class DecomposedConv2d: WeightLayer, ThreadedLayer {
-    public let name: String
+package final class DecomposedConv2d: WeightLayer, ThreadedLayer {
+    package let name: String
     /// The original convolution's geometry.
-    public let inChannels: Int, outChannels: Int, kernel: Int, stride: Int, padding: Int
+    package let inChannels: Int, outChannels: Int, kernel: Int, stride: Int, padding: Int
     /// Bases per set, `M`.
-    public let bases: Int
+    package let bases: Int
     /// Per layer or per input channel.
-    public let sharing: BasisSharing
+    package let sharing: BasisSharing
     /// `G × M × R × S`.
-    public let basis: Parameter
+    package let basis: Parameter
     let basisConv: Conv2d
     let coefficientConv: Conv2d
     var input: Tensor?
@@ -50,12 +50,12 @@ public final class DecomposedConv2d: WeightLayer, ThreadedLayer {
     var intermediateMax: Float = 0
 
     /// Basis sets, `G`.
-    public var groups: Int { sharing == .layer ? 1 : inChannels }
+    package var groups: Int { sharing == .layer ? 1 : inChannels }
 
     /// The layer that replaces `conv`, its kernels decomposed by SVD onto `bases` bases.
     /// - Precondition: `conv` is ungrouped with a kernel larger than 1×1.
     /// - Throws: `SparseSimError` when `bases` is not in `1…R·S` or the SVD fails.
-    public init(decomposing conv: Conv2d, bases: Int, sharing: BasisSharing) throws {
+    package init(decomposing conv: Conv2d, bases: Int, sharing: BasisSharing) throws {
         precondition(conv.groups == 1 && conv.kernel > 1, "only ungrouped convolutions with kernels larger than 1x1 decompose")
         let d = try KernelDecomposition(weights: conv.weight.value.array, k: conv.outChannels, c: conv.inChannels,
                                         r: conv.kernel, s: conv.kernel, bases: bases, sharing: sharing)
@@ -82,15 +82,15 @@ public final class DecomposedConv2d: WeightLayer, ThreadedLayer {
 
     // MARK: Layer
 
-    public var parameters: [Parameter] { [basis] + coefficientConv.parameters }
+    package var parameters: [Parameter] { [basis] + coefficientConv.parameters }
 
-    public func outputShape(_ shape: [Int]) throws -> [Int] {
+    package func outputShape(_ shape: [Int]) throws -> [Int] {
         try coefficientConv.outputShape(try basisConv.outputShape(shape))
     }
 
     /// - Complexity: `2·N·C·M·R·S·P·Q` flops for the bases, `2·N·K·C·M·P·Q` for the
     ///   coefficients (sparse kernels below the crossover density).
-    public func forward(_ x: Tensor, phase: Phase) -> Tensor {
+    package func forward(_ x: Tensor, phase: Phase) -> Tensor {
         input = x
         expandBases()
         let intermediate = basisConv.forward(x, phase: phase)
@@ -104,26 +104,26 @@ public final class DecomposedConv2d: WeightLayer, ThreadedLayer {
         return coefficientConv.forward(intermediate, phase: phase)
     }
 
-    public func backward(_ dy: Tensor) -> Tensor {
+    package func backward(_ dy: Tensor) -> Tensor {
         let dx = basisConv.backward(coefficientConv.backward(dy))
         reduceBasisGradient()
         return dx
     }
 
     /// The original convolution's shape (the trace records the layer as the network has it).
-    public func layerShapes(input shape: [Int]) -> [LayerShape] {
+    package func layerShapes(input shape: [Int]) -> [LayerShape] {
         [.conv(name, N: shape[0], K: outChannels, C: inChannels, R: kernel, H: shape[2], W: shape[3], stride: stride, padding: padding)]
     }
 
     // MARK: WeightLayer (the coefficients)
 
-    public var weight: Parameter { coefficientConv.weight }
-    public var weightDimensions: (k: Int, c: Int, r: Int, s: Int) { (outChannels, inChannels * bases, 1, 1) }
-    public var sparsity: LayerSparsity { coefficientConv.sparsity }
-    public var lastInput: Tensor? { input }
+    package var weight: Parameter { coefficientConv.weight }
+    package var weightDimensions: (k: Int, c: Int, r: Int, s: Int) { (outChannels, inChannels * bases, 1, 1) }
+    package var sparsity: LayerSparsity { coefficientConv.sparsity }
+    package var lastInput: Tensor? { input }
 
     /// Threads of both convolutions.
-    public var threads: Int {
+    package var threads: Int {
         get { basisConv.threads }
         set {
             basisConv.threads = newValue
@@ -132,7 +132,7 @@ public final class DecomposedConv2d: WeightLayer, ThreadedLayer {
     }
 
     /// Whether `backward` computes the gradient with respect to the layer's input.
-    public var computesInputGradient: Bool {
+    package var computesInputGradient: Bool {
         get { basisConv.computesInputGradient }
         set { basisConv.computesInputGradient = newValue }
     }
@@ -161,7 +161,7 @@ public final class DecomposedConv2d: WeightLayer, ThreadedLayer {
     }
 
     /// The kernels `Σ_m α[k,c,m]·B[g(c),m]` with the coefficient mask applied, `K × C × R × S`.
-    public func reconstructedWeights() -> [Float] {
+    package func reconstructedWeights() -> [Float] {
         var coefficients = weight.value.array
         if let mask = weightMask?.readBuffer { for i in 0..<coefficients.count { coefficients[i] *= mask[i] } }
         // The parts have the sizes of this layer by construction.

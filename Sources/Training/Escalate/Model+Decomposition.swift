@@ -10,7 +10,7 @@ extension Model {
     /// (SVD bases, least-squares coefficients); every other layer is shared with this model.
     /// - Throws: `SparseSimError` when the model has no such convolution, or `bases` is not in
     ///   `1…R·S` for one of them.
-    public func decomposed(bases: Int, sharing: BasisSharing) throws -> Model {
+    package func decomposed(bases: Int, sharing: BasisSharing) throws -> Model {
         var replaced = 0
         func eligible(_ c: Conv2d) -> Bool { c.groups == 1 && c.kernel > 1 }
         var out: [any Layer] = []
@@ -39,5 +39,5 @@ extension Model {
     }
 
     /// The decomposed convolutions, in weight-layer order.
-    public var decomposedLayers: [DecomposedConv2d] { weightLayers.compactMap { $0 as? DecomposedConv2d } }
+    package var decomposedLayers: [DecomposedConv2d] { weightLayers.compactMap { $0 as? DecomposedConv2d } }
 }

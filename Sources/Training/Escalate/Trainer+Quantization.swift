@@ -30,7 +30,7 @@ extension Trainer {
     /// symmetric quantizer fitted per tensor (or per output channel / basis set) — and the
     /// decomposed layers' intermediate values quantized with a scale calibrated on the first
     /// training samples; restores the float weights afterwards. Biases and BatchNorm stay float.
-    public func withQuantizedWeights<T>(_ body: () throws -> T) rethrows -> T {
+    package func withQuantizedWeights<T>(_ body: () throws -> T) rethrows -> T {
         guard let q = configuration.quantization else { return try body() }
         let saved = quantizeWeights(q)
         let decomposed = model.decomposedLayers

@@ -9,24 +9,24 @@ import Trace
 /// stride or width — either the parameter-free option A of the CIFAR ResNets (subsample by the
 /// stride, pad the new channels with zeros) or, with `projection`, torchvision's 1×1
 /// convolution + BatchNorm (option B, the ImageNet ResNets).
-public final class BasicBlock: Layer, ThreadedLayer {
-    public let name: String
+package final class BasicBlock: Layer, ThreadedLayer {
+    package let name: String
     /// Input and output channels, stride.
-    public let inChannels: Int, outChannels: Int, stride: Int
+    package let inChannels: Int, outChannels: Int, stride: Int
     /// The block's normalizations and last ReLU (`bn1` fuses the first ReLU).
-    public let bn1: BatchNorm2d, bn2: BatchNorm2d, relu2: ReLU
+    package let bn1: BatchNorm2d, bn2: BatchNorm2d, relu2: ReLU
     /// The block's convolutions: plain, or decomposed (`decomposeConvolutions`).
     var conv1: any ConvolutionLayer, conv2: any ConvolutionLayer
     let shortcut: Shortcut
     /// The projection shortcut's convolution, if any.
-    public var downsample: Conv2d? { shortcut.conv }
-    public var parameters: [Parameter] {
+    package var downsample: Conv2d? { shortcut.conv }
+    package var parameters: [Parameter] {
         conv1.parameters + bn1.parameters + conv2.parameters + bn2.parameters + shortcut.parameters
     }
-    public var buffers: [(name: String, tensor: Tensor)] { bn1.buffers + bn2.buffers + shortcut.buffers }
+    package var buffers: [(name: String, tensor: Tensor)] { bn1.buffers + bn2.buffers + shortcut.buffers }
 
     /// Threads of the block's layers.
-    public var threads = 1 {
+    package var threads = 1 {
         didSet {
             for layer in [conv1, conv2, bn1, bn2, relu2] as [ThreadedLayer] + shortcut.threadedLayers { layer.threads = threads }
         }
@@ -38,7 +38,7 @@ public final class BasicBlock: Layer, ThreadedLayer {
     /// A block from `inChannels` to `outChannels` with `stride` on its first convolution;
     /// `projection` gives the shape-changing shortcut a 1×1 convolution (else option A).
     /// - Precondition: with option A, `outChannels >= inChannels` and their difference is even.
-    public init(_ name: String, inChannels: Int, outChannels: Int, stride: Int, projection: Bool = false,
+    package init(_ name: String, inChannels: Int, outChannels: Int, stride: Int, projection: Bool = false,
                 rng: inout RandomGenerator) {
         self.name = name
         self.inChannels = inChannels
@@ -56,11 +56,11 @@ public final class BasicBlock: Layer, ThreadedLayer {
                             projection: projection && changes, rng: &rng)
     }
 
-    public func outputShape(_ shape: [Int]) throws -> [Int] {
+    package func outputShape(_ shape: [Int]) throws -> [Int] {
         try conv2.outputShape(try conv1.outputShape(shape))
     }
 
-    public func forward(_ x: Tensor, phase: Phase) -> Tensor {
+    package func forward(_ x: Tensor, phase: Phase) -> Tensor {
         let main = bn2.forward(conv2.forward(bn1.forward(conv1.forward(x, phase: phase), phase: phase), phase: phase),
                                phase: phase)
         sum.copy(from: main)
@@ -68,7 +68,7 @@ public final class BasicBlock: Layer, ThreadedLayer {
         return relu2.forward(sum, phase: phase)
     }
 
-    public func backward(_ dy: Tensor) -> Tensor {
+    package func backward(_ dy: Tensor) -> Tensor {
         let dz = relu2.backward(dy)
         let dmain = conv1.backward(bn1.backward(conv2.backward(bn2.backward(dz))))
         inputGrad.copy(from: dmain)
@@ -77,13 +77,13 @@ public final class BasicBlock: Layer, ThreadedLayer {
     }
 
     /// conv1, conv2, then the projection (the catalog's order).
-    public func layerShapes(input shape: [Int]) -> [LayerShape] {
+    package func layerShapes(input shape: [Int]) -> [LayerShape] {
         let mid = (try? conv1.outputShape(shape)) ?? shape
         return conv1.layerShapes(input: shape) + conv2.layerShapes(input: mid) + shortcut.layerShapes(input: shape)
     }
 
     /// The weight layers in the order of `layerShapes`.
-    public var weightLayers: [any WeightLayer] { [conv1, conv2] + [shortcut.conv].compactMap { $0 } }
+    package var weightLayers: [any WeightLayer] { [conv1, conv2] + [shortcut.conv].compactMap { $0 } }
 
     /// Replaces the 3×3 convolutions by ESCALATE-decomposed ones (the projection shortcut's 1×1
     /// convolution stays).

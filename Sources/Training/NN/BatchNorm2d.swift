@@ -5,24 +5,24 @@ import CSparseKernels
 /// Batch normalization over `[N, C, H, W]` per channel (Ioffe & Szegedy, 2015), PyTorch's
 /// conventions: biased batch variance to normalize, unbiased for the running estimate,
 /// momentum 0.1, ε = 1e-5.
-public final class BatchNorm2d: Layer, ThreadedLayer {
-    public let name: String
+package final class BatchNorm2d: Layer, ThreadedLayer {
+    package let name: String
     /// Channels.
-    public let channels: Int
+    package let channels: Int
     /// Scale γ (starts at 1) and shift β (starts at 0); no weight decay.
-    public let gamma: Parameter, beta: Parameter
+    package let gamma: Parameter, beta: Parameter
     /// Running mean and variance, used in evaluation.
-    public let runningMean: Tensor, runningVar: Tensor
+    package let runningMean: Tensor, runningVar: Tensor
     /// Running-statistics momentum and the variance epsilon.
-    public let momentum: Float, epsilon: Float
-    public var parameters: [Parameter] { [gamma, beta] }
-    public var buffers: [(name: String, tensor: Tensor)] {
+    package let momentum: Float, epsilon: Float
+    package var parameters: [Parameter] { [gamma, beta] }
+    package var buffers: [(name: String, tensor: Tensor)] {
         [("\(name).running_mean", runningMean), ("\(name).running_var", runningVar)]
     }
 
     /// Whether a ReLU is fused into the output (`max(BN(x), 0)`): one pass over memory instead
     /// of two forward and backward.
-    public let fusesReLU: Bool
+    package let fusesReLU: Bool
 
     let output = Tensor(shape: [0])
     let inputGrad = Tensor(shape: [0])
@@ -34,10 +34,10 @@ public final class BatchNorm2d: Layer, ThreadedLayer {
     let inverseStd: Tensor
     /// Threads the channels are split between (each channel's statistics are computed by one
     /// thread, so results do not depend on the thread count).
-    public var threads = 1
+    package var threads = 1
 
     /// A layer for `channels` channels; `relu` fuses the ReLU that follows.
-    public init(_ name: String, channels: Int, relu: Bool = false, momentum: Float = 0.1, epsilon: Float = 1e-5) {
+    package init(_ name: String, channels: Int, relu: Bool = false, momentum: Float = 0.1, epsilon: Float = 1e-5) {
         self.name = name
         self.channels = channels
         self.fusesReLU = relu
@@ -53,7 +53,7 @@ public final class BatchNorm2d: Layer, ThreadedLayer {
         inverseStd = Tensor(shape: [channels])
     }
 
-    public func outputShape(_ shape: [Int]) throws -> [Int] {
+    package func outputShape(_ shape: [Int]) throws -> [Int] {
         guard shape.count == 4, shape[1] == channels else {
             throw shapeError(name, "expects [N, \(channels), H, W] input, got \(shape)")
         }
@@ -62,7 +62,7 @@ public final class BatchNorm2d: Layer, ThreadedLayer {
 
     /// - Complexity: O(N·C·H·W); the statistics pass and the normalization of a channel read
     ///   the channel from L2, the input once from memory.
-    public func forward(_ x: Tensor, phase: Phase) -> Tensor {
+    package func forward(_ x: Tensor, phase: Phase) -> Tensor {
         let (n, c, hw) = (x.shape[0], x.shape[1], x.shape[2] &* x.shape[3])
         output.resize(x.shape)
         input = x
@@ -101,7 +101,7 @@ public final class BatchNorm2d: Layer, ThreadedLayer {
     /// (the batch statistics depend on x), in evaluation mode `dx = γ/σ · g` (fixed running
     /// statistics), where `g` is `dy` masked by the fused ReLU's output when there is one.
     /// - Complexity: O(N·C·H·W).
-    public func backward(_ dy: Tensor) -> Tensor {
+    package func backward(_ dy: Tensor) -> Tensor {
         let (n, c, hw) = (dy.shape[0], dy.shape[1], dy.shape[2] &* dy.shape[3])
         inputGrad.resize(dy.shape)
         let g = dy.readBuffer, xs = input.readBuffer, dx = inputGrad.buffer

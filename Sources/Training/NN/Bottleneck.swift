@@ -7,24 +7,24 @@ import Trace
 /// convolution): `relu(bn3(conv3(relu(bn2(conv2(relu(bn1(conv1(x))))))) + shortcut(x))` with a
 /// 1×1 reduction to `width`, a 3×3, and a 1×1 expansion to `4·width`; the shortcut is the
 /// identity or, when the shape changes, a 1×1 projection + BatchNorm.
-public final class Bottleneck: Layer, ThreadedLayer {
-    public let name: String
+package final class Bottleneck: Layer, ThreadedLayer {
+    package let name: String
     /// Input channels, bottleneck width (output channels are `4·width`), stride.
-    public let inChannels: Int, width: Int, stride: Int
+    package let inChannels: Int, width: Int, stride: Int
     /// Output channels.
-    public var outChannels: Int { 4 * width }
+    package var outChannels: Int { 4 * width }
     /// The block's layers (`bn1` and `bn2` fuse their ReLUs).
-    public let conv1: Conv2d, bn1: BatchNorm2d, conv2: Conv2d, bn2: BatchNorm2d, conv3: Conv2d, bn3: BatchNorm2d
-    public let relu3: ReLU
+    package let conv1: Conv2d, bn1: BatchNorm2d, conv2: Conv2d, bn2: BatchNorm2d, conv3: Conv2d, bn3: BatchNorm2d
+    package let relu3: ReLU
     let shortcut: Shortcut
-    public var parameters: [Parameter] {
+    package var parameters: [Parameter] {
         conv1.parameters + bn1.parameters + conv2.parameters + bn2.parameters + conv3.parameters + bn3.parameters
             + shortcut.parameters
     }
-    public var buffers: [(name: String, tensor: Tensor)] { bn1.buffers + bn2.buffers + bn3.buffers + shortcut.buffers }
+    package var buffers: [(name: String, tensor: Tensor)] { bn1.buffers + bn2.buffers + bn3.buffers + shortcut.buffers }
 
     /// Threads of the block's layers.
-    public var threads = 1 {
+    package var threads = 1 {
         didSet {
             for layer in [conv1, conv2, conv3, bn1, bn2, bn3, relu3] as [ThreadedLayer] + shortcut.threadedLayers {
                 layer.threads = threads
@@ -36,7 +36,7 @@ public final class Bottleneck: Layer, ThreadedLayer {
     let inputGrad = Tensor(shape: [0])
 
     /// A block from `inChannels` to `4·width` channels with `stride` on its 3×3 convolution.
-    public init(_ name: String, inChannels: Int, width: Int, stride: Int, rng: inout RandomGenerator) {
+    package init(_ name: String, inChannels: Int, width: Int, stride: Int, rng: inout RandomGenerator) {
         self.name = name
         self.inChannels = inChannels
         self.width = width
@@ -53,11 +53,11 @@ public final class Bottleneck: Layer, ThreadedLayer {
                             projection: stride != 1 || inChannels != 4 * width, rng: &rng)
     }
 
-    public func outputShape(_ shape: [Int]) throws -> [Int] {
+    package func outputShape(_ shape: [Int]) throws -> [Int] {
         try conv3.outputShape(try conv2.outputShape(try conv1.outputShape(shape)))
     }
 
-    public func forward(_ x: Tensor, phase: Phase) -> Tensor {
+    package func forward(_ x: Tensor, phase: Phase) -> Tensor {
         let a = bn1.forward(conv1.forward(x, phase: phase), phase: phase)
         let b = bn2.forward(conv2.forward(a, phase: phase), phase: phase)
         sum.copy(from: bn3.forward(conv3.forward(b, phase: phase), phase: phase))
@@ -65,7 +65,7 @@ public final class Bottleneck: Layer, ThreadedLayer {
         return relu3.forward(sum, phase: phase)
     }
 
-    public func backward(_ dy: Tensor) -> Tensor {
+    package func backward(_ dy: Tensor) -> Tensor {
         let dz = relu3.backward(dy)
         let dmain = conv1.backward(bn1.backward(conv2.backward(bn2.backward(conv3.backward(bn3.backward(dz))))))
         inputGrad.copy(from: dmain)
@@ -74,7 +74,7 @@ public final class Bottleneck: Layer, ThreadedLayer {
     }
 
     /// conv1, conv2, conv3, then the projection (the catalog's order).
-    public func layerShapes(input shape: [Int]) -> [LayerShape] {
+    package func layerShapes(input shape: [Int]) -> [LayerShape] {
         let a = (try? conv1.outputShape(shape)) ?? shape
         let b = (try? conv2.outputShape(a)) ?? a
         return conv1.layerShapes(input: shape) + conv2.layerShapes(input: a) + conv3.layerShapes(input: b)
@@ -82,5 +82,5 @@ public final class Bottleneck: Layer, ThreadedLayer {
     }
 
     /// The weight layers in the order of `layerShapes`.
-    public var weightLayers: [any WeightLayer] { [conv1, conv2, conv3] + [shortcut.conv].compactMap { $0 } }
+    package var weightLayers: [any WeightLayer] { [conv1, conv2, conv3] + [shortcut.conv].compactMap { $0 } }
 }

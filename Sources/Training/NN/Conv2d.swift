@@ -11,15 +11,15 @@ import Trace
 /// multiplies each image's `[C, H·W]` block directly, with no copy. Images are split between
 /// `threads` threads, each running single-threaded sgemm on its own images (cache-resident
 /// im2col), which also parallelizes the lowering.
-public final class Conv2d: WeightLayer, ThreadedLayer {
-    public let name: String
+package final class Conv2d: WeightLayer, ThreadedLayer {
+    package let name: String
     /// Input channels, filters, kernel size, stride, padding, groups.
-    public let inChannels: Int, outChannels: Int, kernel: Int, stride: Int, padding: Int, groups: Int
+    package let inChannels: Int, outChannels: Int, kernel: Int, stride: Int, padding: Int, groups: Int
     /// `[K, C/groups, R, S]`.
-    public let weight: Parameter
+    package let weight: Parameter
     /// `[K]`, or nil for a layer without bias (before BatchNorm).
-    public let bias: Parameter?
-    public var parameters: [Parameter] { bias.map { [weight, $0] } ?? [weight] }
+    package let bias: Parameter?
+    package var parameters: [Parameter] { bias.map { [weight, $0] } ?? [weight] }
 
     let output = Tensor(shape: [0])
     let inputGrad = Tensor(shape: [0])
@@ -28,13 +28,13 @@ public final class Conv2d: WeightLayer, ThreadedLayer {
 
     // MARK: Sparsity
 
-    public var weightDimensions: (k: Int, c: Int, r: Int, s: Int) { (outChannels, inChannels / groups, kernel, kernel) }
-    public let sparsity = LayerSparsity()
-    public var lastInput: Tensor? { input }
+    package var weightDimensions: (k: Int, c: Int, r: Int, s: Int) { (outChannels, inChannels / groups, kernel, kernel) }
+    package let sparsity = LayerSparsity()
+    package var lastInput: Tensor? { input }
 
     /// A convolution; Kaiming-normal weights (fan-in `C/g·R·S`, ReLU gain), zero bias.
     /// - Precondition: channels divisible by `groups`; `kernel, stride >= 1`; `padding >= 0`.
-    public init(_ name: String, inChannels: Int, outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
+    package init(_ name: String, inChannels: Int, outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
                 groups: Int = 1, bias: Bool = true, rng: inout RandomGenerator) {
         precondition(groups >= 1 && inChannels % groups == 0 && outChannels % groups == 0, "channels must divide into groups")
         precondition(kernel >= 1 && stride >= 1 && padding >= 0, "bad convolution geometry")
@@ -53,7 +53,7 @@ public final class Conv2d: WeightLayer, ThreadedLayer {
         for i in 0..<w.count { w[i] = rng.nextNormal() * std }
     }
 
-    public func outputShape(_ shape: [Int]) throws -> [Int] {
+    package func outputShape(_ shape: [Int]) throws -> [Int] {
         guard shape.count == 4, shape[1] == inChannels else {
             throw shapeError(name, "expects [N, \(inChannels), H, W] input, got \(shape)")
         }
@@ -69,10 +69,10 @@ public final class Conv2d: WeightLayer, ThreadedLayer {
 
     /// Whether `backward` computes the input gradient (the model turns it off for its first
     /// layer, whose input is the data; `backward` then returns an empty tensor).
-    public var computesInputGradient = true
+    package var computesInputGradient = true
 
     /// Threads for this layer's work (samples split between them); set through `Model.threads`.
-    public var threads = 1
+    package var threads = 1
     let weightGradParts = Tensor(shape: [0])
     let columnGrad = Tensor(shape: [0])
     /// Whether `columns` holds the last forward pass's im2col matrix (per image).
@@ -85,7 +85,7 @@ public final class Conv2d: WeightLayer, ThreadedLayer {
     ///   `[K/g × C/g·R·S] · [C/g·R·S × P·Q]` written straight into the NCHW output; with the
     ///   sparse kernel (a masked stride-1 layer below the crossover density), `2·N·nnz·P·Wp`
     ///   on the zero-padded image instead.
-    public func forward(_ x: Tensor, phase: Phase) -> Tensor {
+    package func forward(_ x: Tensor, phase: Phase) -> Tensor {
         input = x
         let (n, h, w) = (x.shape[0], x.shape[2], x.shape[3])
         let p = LayerShape.outputSize(input: h, kernel: kernel, stride: stride, padding: padding)
@@ -159,7 +159,7 @@ public final class Conv2d: WeightLayer, ThreadedLayer {
     ///   `dcol = Wᵀ·dY` (sgemm), then col2im into the image's input gradient; the sparse
     ///   kernels chosen at forward replace either product (Conv2d+Sparse.swift). Threads sum
     ///   their weight gradients in a fixed order.
-    public func backward(_ dy: Tensor) -> Tensor {
+    package func backward(_ dy: Tensor) -> Tensor {
         let x = input!
         let (n, h, w) = (x.shape[0], x.shape[2], x.shape[3])
         let (p, q) = (dy.shape[2], dy.shape[3])
@@ -252,7 +252,7 @@ public final class Conv2d: WeightLayer, ThreadedLayer {
         return inputGrad
     }
 
-    public func layerShapes(input shape: [Int]) -> [LayerShape] {
+    package func layerShapes(input shape: [Int]) -> [LayerShape] {
         [.conv(name, N: shape[0], K: outChannels, C: inChannels, R: kernel, H: shape[2], W: shape[3], stride: stride,
                padding: padding, groups: groups)]
     }

@@ -1,21 +1,21 @@
 // MARK: - GlobalAvgPool
 
 /// The mean of each channel: `[N, C, H, W] → [N, C]`.
-public final class GlobalAvgPool: Layer {
-    public let name: String
+package final class GlobalAvgPool: Layer {
+    package let name: String
     let output = Tensor(shape: [0])
     let inputGrad = Tensor(shape: [0])
     var inputShape: [Int] = []
 
     /// A global average pool.
-    public init(_ name: String) { self.name = name }
+    package init(_ name: String) { self.name = name }
 
-    public func outputShape(_ shape: [Int]) throws -> [Int] {
+    package func outputShape(_ shape: [Int]) throws -> [Int] {
         guard shape.count == 4 else { throw shapeError(name, "expects [N, C, H, W] input, got \(shape)") }
         return [shape[0], shape[1]]
     }
 
-    public func forward(_ x: Tensor, phase: Phase) -> Tensor {
+    package func forward(_ x: Tensor, phase: Phase) -> Tensor {
         inputShape = x.shape
         let (n, c, hw) = (x.shape[0], x.shape[1], x.shape[2] &* x.shape[3])
         output.resize([n, c])
@@ -29,7 +29,7 @@ public final class GlobalAvgPool: Layer {
         return output
     }
 
-    public func backward(_ dy: Tensor) -> Tensor {
+    package func backward(_ dy: Tensor) -> Tensor {
         inputGrad.resize(inputShape)
         let hw = inputShape[2] &* inputShape[3]
         let g = dy.readBuffer, dx = inputGrad.buffer

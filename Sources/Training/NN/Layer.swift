@@ -4,18 +4,18 @@ import Trace
 // MARK: - Parameter
 
 /// A trainable tensor with its gradient.
-public final class Parameter {
+package final class Parameter {
     /// The checkpoint name, e.g. `conv1.weight`.
-    public let name: String
+    package let name: String
     /// The values.
-    public let value: Tensor
+    package let value: Tensor
     /// The gradient of the loss, written by `backward`.
-    public let grad: Tensor
+    package let grad: Tensor
     /// Whether weight decay applies (not to biases and BatchNorm parameters).
-    public let decays: Bool
+    package let decays: Bool
 
     /// A zero parameter of `shape`.
-    public init(name: String, shape: [Int], decays: Bool) {
+    package init(name: String, shape: [Int], decays: Bool) {
         self.name = name
         value = Tensor(shape: shape)
         grad = Tensor(shape: shape)
@@ -26,7 +26,7 @@ public final class Parameter {
 // MARK: - Layer
 
 /// Whether a forward pass trains (batch statistics, dropout) or evaluates.
-public enum Phase: Sendable {
+package enum Phase: Sendable {
     /// Training: BatchNorm uses batch statistics and updates its running ones; dropout drops.
     case training
     /// Evaluation: BatchNorm uses running statistics; dropout passes everything.
@@ -39,7 +39,7 @@ public enum Phase: Sendable {
 /// the gradient of the loss with respect to that output and returns the gradient with respect
 /// to the forward's input (a tensor the layer owns), accumulating parameter gradients into
 /// `Parameter.grad` (overwritten, not added: one backward per forward).
-public protocol Layer: AnyObject {
+package protocol Layer: AnyObject {
     /// The layer's name, the prefix of its parameters' names.
     var name: String { get }
     /// Its trainable parameters.
@@ -60,9 +60,9 @@ public protocol Layer: AnyObject {
 }
 
 extension Layer {
-    public var parameters: [Parameter] { [] }
-    public var buffers: [(name: String, tensor: Tensor)] { [] }
-    public func layerShapes(input shape: [Int]) -> [LayerShape] { [] }
+    package var parameters: [Parameter] { [] }
+    package var buffers: [(name: String, tensor: Tensor)] { [] }
+    package func layerShapes(input shape: [Int]) -> [LayerShape] { [] }
 }
 
 /// A shape error for layer `name`.

@@ -4,19 +4,19 @@ import Trace
 // MARK: - Linear
 
 /// A fully connected layer `y = x·Wᵀ + b`, with `W` stored `[out, in]` (PyTorch's layout).
-public final class Linear: WeightLayer, ThreadedLayer {
-    public let name: String
+package final class Linear: WeightLayer, ThreadedLayer {
+    package let name: String
     /// Input and output features.
-    public let inputs: Int, outputs: Int
+    package let inputs: Int, outputs: Int
     /// `[out, in]`.
-    public let weight: Parameter
+    package let weight: Parameter
     /// `[out]`.
-    public let bias: Parameter
-    public var parameters: [Parameter] { [weight, bias] }
+    package let bias: Parameter
+    package var parameters: [Parameter] { [weight, bias] }
 
     /// Whether `backward` computes the input gradient (the model turns it off for its first
     /// layer, whose input is the data; `backward` then returns an empty tensor).
-    public var computesInputGradient = true
+    package var computesInputGradient = true
 
     let output = Tensor(shape: [0])
     let inputGrad = Tensor(shape: [0])
@@ -26,17 +26,17 @@ public final class Linear: WeightLayer, ThreadedLayer {
 
     /// Threads for the sparse kernels (groups of rows split between them); set through
     /// `Model.threads`. The dense path's sgemm uses OpenBLAS's own threads.
-    public var threads = 1
+    package var threads = 1
 
     // MARK: Sparsity
 
-    public var weightDimensions: (k: Int, c: Int, r: Int, s: Int) { (outputs, inputs, 1, 1) }
-    public let sparsity = LayerSparsity()
-    public var lastInput: Tensor? { input }
+    package var weightDimensions: (k: Int, c: Int, r: Int, s: Int) { (outputs, inputs, 1, 1) }
+    package let sparsity = LayerSparsity()
+    package var lastInput: Tensor? { input }
 
     /// A layer from `inputs` to `outputs` features, Kaiming-normal weights (fan-in, ReLU gain),
     /// zero bias.
-    public init(_ name: String, inputs: Int, outputs: Int, rng: inout RandomGenerator) {
+    package init(_ name: String, inputs: Int, outputs: Int, rng: inout RandomGenerator) {
         self.name = name
         self.inputs = inputs
         self.outputs = outputs
@@ -47,7 +47,7 @@ public final class Linear: WeightLayer, ThreadedLayer {
         for i in 0..<w.count { w[i] = rng.nextNormal() * std }
     }
 
-    public func outputShape(_ shape: [Int]) throws -> [Int] {
+    package func outputShape(_ shape: [Int]) throws -> [Int] {
         guard shape.count >= 2, shape.dropFirst().reduce(1, *) == inputs else {
             throw shapeError(name, "expects \(inputs) input features, got shape \(shape)")
         }
@@ -56,7 +56,7 @@ public final class Linear: WeightLayer, ThreadedLayer {
 
     /// - Complexity: `2·N·in·out` flops (one sgemm); with the sparse kernel (a masked layer
     ///   below the crossover density), `2·N·nnz` on the transposed input.
-    public func forward(_ x: Tensor, phase: Phase) -> Tensor {
+    package func forward(_ x: Tensor, phase: Phase) -> Tensor {
         let n = x.shape[0]
         input = x
         output.resize([n, outputs])
@@ -80,7 +80,7 @@ public final class Linear: WeightLayer, ThreadedLayer {
 
     /// - Complexity: `4·N·in·out` flops (two sgemms), or the sparse kernels chosen at forward
     ///   (Linear+Sparse.swift).
-    public func backward(_ dy: Tensor) -> Tensor {
+    package func backward(_ dy: Tensor) -> Tensor {
         let x = input!
         let n = x.shape[0]
         let g = dy.readBuffer
@@ -112,7 +112,7 @@ public final class Linear: WeightLayer, ThreadedLayer {
         return inputGrad
     }
 
-    public func layerShapes(input shape: [Int]) -> [LayerShape] {
+    package func layerShapes(input shape: [Int]) -> [LayerShape] {
         [.linear(name, N: shape[0], K: outputs, C: inputs)]
     }
 }

@@ -3,10 +3,10 @@
 /// Max pooling over `size × size` windows with a stride (default `size`) and an implicit
 /// padding that never wins (as PyTorch's `-inf` padding); a partial last window is dropped,
 /// as PyTorch does. The first maximum wins ties; backward routes the gradient to it.
-public final class MaxPool2d: Layer, ThreadedLayer {
-    public let name: String
+package final class MaxPool2d: Layer, ThreadedLayer {
+    package let name: String
     /// Window size, stride and padding.
-    public let size: Int, stride: Int, padding: Int
+    package let size: Int, stride: Int, padding: Int
     let output = Tensor(shape: [0])
     let inputGrad = Tensor(shape: [0])
     var argmax: [Int32] = []
@@ -15,7 +15,7 @@ public final class MaxPool2d: Layer, ThreadedLayer {
     /// by `padding` on every side.
     /// - Precondition: `size >= 1`, `stride >= 1`, `0 <= padding < size` (every window holds
     ///   an input element).
-    public init(_ name: String, size: Int = 2, stride: Int? = nil, padding: Int = 0) {
+    package init(_ name: String, size: Int = 2, stride: Int? = nil, padding: Int = 0) {
         precondition(size >= 1 && (stride ?? size) >= 1, "pool size and stride must be positive")
         precondition(padding >= 0 && padding < size, "pool padding must be in 0..<size")
         self.name = name
@@ -26,7 +26,7 @@ public final class MaxPool2d: Layer, ThreadedLayer {
 
     func outputSize(_ n: Int) -> Int { (n + 2 * padding - size) / stride + 1 }
 
-    public func outputShape(_ shape: [Int]) throws -> [Int] {
+    package func outputShape(_ shape: [Int]) throws -> [Int] {
         guard shape.count == 4, shape[2] + 2 * padding >= size, shape[3] + 2 * padding >= size else {
             throw shapeError(name, "expects [N, C, H, W] input of at least \(size)x\(size), got \(shape)")
         }
@@ -34,10 +34,10 @@ public final class MaxPool2d: Layer, ThreadedLayer {
     }
 
     /// Threads the planes are split between.
-    public var threads = 1
+    package var threads = 1
 
     /// - Complexity: O(N·C·H·W); `2×2` windows take an unrolled path.
-    public func forward(_ x: Tensor, phase: Phase) -> Tensor {
+    package func forward(_ x: Tensor, phase: Phase) -> Tensor {
         let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         let (p, q) = (outputSize(h), outputSize(w))
         output.resize([n, c, p, q])
@@ -92,7 +92,7 @@ public final class MaxPool2d: Layer, ThreadedLayer {
 
     var inputShape: [Int] = []
 
-    public func backward(_ dy: Tensor) -> Tensor {
+    package func backward(_ dy: Tensor) -> Tensor {
         inputGrad.resize(inputShape)
         let (h, w) = (inputShape[2], inputShape[3])
         let (p, q) = (dy.shape[2], dy.shape[3])

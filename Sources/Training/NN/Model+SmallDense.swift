@@ -15,7 +15,7 @@ extension Model {
     /// model), to within one width step; the smallest such width on ties.
     /// - Returns: `(width, target weights, weights at that width)`.
     /// - Throws: `SparseSimError` for bad flags or an unknown model.
-    public static func smallDenseWidth(_ name: String, inputShape: [Int], classes: Int,
+    package static func smallDenseWidth(_ name: String, inputShape: [Int], classes: Int,
                                        configuration: SparseConfiguration) throws -> (width: Double, target: Int, actual: Int) {
         var rng = RandomGenerator(seed: 0)
         let full = try make(name, inputShape: inputShape, classes: classes, rng: &rng)

@@ -5,9 +5,9 @@ import Trace
 
 extension Model {
     /// The models `sparsesim train` builds.
-    public static let names = ["mlp", "lenet5", "vgg-small", "resnet20"]
+    package static let names = ["mlp", "lenet5", "vgg-small", "resnet20"]
     /// The ImageNet networks at 3×224×224 (prune at init and simulation; not trained here).
-    public static let imageNetNames = ["resnet18", "resnet50", "vgg16", "mobilenet-v1"]
+    package static let imageNetNames = ["resnet18", "resnet50", "vgg16", "mobilenet-v1"]
 
     /// Builds model `name` for samples of `inputShape` (`[1, 28, 28]` for (Fashion-)MNIST,
     /// `[3, 32, 32]` for CIFAR-10), initialized from `rng`. The ImageNet networks
@@ -17,7 +17,7 @@ extension Model {
     /// - Parameter width: multiplies every hidden width (channels, units), rounded, at least 1
     ///   (ResNet-20's widths stay even for its padded shortcuts); 1 is the published model.
     /// - Throws: `SparseSimError` for an unknown name or an input the model cannot take.
-    public static func make(_ name: String, inputShape: [Int]? = nil, classes: Int? = nil, width: Double = 1,
+    package static func make(_ name: String, inputShape: [Int]? = nil, classes: Int? = nil, width: Double = 1,
                             rng: inout RandomGenerator) throws -> Model {
         let imageNet = imageNetNames.contains(name)
         let inputShape = inputShape ?? (imageNet ? [3, 224, 224] : [1, 28, 28])

@@ -4,19 +4,19 @@ import Trace
 // MARK: - Model
 
 /// A network: layers run in order, with a softmax cross-entropy loss on top.
-public final class Model {
+package final class Model {
     /// The model's name (`mlp`, `lenet5`, `vgg-small`, `resnet20`).
-    public let name: String
+    package let name: String
     /// One sample's shape, e.g. `[1, 28, 28]`.
-    public let inputShape: [Int]
+    package let inputShape: [Int]
     /// The layers, in order.
-    public let layers: [any Layer]
+    package let layers: [any Layer]
     /// The loss.
-    public let loss = SoftmaxCrossEntropy()
+    package let loss = SoftmaxCrossEntropy()
 
     /// A model of `layers` for samples of `inputShape`.
     /// - Throws: `SparseSimError` when a layer cannot take its predecessor's output.
-    public init(name: String, inputShape: [Int], layers: [any Layer]) throws {
+    package init(name: String, inputShape: [Int], layers: [any Layer]) throws {
         self.name = name
         self.inputShape = inputShape
         self.layers = layers
@@ -35,14 +35,14 @@ public final class Model {
     /// Threads the layers split their work between (convolutions split the batch, batch norm
     /// its channels, ReLU and pooling their elements; OpenBLAS runs linear layers with as many
     /// threads).
-    public var threads = 1 {
+    package var threads = 1 {
         didSet {
             for layer in layers { (layer as? ThreadedLayer)?.threads = threads }
         }
     }
 
     /// The convolution and linear layers, in order (inside residual blocks too).
-    public var weightLayers: [any WeightLayer] {
+    package var weightLayers: [any WeightLayer] {
         layers.flatMap { layer -> [any WeightLayer] in
             if let block = layer as? BasicBlock { return block.weightLayers }
             if let block = layer as? Bottleneck { return block.weightLayers }
@@ -52,13 +52,13 @@ public final class Model {
     }
 
     /// Every trainable parameter, in layer order.
-    public var parameters: [Parameter] { layers.flatMap { $0.parameters } }
+    package var parameters: [Parameter] { layers.flatMap { $0.parameters } }
 
     /// Every non-trainable state tensor (BatchNorm running statistics), in layer order.
-    public var buffers: [(name: String, tensor: Tensor)] { layers.flatMap { $0.buffers } }
+    package var buffers: [(name: String, tensor: Tensor)] { layers.flatMap { $0.buffers } }
 
     /// The logits for a batch `[N] + inputShape`.
-    public func forward(_ x: Tensor, phase: Phase) -> Tensor {
+    package func forward(_ x: Tensor, phase: Phase) -> Tensor {
         var h = x
         for layer in layers { h = layer.forward(h, phase: phase) }
         return h
@@ -66,20 +66,20 @@ public final class Model {
 
     /// Back-propagates the loss's gradient down to the first trainable layer, overwriting every
     /// parameter gradient (the gradient with respect to the data is not computed).
-    public func backward() {
+    package func backward() {
         backward(loss.backward())
     }
 
     /// Back-propagates `dy`, the gradient of some scalar with respect to the output of the last
     /// forward pass, down to the first trainable layer, overwriting every parameter gradient.
     /// - Precondition: `dy.shape` is the shape of the last forward's output.
-    public func backward(_ dy: Tensor) {
+    package func backward(_ dy: Tensor) {
         var g = dy
         for layer in layers[firstTrainable...].reversed() { g = layer.backward(g) }
     }
 
     /// The conv and linear layers as shapes for a batch of `batch`.
-    public func layerShapes(batch: Int = 1) -> [LayerShape] {
+    package func layerShapes(batch: Int = 1) -> [LayerShape] {
         var shape = [batch] + inputShape
         var out: [LayerShape] = []
         for layer in layers {
@@ -90,8 +90,8 @@ public final class Model {
     }
 
     /// Parameters counted.
-    public var parameterCount: Int { parameters.reduce(0) { $0 + $1.value.count } }
+    package var parameterCount: Int { parameters.reduce(0) { $0 + $1.value.count } }
 
     /// Forward flops of one sample: `2 · MACs` of the conv and linear layers.
-    public var forwardFlopsPerSample: Int { 2 * layerShapes().reduce(0) { $0 + $1.macs } }
+    package var forwardFlopsPerSample: Int { 2 * layerShapes().reduce(0) { $0 + $1.macs } }
 }

@@ -1,20 +1,20 @@
 // MARK: - ReLU
 
 /// `max(x, 0)`, elementwise.
-public final class ReLU: Layer, ThreadedLayer {
-    public let name: String
+package final class ReLU: Layer, ThreadedLayer {
+    package let name: String
     let output = Tensor(shape: [0])
     let inputGrad = Tensor(shape: [0])
     /// Threads the elements are split between (large tensors only).
-    public var threads = 1
+    package var threads = 1
 
     /// A ReLU.
-    public init(_ name: String) { self.name = name }
+    package init(_ name: String) { self.name = name }
 
-    public func outputShape(_ shape: [Int]) throws -> [Int] { shape }
+    package func outputShape(_ shape: [Int]) throws -> [Int] { shape }
 
     /// - Complexity: O(elements), vectorized.
-    public func forward(_ x: Tensor, phase: Phase) -> Tensor {
+    package func forward(_ x: Tensor, phase: Phase) -> Tensor {
         output.resize(x.shape)
         let xs = x.readBuffer, y = output.buffer
         Parallel.chunks(xs.count, threads: threads) { range in
@@ -29,7 +29,7 @@ public final class ReLU: Layer, ThreadedLayer {
     /// The gradient passes where the output is positive.
     /// - Complexity: O(elements), vectorized (both operands are loaded unconditionally so the
     ///   select compiles to a masked blend, not a branch).
-    public func backward(_ dy: Tensor) -> Tensor {
+    package func backward(_ dy: Tensor) -> Tensor {
         inputGrad.resize(dy.shape)
         let g = dy.readBuffer, y = output.readBuffer, dx = inputGrad.buffer
         Parallel.chunks(g.count, threads: threads) { range in

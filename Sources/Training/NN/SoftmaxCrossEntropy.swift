@@ -4,16 +4,16 @@ import Foundation
 
 /// The mean softmax cross-entropy of `[N, classes]` logits against integer labels, and its
 /// gradient `(softmax − onehot) / N`.
-public final class SoftmaxCrossEntropy {
+package final class SoftmaxCrossEntropy {
     let gradient = Tensor(shape: [0])
 
     /// A loss.
-    public init() {}
+    package init() {}
 
     /// The mean loss over the batch, and the number of rows whose largest logit is the label.
     /// Computes the gradient for `backward()`.
     /// - Precondition: `logits` is `[N, classes]`, `labels.count == N`, labels in `0..<classes`.
-    public func forward(_ logits: Tensor, labels: UnsafeBufferPointer<Int32>) -> (loss: Double, correct: Int) {
+    package func forward(_ logits: Tensor, labels: UnsafeBufferPointer<Int32>) -> (loss: Double, correct: Int) {
         let (n, k) = (logits.shape[0], logits.shape[1])
         precondition(labels.count == n, "one label per row")
         gradient.resize(logits.shape)
@@ -42,5 +42,5 @@ public final class SoftmaxCrossEntropy {
     }
 
     /// The gradient of the last `forward`'s loss with respect to the logits.
-    public func backward() -> Tensor { gradient }
+    package func backward() -> Tensor { gradient }
 }

@@ -6,11 +6,11 @@
 /// A tensor is a reference: layers own their output and gradient tensors and reuse them from
 /// step to step; `resize(_:)` keeps the storage when it is large enough, so the training loop
 /// allocates nothing after its first step.
-public final class Tensor {
+package final class Tensor {
     /// The dimensions, outermost first.
-    public private(set) var shape: [Int]
+    package private(set) var shape: [Int]
     /// Number of elements: the product of `shape`.
-    public private(set) var count: Int
+    package private(set) var count: Int
     /// Elements the storage can hold.
     private(set) var capacity: Int
     /// The storage.
@@ -18,7 +18,7 @@ public final class Tensor {
 
     /// A zero-filled tensor of `shape`.
     /// - Precondition: every dimension is non-negative.
-    public init(shape: [Int]) {
+    package init(shape: [Int]) {
         precondition(shape.allSatisfy { $0 >= 0 }, "tensor dimensions must be non-negative")
         self.shape = shape
         count = shape.reduce(1, *)
@@ -29,7 +29,7 @@ public final class Tensor {
 
     /// A tensor of `shape` holding `values`.
     /// - Precondition: `values.count` is the product of `shape`.
-    public convenience init(shape: [Int], values: [Float]) {
+    package convenience init(shape: [Int], values: [Float]) {
         self.init(shape: shape)
         precondition(values.count == count, "\(values.count) values for shape \(shape)")
         values.withUnsafeBufferPointer { base.update(from: $0.baseAddress!, count: count) }
@@ -39,7 +39,7 @@ public final class Tensor {
 
     /// Gives the tensor a new shape, keeping the storage when it holds enough elements (the
     /// contents are then unspecified), else allocating zeroed storage.
-    public func resize(_ newShape: [Int]) {
+    package func resize(_ newShape: [Int]) {
         if newShape == shape { return }
         let n = newShape.reduce(1, *)
         if n > capacity {
@@ -53,25 +53,25 @@ public final class Tensor {
     }
 
     /// The elements, for reading and writing in place.
-    public var buffer: UnsafeMutableBufferPointer<Float> { UnsafeMutableBufferPointer(start: base, count: count) }
+    package var buffer: UnsafeMutableBufferPointer<Float> { UnsafeMutableBufferPointer(start: base, count: count) }
 
     /// The elements, read-only.
-    public var readBuffer: UnsafeBufferPointer<Float> { UnsafeBufferPointer(start: base, count: count) }
+    package var readBuffer: UnsafeBufferPointer<Float> { UnsafeBufferPointer(start: base, count: count) }
 
     /// A copy of the elements.
-    public var array: [Float] { Array(readBuffer) }
+    package var array: [Float] { Array(readBuffer) }
 
     /// Sets every element to `value`.
-    public func fill(_ value: Float) { base.update(repeating: value, count: count) }
+    package func fill(_ value: Float) { base.update(repeating: value, count: count) }
 
     /// Copies `other`'s shape and elements.
-    public func copy(from other: Tensor) {
+    package func copy(from other: Tensor) {
         resize(other.shape)
         base.update(from: other.base, count: count)
     }
 
     /// Element `i` of the flat storage.
-    public subscript(i: Int) -> Float {
+    package subscript(i: Int) -> Float {
         get { precondition(i >= 0 && i < count, "index out of range"); return base[i] }
         set { precondition(i >= 0 && i < count, "index out of range"); base[i] = newValue }
     }

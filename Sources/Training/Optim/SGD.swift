@@ -3,18 +3,18 @@
 /// Stochastic gradient descent with momentum, PyTorch's formulation:
 /// `g ← ∇ + λ·w` (λ only where the parameter decays), `v ← μ·v + g`, and
 /// `w ← w − η·v`, or with Nesterov `w ← w − η·(g + μ·v)`.
-public final class SGD {
+package final class SGD {
     /// The parameters, in model order.
-    public let parameters: [Parameter]
+    package let parameters: [Parameter]
     /// One momentum buffer per parameter.
-    public let momenta: [Tensor]
+    package let momenta: [Tensor]
     /// Momentum μ and weight decay λ.
-    public var momentum: Float, weightDecay: Float
+    package var momentum: Float, weightDecay: Float
     /// Nesterov momentum.
-    public var nesterov: Bool
+    package var nesterov: Bool
 
     /// An optimizer for `parameters`.
-    public init(parameters: [Parameter], momentum: Float, weightDecay: Float, nesterov: Bool) {
+    package init(parameters: [Parameter], momentum: Float, weightDecay: Float, nesterov: Bool) {
         self.parameters = parameters
         momenta = parameters.map { Tensor(shape: $0.value.shape) }
         self.momentum = momentum
@@ -24,7 +24,7 @@ public final class SGD {
 
     /// One step at learning rate `lr`.
     /// - Complexity: O(parameters).
-    public func step(lr: Float) {
+    package func step(lr: Float) {
         for (p, m) in zip(parameters, momenta) {
             let w = p.value.buffer, g = p.grad.readBuffer, v = m.buffer
             let decay = p.decays ? weightDecay : 0
@@ -42,7 +42,7 @@ public final class SGD {
 // MARK: - LearningRateSchedule
 
 /// How the learning rate changes over training (per step), after an optional linear warm-up.
-public enum LearningRateSchedule: String, CaseIterable, Sendable {
+package enum LearningRateSchedule: String, CaseIterable, Sendable {
     /// The base rate throughout.
     case constant
     /// ×0.1 at 50 % and again at 75 % of training.
@@ -51,7 +51,7 @@ public enum LearningRateSchedule: String, CaseIterable, Sendable {
     case cosine
 
     /// The rate at `step` of `total`, warming up linearly over the first `warmup` steps.
-    public func rate(base: Float, step: Int, total: Int, warmup: Int) -> Float {
+    package func rate(base: Float, step: Int, total: Int, warmup: Int) -> Float {
         if warmup > 0 && step < warmup { return base * Float(step + 1) / Float(warmup) }
         let t = Double(step - warmup), span = Double(max(total - warmup, 1))
         switch self {

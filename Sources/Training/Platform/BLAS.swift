@@ -3,7 +3,7 @@ import CBLAS
 // MARK: - BLAS
 
 /// OpenBLAS behind a Swift interface: single-precision GEMM and the library's run-time state.
-public enum BLAS {
+package enum BLAS {
     /// `C ← alpha · op(A) · op(B) + beta · C` in row-major order, where `op(A)` is `m×k`,
     /// `op(B)` is `k×n` and `C` is `m×n`.
     ///
@@ -14,7 +14,7 @@ public enum BLAS {
     /// - Precondition: `m, n, k >= 0`; the buffers hold the matrices their strides describe;
     ///   dimensions fit in a 32-bit BLAS integer.
     /// - Complexity: `2·m·n·k` floating-point operations.
-    public static func sgemm(
+    package static func sgemm(
         transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,
         alpha: Float = 1, a: UnsafeBufferPointer<Float>, lda: Int,
         b: UnsafeBufferPointer<Float>, ldb: Int,
@@ -35,30 +35,30 @@ public enum BLAS {
     // MARK: Run-time state
 
     /// The kernel family OpenBLAS selected at load time, e.g. `Haswell`, `SkylakeX`, `Cooperlake`.
-    public static var coreName: String {
+    package static var coreName: String {
         guard let name = openblas_get_corename() else { return "unknown" }
         return String(cString: name)
     }
 
     /// OpenBLAS's build configuration, e.g. `OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Haswell MAX_THREADS=64`.
-    public static var configuration: String {
+    package static var configuration: String {
         guard let config = openblas_get_config() else { return "unknown" }
         return String(cString: config)
     }
 
     /// OpenBLAS's version number from its configuration, e.g. `0.3.21`.
-    public static var version: String {
+    package static var version: String {
         let words = configuration.split(separator: " ")
         guard words.count >= 2, words[0] == "OpenBLAS" else { return "unknown" }
         return String(words[1])
     }
 
     /// Threads OpenBLAS uses for one call.
-    public static var threads: Int { Int(openblas_get_num_threads()) }
+    package static var threads: Int { Int(openblas_get_num_threads()) }
 
     /// Sets the threads OpenBLAS uses for each call.
     /// - Precondition: `count >= 1`.
-    public static func setThreads(_ count: Int) {
+    package static func setThreads(_ count: Int) {
         precondition(count >= 1, "thread count must be at least 1")
         openblas_set_num_threads(Int32(min(count, Int(Int32.max))))
     }

@@ -5,29 +5,29 @@ import Foundation
 
 /// What decides the speed of the training engine's arithmetic on this machine: the OpenBLAS
 /// kernel family in use, its threads, what pinned it, and what the CPU could run.
-public struct BLASEnvironment: Codable, Equatable, Sendable {
+package struct BLASEnvironment: Codable, Equatable, Sendable {
     /// The OpenBLAS kernel family in use (`Haswell`, `SkylakeX`, `Cooperlake`, ...).
-    public var core: String
+    package var core: String
     /// The instruction set that kernel family is written for, when known.
-    public var coreInstructionSet: InstructionSet?
+    package var coreInstructionSet: InstructionSet?
     /// OpenBLAS's version, e.g. `0.3.21`.
-    public var openBLASVersion: String
+    package var openBLASVersion: String
     /// OpenBLAS's build configuration string.
-    public var configuration: String
+    package var configuration: String
     /// Threads per BLAS call.
-    public var threads: Int
+    package var threads: Int
     /// The value of `OPENBLAS_CORETYPE` when it is set: it pins the kernel family at load time.
-    public var pinnedCoreType: String?
+    package var pinnedCoreType: String?
     /// The CPU's model name.
-    public var cpuModel: String
+    package var cpuModel: String
     /// Logical processors online.
-    public var logicalProcessors: Int
+    package var logicalProcessors: Int
     /// The strongest instruction set the CPU supports.
-    public var cpuInstructionSet: InstructionSet
+    package var cpuInstructionSet: InstructionSet
     /// The CPU's vector features that matter to the kernels.
-    public var cpuFeatures: [String]
+    package var cpuFeatures: [String]
     /// zlib's run-time version.
-    public var zlibVersion: String
+    package var zlibVersion: String
 
     enum CodingKeys: String, CodingKey {
         case core
@@ -43,7 +43,7 @@ public struct BLASEnvironment: Codable, Equatable, Sendable {
     }
 
     /// The environment of this process.
-    public static func current(environment: [String: String] = ProcessInfo.processInfo.environment) -> BLASEnvironment {
+    package static func current(environment: [String: String] = ProcessInfo.processInfo.environment) -> BLASEnvironment {
         let cpu = CPUInfo.current()
         let core = BLAS.coreName
         return BLASEnvironment(
@@ -57,7 +57,7 @@ public struct BLASEnvironment: Codable, Equatable, Sendable {
 
     /// A one-line warning when the kernels in use are weaker than the CPU supports, saying how to
     /// get the stronger ones; nil when the best kernels for this CPU are in use.
-    public var weakerCoreWarning: String? {
+    package var weakerCoreWarning: String? {
         guard let coreLevel = coreInstructionSet, coreLevel < cpuInstructionSet else { return nil }
         if let pinned = pinnedCoreType {
             return "OpenBLAS is pinned to its \(core) (\(coreLevel)) kernels by OPENBLAS_CORETYPE=\(pinned), "

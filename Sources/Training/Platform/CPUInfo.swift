@@ -3,32 +3,32 @@ import Foundation
 // MARK: - CPUInfo
 
 /// The host CPU as Linux describes it in `/proc/cpuinfo`.
-public struct CPUInfo: Equatable, Sendable {
+package struct CPUInfo: Equatable, Sendable {
     /// The model name, e.g. `AMD EPYC 9R45`.
-    public var modelName: String
+    package var modelName: String
     /// Online logical processors.
-    public var logicalProcessors: Int
+    package var logicalProcessors: Int
     /// Feature flags (`avx2`, `avx512f`, `fma`, ...).
-    public var flags: Set<String>
+    package var flags: Set<String>
 
     /// The strongest vector instruction set the flags support.
-    public var instructionSet: InstructionSet { InstructionSet(cpuFlags: flags) }
+    package var instructionSet: InstructionSet { InstructionSet(cpuFlags: flags) }
 
     /// The vector features SparseSim's kernels care about, in a fixed order, that this CPU has.
-    public var vectorFeatures: [String] {
+    package var vectorFeatures: [String] {
         ["sse2", "avx", "avx2", "fma", "avx512f", "avx512bw", "avx512dq", "avx512vl", "avx512_bf16", "avx512_fp16", "amx_tile"]
             .filter(flags.contains)
     }
 
     /// A description from every field.
-    public init(modelName: String, logicalProcessors: Int, flags: Set<String>) {
+    package init(modelName: String, logicalProcessors: Int, flags: Set<String>) {
         self.modelName = modelName
         self.logicalProcessors = logicalProcessors
         self.flags = flags
     }
 
     /// Parses the text of `/proc/cpuinfo` (the first processor's model name and flags).
-    public init(procCPUInfo text: String, logicalProcessors: Int) {
+    package init(procCPUInfo text: String, logicalProcessors: Int) {
         var model = "unknown"
         var flags = Set<String>()
         for line in text.split(separator: "\n") {
@@ -45,7 +45,7 @@ public struct CPUInfo: Equatable, Sendable {
     }
 
     /// This machine's CPU (an empty description when `/proc/cpuinfo` cannot be read).
-    public static func current() -> CPUInfo {
+    package static func current() -> CPUInfo {
         let count = ProcessInfo.processInfo.activeProcessorCount
         guard let data = FileManager.default.contents(atPath: "/proc/cpuinfo") else {
             return CPUInfo(modelName: "unknown", logicalProcessors: count, flags: [])

@@ -1,7 +1,7 @@
 // MARK: - InstructionSet
 
 /// The x86-64 vector instruction-set levels that decide which BLAS kernels can run.
-public enum InstructionSet: String, Comparable, Codable, Sendable, CustomStringConvertible {
+package enum InstructionSet: String, Comparable, Codable, Sendable, CustomStringConvertible {
     /// No vector extension SparseSim knows of (or a non-x86 CPU).
     case baseline
     /// SSE2/SSE3 (128-bit).
@@ -14,7 +14,7 @@ public enum InstructionSet: String, Comparable, Codable, Sendable, CustomStringC
     case avx512
 
     /// Orders levels from weakest to strongest.
-    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rank < rhs.rank }
+    package static func < (lhs: Self, rhs: Self) -> Bool { lhs.rank < rhs.rank }
 
     private var rank: Int {
         switch self {
@@ -27,7 +27,7 @@ public enum InstructionSet: String, Comparable, Codable, Sendable, CustomStringC
     }
 
     /// `AVX-512`, `AVX2`, ...
-    public var description: String {
+    package var description: String {
         switch self {
         case .baseline: "baseline"
         case .sse: "SSE"
@@ -38,7 +38,7 @@ public enum InstructionSet: String, Comparable, Codable, Sendable, CustomStringC
     }
 
     /// The strongest level a set of `/proc/cpuinfo` flags supports.
-    public init(cpuFlags flags: Set<String>) {
+    package init(cpuFlags flags: Set<String>) {
         if ["avx512f", "avx512bw", "avx512dq", "avx512vl"].allSatisfy(flags.contains) {
             self = .avx512
         } else if flags.contains("avx2") && flags.contains("fma") {
@@ -54,7 +54,7 @@ public enum InstructionSet: String, Comparable, Codable, Sendable, CustomStringC
 
     /// The level an OpenBLAS kernel family (its `openblas_get_corename()` name) is written for,
     /// or nil for a name SparseSim does not know.
-    public init?(openBLASCore name: String) {
+    package init?(openBLASCore name: String) {
         switch name.lowercased() {
         case "skylakex", "cooperlake", "sapphirerapids": self = .avx512
         case "haswell", "zen", "excavator", "steamroller": self = .avx2

@@ -14,15 +14,15 @@ import Trace
 /// last round every parameter and buffer is restored and the weights are `θ₀ ⊙ mask`. Scoring
 /// runs the model in evaluation mode (BatchNorm on its running statistics), as the SynFlow
 /// authors' code does for every method. Scores and the threshold are `Double`.
-public final class Pruner {
+package final class Pruner {
     /// The model being pruned.
-    public let model: Model
+    package let model: Model
     /// The prunable layers: every conv and linear layer.
     let layers: [any WeightLayer]
     /// Where each layer's weights start in the flat (global) weight numbering.
     let offsets: [Int]
     /// Prunable weights in all.
-    public let totalWeights: Int
+    package let totalWeights: Int
     /// `θ₀`: every parameter and buffer as given, restored before and after each run.
     let savedParameters: [[Float]], savedBuffers: [[Float]]
     /// Whether each of `model.parameters` is a prunable layer's weight.
@@ -40,19 +40,19 @@ public final class Pruner {
     var rescaled: [Tensor] = []
     let lossInput = Tensor(shape: [0]), lossGradient = Tensor(shape: [0])
     /// Where the last `prune` spent its time.
-    public struct Timing: Sendable {
+    package struct Timing: Sendable {
         /// Seconds scoring (the network passes and the score products), and selecting (the
         /// global threshold, compaction, zeroing dropped weights), over all rounds.
-        public var scoring = 0.0, selecting = 0.0
+        package var scoring = 0.0, selecting = 0.0
     }
     /// Where the last `prune` spent its time.
-    public private(set) var timing = Timing()
+    package private(set) var timing = Timing()
     /// GraSP's relative step: `‖ε·g‖ = graspStep · ‖θ‖` for the finite differences of gradients.
     static let graspStep = 1e-2
 
     /// A pruner for `model`, remembering its current parameters as `θ₀`.
     /// - Precondition: fewer than 2³¹ prunable weights.
-    public init(model: Model) {
+    package init(model: Model) {
         self.model = model
         layers = model.weightLayers
         var offsets: [Int] = [], total = 0
@@ -89,7 +89,7 @@ public final class Pruner {
     ///   - rng: random scores draw from it.
     /// - Throws: `SparseSimError` for bad settings, a missing batch, or scores that are not
     ///   finite.
-    public func prune(_ configuration: PruningConfiguration, batch: PruningBatch?,
+    package func prune(_ configuration: PruningConfiguration, batch: PruningBatch?,
                       rng: inout RandomGenerator) throws -> PruningResult {
         try configuration.validate()
         let method = configuration.method
@@ -127,7 +127,7 @@ public final class Pruner {
     /// one round's scores, the ones the first round of `prune` ranks (SynFlow's multiplied back
     /// by its rescaling factor). The model is left as given.
     /// - Throws: `SparseSimError` for a missing batch or non-finite activations.
-    public func scores(_ method: PruningMethod, batch: PruningBatch?, temperature: Double = 200,
+    package func scores(_ method: PruningMethod, batch: PruningBatch?, temperature: Double = 200,
                        rng: inout RandomGenerator) throws -> [[Double]] {
         if method.needsData && batch == nil {
             throw SparseSimError.setting("method", "\(method.rawValue) needs a labelled batch")
@@ -162,7 +162,7 @@ public final class Pruner {
     }
 
     /// Each prunable layer's mask after the last run (all ones before any).
-    public var masks: [Bitmask] {
+    package var masks: [Bitmask] {
         layers.indices.map { l in
             var bits = [Bool](repeating: false, count: layers[l].weightCount)
             for p in liveRanges[l] { bits[Int(live[p]) - offsets[l]] = true }
@@ -171,7 +171,7 @@ public final class Pruner {
     }
 
     /// The prunable layers' names, in order.
-    public var layerNames: [String] { layers.map(\.name) }
+    package var layerNames: [String] { layers.map(\.name) }
 
     // MARK: Rounds
 

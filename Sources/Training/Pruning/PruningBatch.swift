@@ -5,19 +5,19 @@ import Trace
 
 /// The labelled batch SNIP and GraSP score on: real samples of a dataset, or — for the
 /// shape-only ImageNet networks, which have no data here — a synthetic batch, labelled so.
-public struct PruningBatch {
+package struct PruningBatch {
     /// `[N] + sampleShape`.
-    public let input: Tensor
+    package let input: Tensor
     /// One label per sample.
-    public let labels: [Int32]
+    package let labels: [Int32]
     /// What the batch is, for reports and provenance.
-    public let description: String
+    package let description: String
     /// The source's dataset record, nil for a synthetic batch.
-    public let dataset: DatasetInfo?
+    package let dataset: DatasetInfo?
 
     /// `count` distinct samples of `dataset` drawn by `rng` (in the drawn order).
     /// - Precondition: `1 <= count`.
-    public static func sample(_ dataset: Dataset, count: Int, rng: inout RandomGenerator) -> PruningBatch {
+    package static func sample(_ dataset: Dataset, count: Int, rng: inout RandomGenerator) -> PruningBatch {
         precondition(count >= 1, "empty batch")
         let n = min(count, dataset.count)
         var order = Array(0..<dataset.count)
@@ -47,7 +47,7 @@ public struct PruningBatch {
     /// `count` synthetic samples of `sampleShape`: every value `N(0, 1)` (what a normalized
     /// image's pixels are distributed as), labels uniform over `classes`.
     /// - Precondition: `count >= 1`, `classes >= 1`.
-    public static func synthetic(sampleShape: [Int], classes: Int, count: Int, rng: inout RandomGenerator) -> PruningBatch {
+    package static func synthetic(sampleShape: [Int], classes: Int, count: Int, rng: inout RandomGenerator) -> PruningBatch {
         precondition(count >= 1 && classes >= 1, "empty batch")
         let input = Tensor(shape: [count] + sampleShape)
         let x = input.buffer

@@ -10,12 +10,12 @@ import Trace
 /// trace.
 public final class PruningSession {
     /// The model, its pruner and the settings it was built from.
-    public let model: Model
-    public let pruner: Pruner
+    package let model: Model
+    package let pruner: Pruner
     /// The seed and thread count.
     public let seed: UInt64, threads: Int
     /// The labelled batch (nil until a data method needs one).
-    public private(set) var batch: PruningBatch?
+    package private(set) var batch: PruningBatch?
     /// Where the batch comes from.
     let dataset: Dataset.Kind, dataDirectory: String?, batchSize: Int?
     /// Output classes of the model.

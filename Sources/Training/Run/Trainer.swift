@@ -10,13 +10,13 @@ public final class Trainer {
     /// The configuration.
     public let configuration: TrainingConfiguration
     /// The model.
-    public let model: Model
+    package let model: Model
     /// Training and test data.
-    public let train: Dataset, test: Dataset
+    package let train: Dataset, test: Dataset
     /// The optimizer.
-    public let optimizer: SGD
+    package let optimizer: SGD
     /// The sparse method's state; nil for dense and small-dense runs.
-    public let sparse: SparseTraining?
+    package let sparse: SparseTraining?
     let schedule: LearningRateSchedule
     /// The generator for shuffling, dropout and augmentation (after initialization drew from it).
     public internal(set) var rng: RandomGenerator
@@ -322,7 +322,7 @@ public final class Trainer {
     }
 
     /// Mean loss and accuracy of the model (evaluation mode) on `data`.
-    public func evaluate(_ data: Dataset) -> (loss: Double, accuracy: Double) {
+    package func evaluate(_ data: Dataset) -> (loss: Double, accuracy: Double) {
         let batch = max(configuration.batchSize, 256)
         let x = evaluationInput
         var lossSum = 0.0, correct = 0

@@ -133,8 +133,8 @@ enum SparseKernels {
 // MARK: - SparseKernelsInfo
 
 /// Facts about the sparse kernels, for benchmark reports.
-public enum SparseKernelsInfo {
+package enum SparseKernelsInfo {
     /// The instruction set the sparse kernels' inner loops were dispatched to: `avx512`
     /// (x86-64-v4), `avx2` (x86-64-v3, with FMA) or `baseline`.
-    public static var instructionSet: String { SparseKernels.instructionSet }
+    package static var instructionSet: String { SparseKernels.instructionSet }
 }

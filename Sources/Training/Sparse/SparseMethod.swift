@@ -140,7 +140,7 @@ public struct SparseConfiguration: Codable, Equatable, Sendable {
     }
 
     /// Indices of the layers kept dense among `layers` (the model's weight layers).
-    public func denseLayers(_ layers: [any WeightLayer]) -> Set<Int> {
+    package func denseLayers(_ layers: [any WeightLayer]) -> Set<Int> {
         var dense = Set<Int>()
         guard let first = layers.first else { return dense }
         if denseFirstLayer ?? (first is Conv2d || first is DecomposedConv2d) { dense.insert(0) }

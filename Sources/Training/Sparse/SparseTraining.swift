@@ -10,17 +10,17 @@ import Trace
 /// `afterBackward(step:totalSteps:rng:)` (which may update masks and says whether to skip the
 /// optimizer step) and `afterOptimizerStep()`. Every decision is a function of the weights,
 /// gradients, momenta, step and the trainer's generator, so runs are reproducible.
-public final class SparseTraining {
+package final class SparseTraining {
     /// The flags.
-    public let configuration: SparseConfiguration
+    package let configuration: SparseConfiguration
     /// The parsed structure and the sparsity in effect.
-    public let structure: SparsityStructure, sparsity: Double
+    package let structure: SparsityStructure, sparsity: Double
     /// The model's weight layers.
     let layers: [any WeightLayer]
     /// Whether each layer is sparse (the others stay dense).
-    public let isSparse: [Bool]
+    package let isSparse: [Bool]
     /// Each layer's target density (1 for dense layers).
-    public internal(set) var densities: [Double]
+    package internal(set) var densities: [Double]
     let groups: [WeightGroups]
     /// The optimizer's momentum of each layer's weight.
     let momenta: [Tensor]
@@ -29,7 +29,7 @@ public final class SparseTraining {
     /// Scratch for TopK thresholds of weights (reused from step to step).
     var thresholdScratch: [Float] = []
     /// Steps at which masks changed (mask updates), for tests and metrics.
-    public internal(set) var updateSteps: [Int] = []
+    package internal(set) var updateSteps: [Int] = []
 
     var method: SparseMethod { configuration.method }
 
@@ -37,7 +37,7 @@ public final class SparseTraining {
     /// density — or, with `magnitudeMasks`, the largest-magnitude weights (groups), for a model
     /// that starts from trained weights — weights off the mask zeroed).
     /// - Throws: `SparseSimError` for bad flags.
-    public init(configuration: SparseConfiguration, model: Model, optimizer: SGD, rng: inout RandomGenerator,
+    package init(configuration: SparseConfiguration, model: Model, optimizer: SGD, rng: inout RandomGenerator,
                 magnitudeMasks: Bool = false) throws {
         try configuration.validate()
         precondition(configuration.method.isSparse, "SparseTraining is for sparse methods")
@@ -86,7 +86,7 @@ public final class SparseTraining {
     /// SWAT: reallocates densities (SWAT-M), refreshes thresholds on schedule (every step for
     /// linear layers, every `--topk-period` steps for convolutions) and sets each layer's mask
     /// to the TopK of its current weights. Idempotent for a given state and step.
-    public func prepareForward(step: Int) {
+    package func prepareForward(step: Int) {
         if method.isMaskBased {
             // The weight gradient is needed only at the mask's non-zeros, except for SNFS (its
             // growth follows the momentum of dense gradients) and on RigL's update steps (it
@@ -129,7 +129,7 @@ public final class SparseTraining {
     /// gradients off the mask.
     /// - Returns: whether the optimizer step should be skipped (an update step without
     ///   `--step-on-update`).
-    public func afterBackward(step: Int, totalSteps: Int, rng: inout RandomGenerator) -> Bool {
+    package func afterBackward(step: Int, totalSteps: Int, rng: inout RandomGenerator) -> Bool {
         guard method.isMaskBased else { return false }
         var updated = false
         if method.updatesMask && step > 0 && step % configuration.updateInterval == 0 {
@@ -153,7 +153,7 @@ public final class SparseTraining {
 
     /// Mask methods: weights off the mask are zero, and so are their momenta (except SNFS,
     /// which grows by the momentum of inactive weights).
-    public func afterOptimizerStep() {
+    package func afterOptimizerStep() {
         guard method.isMaskBased else { return }
         let keepsMomentum = method == .snfs
         for (i, layer) in layers.enumerated() where isSparse[i] {
@@ -202,7 +202,7 @@ public final class SparseTraining {
     // MARK: Inspection
 
     /// Non-zeros of each layer's mask.
-    public var maskCounts: [Int] {
+    package var maskCounts: [Int] {
         layers.map { layer in
             guard let m = layer.weightMask else { return layer.weightCount }
             var n = 0
@@ -212,7 +212,7 @@ public final class SparseTraining {
     }
 
     /// The mask forward uses for layer `i` (all ones for a dense layer).
-    public func mask(of i: Int) -> Bitmask {
+    package func mask(of i: Int) -> Bitmask {
         guard let m = layers[i].weightMask else { return Bitmask(repeating: true, count: layers[i].weightCount) }
         return Bitmask(m.readBuffer.map { $0 != 0 })
     }

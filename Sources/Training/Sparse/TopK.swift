@@ -4,9 +4,9 @@ import CSparseKernels
 
 /// Magnitude thresholds: the value `τ` such that keeping `|v| ≥ τ` keeps the `k` largest
 /// magnitudes (and every element tied with the `k`-th).
-public enum TopK {
+package enum TopK {
     /// `⌈density · n⌉` clamped to `0...n` (a density of 1 keeps everything).
-    public static func keptCount(density: Double, of n: Int) -> Int {
+    package static func keptCount(density: Double, of n: Int) -> Int {
         guard density > 0 else { return 0 }
         return min(n, Int((density * Double(n) - 1e-9).rounded(.up)))
     }
@@ -14,7 +14,7 @@ public enum TopK {
     /// The `keep`-th largest `|v|`: `+infinity` when `keep == 0`, 0 when `keep >= count`.
     /// - Complexity: O(n): radix selection on the bit patterns of `|v|` (one histogram pass
     ///   over `v`, one that lists the first bucket's keys into `scratch`, two over that list).
-    public static func threshold(magnitudes v: UnsafeBufferPointer<Float>, keep: Int, scratch: inout [Float]) -> Float {
+    package static func threshold(magnitudes v: UnsafeBufferPointer<Float>, keep: Int, scratch: inout [Float]) -> Float {
         let n = v.count
         if keep <= 0 { return .infinity }
         if keep >= n { return 0 }
@@ -25,7 +25,7 @@ public enum TopK {
     }
 
     /// The `keep`-th largest of `scores` (not their magnitudes), as `threshold` does.
-    public static func threshold(scores: [Float], keep: Int) -> Float {
+    package static func threshold(scores: [Float], keep: Int) -> Float {
         if keep <= 0 { return .infinity }
         if keep >= scores.count { return -.infinity }
         var a = scores

@@ -10,7 +10,7 @@ import Trace
 /// stays dense (methods that need it sparse mask it themselves). When `activationDensity` is
 /// set (SWAT), only the inputs with `|x| ≥ activationThreshold` are kept for the weight
 /// gradient; the forward pass stays dense.
-public protocol WeightLayer: Layer {
+package protocol WeightLayer: Layer {
     /// The weight.
     var weight: Parameter { get }
     /// `(K, C, R, S)` of the weight.
@@ -23,48 +23,48 @@ public protocol WeightLayer: Layer {
 
 extension WeightLayer {
     /// Weights in the layer.
-    public var weightCount: Int { weight.value.count }
+    package var weightCount: Int { weight.value.count }
 
     /// 1 where a weight is used, 0 where it is pruned; nil for a dense layer.
-    public var weightMask: Tensor? {
+    package var weightMask: Tensor? {
         get { sparsity.weightMask }
         set { sparsity.weightMask = newValue }
     }
 
     /// SWAT: the fraction of input activations kept for the weight gradient; nil keeps all.
-    public var activationDensity: Double? {
+    package var activationDensity: Double? {
         get { sparsity.activationDensity }
         set { sparsity.activationDensity = newValue }
     }
 
     /// SWAT: recompute the activation threshold on the next training forward pass.
-    public var refreshActivationThreshold: Bool {
+    package var refreshActivationThreshold: Bool {
         get { sparsity.refreshActivationThreshold }
         set { sparsity.refreshActivationThreshold = newValue }
     }
 
     /// SWAT: the current activation threshold (`-infinity` until first computed).
-    public var activationThreshold: Float { sparsity.activationThreshold }
+    package var activationThreshold: Float { sparsity.activationThreshold }
 
     /// SWAT: the fraction of the inputs kept when the threshold was last computed.
-    public var keptActivationFraction: Double { sparsity.keptActivationFraction }
+    package var keptActivationFraction: Double { sparsity.keptActivationFraction }
 }
 
 // MARK: - LayerSparsity
 
 /// One weight layer's sparse-training state and scratch: its mask, the masked weights of the
 /// last forward pass, and SWAT's activation threshold and sparse inputs.
-public final class LayerSparsity {
+package final class LayerSparsity {
     /// 1 where a weight is used, 0 where it is pruned; nil for a dense layer.
-    public var weightMask: Tensor?
+    package var weightMask: Tensor?
     /// SWAT: the fraction of input activations kept for the weight gradient; nil keeps all.
-    public var activationDensity: Double?
+    package var activationDensity: Double?
     /// SWAT: recompute the activation threshold on the next training forward pass.
-    public var refreshActivationThreshold = true
+    package var refreshActivationThreshold = true
     /// SWAT: the current activation threshold (`-infinity` until first computed).
-    public internal(set) var activationThreshold: Float = -.infinity
+    package internal(set) var activationThreshold: Float = -.infinity
     /// SWAT: the fraction of the inputs kept when the threshold was last computed.
-    public internal(set) var keptActivationFraction = 1.0
+    package internal(set) var keptActivationFraction = 1.0
 
     /// `W ⊙ mask` of the last forward pass.
     let maskedWeight = Tensor(shape: [0])
@@ -75,14 +75,14 @@ public final class LayerSparsity {
     var forwardUsedMask = false, forwardSparseInputs = false
 
     /// Which kernels the layer uses: `auto` picks sparse ones below the measured crossover.
-    public var kernelMode = SparseKernelMode.auto
+    package var kernelMode = SparseKernelMode.auto
     /// Whether the weight gradient is needed only at the mask's non-zeros this step (set by
     /// `SparseTraining`: static, SET, and RigL between mask updates).
-    public var samplesWeightGradient = false
+    package var samplesWeightGradient = false
     /// The kernels of the last training forward pass and its backward pass.
-    public internal(set) var plan = KernelPlan()
+    package internal(set) var plan = KernelPlan()
     /// The fraction of non-zeros in the mask at the last forward pass (1 without a mask).
-    public internal(set) var maskDensity = 1.0
+    package internal(set) var maskDensity = 1.0
     /// The non-zero weights of the last forward pass arranged for the forward kernel and the
     /// sampled weight gradient, and transposed for the input gradient.
     let forwardRows = SparseRows(), inputRows = SparseRows()
@@ -92,7 +92,7 @@ public final class LayerSparsity {
     var planOverride: KernelPlan?
 
     /// The state of a dense layer.
-    public init() {}
+    package init() {}
 
     /// Decides the kernels of this pass (call after `beginForward`, which sets SWAT's kept
     /// fraction): sparse ones only where `supported` (the layer's geometry has them) and the
