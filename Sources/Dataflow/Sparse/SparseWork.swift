@@ -180,10 +180,16 @@ package struct SparseWork: Sendable {
                         work[k] &+= window[base &+ j]
                     }
                 } else {
+                    // Every filter of a group sees the same windows: one sum per group.
+                    var group = -1, sum = 0
                     for k in 0..<l.K {
-                        let base = (k / kPerGroup) &* row
-                        var sum = 0
-                        for j in 0..<row { sum &+= window[base &+ j] }
+                        let g = k / kPerGroup
+                        if g != group {
+                            group = g
+                            sum = 0
+                            let base = g &* row
+                            for j in 0..<row { sum &+= window[base &+ j] }
+                        }
                         work[k] = sum
                     }
                 }
