@@ -18,6 +18,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // MARK: - System libraries (modulemap + shim header only)
@@ -59,7 +60,8 @@ let package = Package(
         ),
         .target(
             name: "Sim",
-            dependencies: ["SparseSimCore", "Trace", "Dataflow", "SparseFormats", "CLibXML2"],
+            dependencies: ["SparseSimCore", "Trace", "Dataflow", "SparseFormats", "CLibXML2",
+                           .product(name: "Yams", package: "Yams")],
             linkerSettings: [.linkedLibrary("m")]
         ),
         // Where training and simulation meet: jobs that train networks and simulate their traces.
@@ -83,7 +85,7 @@ let package = Package(
         .testTarget(name: "DecompositionTests", dependencies: ["SparseSimCore", "SparseFormats", "Decomposition", "Trace"]),
         .testTarget(name: "DataflowTests", dependencies: ["SparseSimCore", "Dataflow"], exclude: ["Fixtures"]),
         .testTarget(name: "TrainingTests", dependencies: ["SparseSimCore", "Training", "Trace"]),
-        .testTarget(name: "SimTests", dependencies: ["SparseSimCore", "Sim", "Trace"], exclude: ["Fixtures"]),
+        .testTarget(name: "SimTests", dependencies: ["SparseSimCore", "Sim", "Trace", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "StudyTests", dependencies: ["SparseSimCore", "Study", "Sim", "Training", "Trace"]),
         .testTarget(name: "sparsesimTests", dependencies: ["sparsesim", "SparseSimCore", "Trace", "Training", "Decomposition"], exclude: ["Fixtures"]),
     ]

@@ -49,17 +49,19 @@ struct RowStationaryModel: DataflowModel {
             noc.append(levels.indices.last { levels[$0].type == .noc && levels[$0].holds.contains(operand) })
             scratchpad.append(levels.indices.last { levels[$0].type == .regfile && levels[$0].holds.contains(operand) })
         }
-        // The PE scratchpad (the innermost register file) is shared by what it holds.
-        let spad = levels.last { $0.type == .regfile }
-        let spadBits = (spad?.sizeBytes ?? 0) * 8
-        let holds = Set(spad?.holds ?? [])
+        // Each operand's scratchpad is the innermost register file holding it; a scratchpad is
+        // shared by the operands whose innermost it is (Eyeriss v1 and v2 have one per operand).
+        let spads = Set(scratchpad.compactMap { $0 }).sorted()
         let fits: (Int, Int) -> Bool = { p, q in
-            guard spad != nil else { return p == 1 && q == 1 }
-            var bits = 0
-            if holds.contains(.weights) { bits += p * q * layer.S * ob }
-            if holds.contains(.inputs) { bits += q * layer.S * ob }
-            if holds.contains(.outputs) { bits += p * ab }
-            return bits <= spadBits
+            guard !spads.isEmpty else { return p == 1 && q == 1 }
+            for level in spads {
+                var bits = 0
+                if scratchpad[0] == level { bits += p * q * layer.S * ob }
+                if scratchpad[1] == level { bits += q * layer.S * ob }
+                if scratchpad[2] == level { bits += p * ab }
+                if bits > (levels[level].sizeBytes ?? 0) * 8 { return false }
+            }
+            return true
         }
         let clockHz = spec.technology.clockMHz * 1e6
         let readPJ = levels.map(\.readPJ), writePJ = levels.map(\.writePJ), width = levels.map { max($0.widthBits, 1) }

@@ -10,7 +10,7 @@ import Trace
 struct TraceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "trace",
-        abstract: "Inspect, check and export trace directories (NAME.sstrace/).",
-        subcommands: [InspectCommand.self, ExportCommand.self]
+        abstract: "Inspect, check, export and import trace directories (NAME.sstrace/).",
+        subcommands: [InspectCommand.self, ExportCommand.self, ImportCommand.self]
     )
 }
