@@ -200,6 +200,7 @@ struct BasisFirstModel: DataflowModel {
         if let masks = layer.masks {
             r.weightDensity = masks.weightDensity
             r.inputDensity = masks.inputDensity
+            r.noteStatisticalMasks(masks)
         }
         return r
     }

@@ -80,6 +80,12 @@ struct LayerWork {
         weightDensity = masks.weightDensity
         inputDensity = masks.inputDensity
         effectualMacs = effectual
+        noteStatisticalMasks(masks)
+    }
+
+    /// Notes which of `masks` were drawn at random rather than recorded.
+    mutating func noteStatisticalMasks(_ masks: LayerMasks) {
+        if let d = masks.statisticalWeightDensity { notes.append("weight zeros statistical: uniform density \(d)") }
         if case .statistical(let d) = masks.inputSource { notes.append("input zeros statistical: uniform density \(d)") }
     }
 }

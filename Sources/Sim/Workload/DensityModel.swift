@@ -61,6 +61,24 @@ extension Workload {
         return out
     }
 
+    /// The workload with seeded uniform-random weight masks of `density` wherever a layer has
+    /// no weight mask and declares no N:M structure (statistical, noted per layer); real masks
+    /// are kept.
+    /// - Precondition: `0 < density <= 1`.
+    public func withWeightDensity(_ density: Double, seed: UInt64) -> Workload {
+        precondition(density > 0 && density <= 1, "density in (0, 1]")
+        var out = self
+        for (i, layer) in layers.enumerated() where layer.masks?.weights == nil && layer.structure == nil {
+            var masks = layer.masks ?? LayerMasks(weights: nil, inputs: [], inputSource: .dense)
+            var rng = RandomGenerator(seed: seed ^ 0x3E16_47 ^ (UInt64(i) &* 0x9E37_79B9_7F4A_7C15))
+            let count = layer.shape.weightCount
+            masks.weights = Self.randomMask(count: count, ones: Int((density * Double(count)).rounded()), using: &rng)
+            masks.statisticalWeightDensity = density
+            out.layers[i].masks = masks
+        }
+        return out
+    }
+
     // MARK: Drawing masks
 
     /// `ones` set bits out of `count`, uniformly at random (the minority drawn by rejection).

@@ -12,6 +12,9 @@ public struct LayerMasks: Equatable, Sendable {
     public var inputs: [Bitmask]
     /// Where the input patterns came from.
     public var inputSource: InputSource
+    /// The density of a weight mask drawn uniformly at random (`--weight-density`, statistical);
+    /// nil: the mask is real (or absent).
+    public var statisticalWeightDensity: Double? = nil
 
     /// Where input zero patterns came from.
     public enum InputSource: Equatable, Sendable {

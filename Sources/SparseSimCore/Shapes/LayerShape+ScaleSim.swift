@@ -20,4 +20,17 @@ extension LayerShape {
             name: name, kind: .conv, N: N, K: K, C: C, R: R, S: S, H: (p - 1) * stride + R, W: (q - 1) * stride + S,
             P: p, Q: q, stride: stride, padding: 0, groups: 1)
     }
+
+    /// A GEMM `A (M×K) · Bᵀ (B is N×K)` as a 1×1 convolution: the `M` rows of `A` are `M`
+    /// input pixels (an `M×1` plane) of `K` channels, the `N` rows of `B` are `N` filters of
+    /// `K` channels — `M·N·K` MACs per batch item. On a systolic array this is SCALE-Sim's GEMM
+    /// mode exactly (it maps an `M×K` ifmap under `N` filters of `1×K`: the same `M` output
+    /// pixels, `N` filters and `K`-long windows), and sparse dataflows see the reduction as
+    /// channels, not as one wide filter. The weight mask is `B` row-major; a sample's input mask
+    /// is `Aᵀ` (channel-major, `K × M`).
+    /// - Precondition: `M, N, K, batch >= 1`.
+    public static func gemm(_ name: String, M: Int, N: Int, K: Int, batch: Int = 1) -> LayerShape {
+        LayerShape(name: name, kind: .conv, N: batch, K: N, C: K, R: 1, S: 1, H: M, W: 1, P: M, Q: 1,
+                   stride: 1, padding: 0, groups: 1)
+    }
 }

@@ -22,6 +22,7 @@ struct SimulateCommand: ParsableCommand {
               sparsesim simulate --hw HardwareSpecs/scnn.xml --hw HardwareSpecs/sparten.xml --trace rigl.sstrace --density-model both
               sparsesim simulate --hw HardwareSpecs/stc-2to4.xml --topology layers.csv
               sparsesim simulate --hw HardwareSpecs/cambricon-x.xml --trace synflow.sstrace --activation-density 0.5
+              sparsesim simulate --hw HardwareSpecs/scnn.xml --topology gemms.csv --weight-density 0.4 --activation-density 0.5
 
             A trace is replayed with its real weight masks and, where activations were recorded, each \
             sample's real zeros; a trace without activations (prune at init) needs --activation-density, \
@@ -39,7 +40,7 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "A network from the catalog: \(NetworkCatalog.names.joined(separator: ", ")).")
     var model: String?
 
-    @Option(help: "A SCALE-Sim topology CSV (name, IFMAP H, IFMAP W, R, S, C, K, stride[, N:M]).")
+    @Option(help: "A SCALE-Sim topology CSV: conv (name, IFMAP H, IFMAP W, R, S, C, K, stride[, N:M]) or GEMM (header 'Layer name, M, N, K'; A = MxK activations, B = NxK weights[, N:M]).")
     var topology: String?
 
     @Option(help: "A trace directory; its model's layer shapes are simulated.")
@@ -58,7 +59,11 @@ struct SimulateCommand: ParsableCommand {
             help: "Fraction of non-zero inputs, drawn uniformly, for layers without recorded activations (statistical).")
     var activationDensity: Double?
 
-    @Option(help: "Seed of every random mask (uniform, structured, --activation-density).")
+    @Option(name: .customLong("weight-density"),
+            help: "Fraction of kept weights, drawn uniformly, for layers without a weight mask or N:M column (statistical).")
+    var weightDensity: Double?
+
+    @Option(help: "Seed of every random mask (uniform, structured, --activation-density, --weight-density).")
     var seed: UInt64 = 0
 
     @OptionGroup var output: ResultOutputOptions
@@ -76,6 +81,9 @@ struct SimulateCommand: ParsableCommand {
         }
         if let d = activationDensity, !(d > 0 && d <= 1) {
             throw ValidationError("--activation-density must be in (0, 1], got \(d)")
+        }
+        if let d = weightDensity, !(d > 0 && d <= 1) {
+            throw ValidationError("--weight-density must be in (0, 1], got \(d)")
         }
         if densityModel == .both && output.format == .csv {
             throw ValidationError("--density-model both writes a table or JSON, not CSV (run actual and uniform separately for CSV)")
@@ -96,6 +104,7 @@ struct SimulateCommand: ParsableCommand {
         if let d = activationDensity {
             workload = workload.withActivationDensity(d, samples: workload.layers.first?.shape.N ?? 1, seed: seed)
         }
+        if let d = weightDensity { workload = workload.withWeightDensity(d, seed: seed) }
         var results: [SimulationResult] = []
         var comparisons: [DensityComparison] = []
         for file in hardware.specs {
