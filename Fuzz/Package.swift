@@ -23,6 +23,7 @@ let package = Package(
         .executableTarget(name: "fuzz-manifest", dependencies: ["FuzzSupport", .product(name: "SparseSimCore", package: "SparseSim"), .product(name: "Trace", package: "SparseSim")], path: "Sources/fuzz-manifest"),
         .executableTarget(name: "fuzz-npy", dependencies: ["FuzzSupport", .product(name: "SparseSimCore", package: "SparseSim"), .product(name: "Trace", package: "SparseSim")], path: "Sources/fuzz-npy"),
         .executableTarget(name: "fuzz-safetensors", dependencies: ["FuzzSupport", .product(name: "SparseSimCore", package: "SparseSim"), .product(name: "Training", package: "SparseSim")], path: "Sources/fuzz-safetensors"),
+        .executableTarget(name: "fuzz-sparseloop", dependencies: ["FuzzSupport", .product(name: "SparseSimCore", package: "SparseSim"), .product(name: "Sim", package: "SparseSim")], path: "Sources/fuzz-sparseloop"),
         .executableTarget(name: "fuzz-topology", dependencies: ["FuzzSupport", .product(name: "SparseSimCore", package: "SparseSim"), .product(name: "Sim", package: "SparseSim")], path: "Sources/fuzz-topology"),
         .executableTarget(name: "fuzz-idx", dependencies: ["FuzzSupport", .product(name: "SparseSimCore", package: "SparseSim"), .product(name: "Training", package: "SparseSim")], path: "Sources/fuzz-idx"),
     ]

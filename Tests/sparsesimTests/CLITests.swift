@@ -236,7 +236,7 @@ import Training
         #expect(trace.status == 0 && trace.stdout.contains("conv2"))
 
         #expect(try Self.run(["simulate", "--model", "mlp"]).status == 64)
-        #expect(try Self.run(["simulate", "--hw", ws, "--model", "alexnet"]).status == 64)
+        #expect(try Self.run(["simulate", "--hw", ws, "--model", "googlenet"]).status == 64)
         #expect(try Self.run(["simulate", "--hw", ws, "--model", "mlp", "--topology", topology]).status == 64)
         let eyeriss = try Self.run(["simulate", "--hw", Self.repositoryRoot + "/HardwareSpecs/eyeriss-v1.xml", "--model", "mlp"])
         #expect(eyeriss.status == 0, "\(eyeriss.stderr)")

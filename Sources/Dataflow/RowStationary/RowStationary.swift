@@ -83,9 +83,15 @@ package struct RowStationaryMapping: Sendable {
     var shape: Dims
     /// MACs: the layer's.
     package var macs: Int
-    /// Cycles of all passes: `N·⌈R/h⌉·⌈P/e⌉·⌈G/groupSets⌉·⌈K_g/filterSets⌉·⌈C_g/channelSets⌉·Q·S`.
+    /// MAC cycles of all passes: `N·⌈R/h⌉·⌈P/e⌉·⌈G/groupSets⌉·⌈K_g/filterSets⌉·⌈C_g/channelSets⌉·Q·S`.
+    package var macCycles: Int
+    /// Cycles the busiest PE spends adding incoming partial sums on its one adder: per pass, one
+    /// addition per output of its row and filter (`p·Q`), `accumulateCycles` each (0: the PE
+    /// accumulates without stalling its MACs).
+    package var accumulationCycles: Int
+    /// Cycles of all passes: `macCycles + accumulationCycles`.
     package var computeCycles: Int
-    /// `macs / (computeCycles · rows · cols)`.
+    /// `macs / (macCycles · rows · cols)`: the share of PEs the mapping keeps busy.
     package var mappingEfficiency: Double
 
     /// A human-readable summary of the chosen tiling, e.g.
@@ -183,8 +189,10 @@ package struct RowStationaryMapping: Sendable {
     /// - Parameter fits: whether a PE's scratchpad holds `p` filters × `q` channels of one
     ///   filter row (`p·q·S` weights, `q·S` inputs, `p` partial sums).
     /// - Precondition: `layer` is valid; `rows, cols >= 1`.
+    /// - Parameter accumulateCycles: cycles a PE spends adding one incoming partial sum
+    ///   (Eyeriss v1: 1, on the adder its MACs use; 0: free).
     package static func forEachCandidate(
-        layer: LayerShape, rows: Int, cols: Int, fits: (_ p: Int, _ q: Int) -> Bool,
+        layer: LayerShape, rows: Int, cols: Int, accumulateCycles: Int = 0, fits: (_ p: Int, _ q: Int) -> Bool,
         _ body: (RowStationaryMapping) -> Void
     ) {
         precondition(rows >= 1 && cols >= 1, "array must have at least one row and column")
@@ -208,7 +216,7 @@ package struct RowStationaryMapping: Sendable {
                 }
                 for order in orders[mask]! {
                     body(RowStationaryMapping(dims: dims, rows: rows, cols: cols, spatial: spatial, split: (tg, tk, tc),
-                                              p: p, q: q, order: order, trips: trips))
+                                              p: p, q: q, order: order, trips: trips, accumulateCycles: accumulateCycles))
                 }
             }
         }
@@ -224,7 +232,7 @@ package struct RowStationaryMapping: Sendable {
     }
 
     init(dims: Dims, rows: Int, cols: Int, spatial: Spatial, split: (Int, Int, Int), p: Int, q: Int,
-         order: [RowStationaryLoop], trips: InlineArray<6, Int>) {
+         order: [RowStationaryLoop], trips: InlineArray<6, Int>, accumulateCycles: Int = 0) {
         self.rows = rows
         self.cols = cols
         shape = dims
@@ -239,9 +247,17 @@ package struct RowStationaryMapping: Sendable {
         self.order = order
         self.trips = trips
         macs = dims.macs
-        computeCycles = dims.N * rowFolds * strips * Self.ceilDiv(dims.groups, groupSets) * Self.ceilDiv(dims.kg, filterSets)
-            * Self.ceilDiv(dims.cg, channelSets) * dims.Q * dims.S
-        mappingEfficiency = computeCycles > 0 ? Double(macs) / (Double(computeCycles) * Double(rows * cols)) : 0
+        let perFilter = dims.N * rowFolds * strips * Self.ceilDiv(dims.groups, groupSets) * Self.ceilDiv(dims.kg, filterSets)
+        macCycles = perFilter * Self.ceilDiv(dims.cg, channelSets) * dims.Q * dims.S
+        accumulationCycles = perFilter * trips[RowStationaryLoop.channel.index] * dims.Q * accumulateCycles
+        computeCycles = macCycles + accumulationCycles
+        mappingEfficiency = macCycles > 0 ? Double(macs) / (Double(macCycles) * Double(rows * cols)) : 0
+    }
+
+    /// The PEs a pass uses at most: set height × set width (the output rows of the widest
+    /// strip) × the sets given to groups, filters and channels.
+    package var activePEs: Int {
+        min(setHeight * min(setWidth, shape.P) * groupSets * filterSets * channelSets, rows * cols)
     }
 
     /// The trip count of `loop`.

@@ -63,6 +63,47 @@ package struct RowStationaryTraffic: Sendable {
         return transfer(operand, at: tilePosition(operand, capacityWords: capacityBits / bits))
     }
 
+    /// Bits crossing into a buffer that keeps `operand`'s tile at loop position `position`
+    /// (`order.count`: one pass).
+    package func bufferTransfer(_ operand: Operand, position: Int) -> SystolicTraffic.Transfer {
+        transfer(operand, at: position)
+    }
+
+    /// The tile positions of the operands in `held` (a bit per `Operand.allCases` index) in a
+    /// buffer of `capacityBits` they share: of every combination whose tiles fit together
+    /// (partial sums at accumulator width), the one with the fewest bits crossing into the
+    /// buffer (earliest positions on a tie). A pass always fits: the array streams what the
+    /// buffer cannot hold. Positions are indexed like `Operand.allCases` (0 for operands not held).
+    /// - Complexity: O(loops^(operands+1)), without allocating.
+    package func sharedTilePositions(held: Int, capacityBits: Int) -> InlineArray<3, Int> {
+        let levels = mapping.order.count + 1  // at most 7
+        var footprints = InlineArray<24, Int>(repeating: 0), costs = InlineArray<24, Int>(repeating: 0)
+        var count = InlineArray<3, Int>(repeating: 1)
+        for (o, operand) in Operand.allCases.enumerated() where held & (1 << o) != 0 {
+            count[o] = levels
+            let bits = operand == .outputs ? accumulatorBits : operandBits
+            for j in 0..<levels {
+                footprints[o &* 8 &+ j] = j == levels - 1 ? 0 : footprint(operand, at: j) * bits
+                let t = transfer(operand, at: j)
+                costs[o &* 8 &+ j] = t.inwardBits &+ t.outwardBits
+            }
+        }
+        var best = InlineArray<3, Int>(repeating: 0), bestCost = Int.max
+        for a in 0..<count[0] {
+            let usedA = footprints[a], costA = costs[a]
+            guard usedA <= capacityBits else { continue }
+            for b in 0..<count[1] {
+                let usedB = usedA &+ footprints[8 &+ b], costB = costA &+ costs[8 &+ b]
+                guard usedB <= capacityBits else { continue }
+                for c in 0..<count[2] {
+                    let used = usedB &+ footprints[16 &+ c], cost = costB &+ costs[16 &+ c]
+                    if used <= capacityBits && cost < bestCost { bestCost = cost; best = [a, b, c] }
+                }
+            }
+        }
+        return best
+    }
+
     /// Bits between the innermost buffer (or DRAM) and the array.
     package func arrayTransfer(_ operand: Operand) -> SystolicTraffic.Transfer {
         let m = mapping

@@ -39,15 +39,25 @@ struct RowStationaryModel: DataflowModel {
         let array = spec.peArray
         let ob = array.operandBits, ab = array.accumulatorBits
         let levels = spec.memory
-        // Per operand (Operand.allCases order): the SRAM levels holding it, outermost first,
-        // with its share of each; the NoC and the scratchpad that carry it, if any.
-        var chains: [[Int]] = [], capacities: [[Int]] = [], noc: [Int?] = [], scratchpad: [Int?] = []
+        // Per operand (Operand.allCases order): the SRAM levels holding it, outermost first; the
+        // NoC and the scratchpad that carry it, if any. A buffer holding several operands is
+        // shared: their tiles are placed together (`sharedTilePositions`).
+        var chains: [[Int]] = [], noc: [Int?] = [], scratchpad: [Int?] = []
         for operand in Operand.allCases {
             let chain = levels.indices.filter { levels[$0].type == .sram && levels[$0].holds.contains(operand) }
             chains.append(chain)
-            capacities.append(chain.map { (levels[$0].sizeBytes ?? 0) * 8 / max(levels[$0].holds.count, 1) })
             noc.append(levels.indices.last { levels[$0].type == .noc && levels[$0].holds.contains(operand) })
             scratchpad.append(levels.indices.last { levels[$0].type == .regfile && levels[$0].holds.contains(operand) })
+        }
+        let buffers = levels.indices.filter { levels[$0].type == .sram }
+        let heldMasks = buffers.map { b in Operand.allCases.indices.reduce(0) { levels[b].holds.contains(Operand.allCases[$1]) ? $0 | (1 << $1) : $0 } }
+        /// Each buffer's tile position per operand, at `level * 3 + operand` (Operand.allCases order).
+        var positions = [Int](repeating: 0, count: levels.count * 3)
+        func placeTiles(_ traffic: RowStationaryTraffic) {
+            for (b, held) in zip(buffers, heldMasks) where held != 0 {
+                let p = traffic.sharedTilePositions(held: held, capacityBits: (levels[b].sizeBytes ?? 0) * 8)
+                for o in 0..<3 { positions[b * 3 + o] = p[o] }
+            }
         }
         // Each operand's scratchpad is the innermost register file holding it; a scratchpad is
         // shared by the operands whose innermost it is (Eyeriss v1 and v2 have one per operand).
@@ -71,11 +81,12 @@ struct RowStationaryModel: DataflowModel {
 
         /// Charges `traffic` into `energy` and `bits` (per level) through `charge`.
         func account(_ traffic: RowStationaryTraffic, _ charge: (Int, Operand, Int, Int) -> Void) {
+            placeTiles(traffic)
             for (o, operand) in Operand.allCases.enumerated() {
                 var outer = SystolicTraffic.Transfer(inwardBits: 0, outwardBits: 0)
                 var level = 0  // DRAM
-                for (c, index) in chains[o].enumerated() {
-                    let t = traffic.bufferTransfer(operand, capacityBits: capacities[o][c])
+                for index in chains[o] {
+                    let t = traffic.bufferTransfer(operand, position: positions[index * 3 + o])
                     charge(level, operand, t.inwardBits + outer.outwardBits, outer.inwardBits + t.outwardBits)
                     outer = t
                     level = index
@@ -90,7 +101,8 @@ struct RowStationaryModel: DataflowModel {
         }
 
         var best: (mapping: RowStationaryMapping, cycles: Int, energy: Double)?
-        RowStationaryMapping.forEachCandidate(layer: layer, rows: array.rows, cols: array.cols, fits: fits) { mapping in
+        RowStationaryMapping.forEachCandidate(layer: layer, rows: array.rows, cols: array.cols,
+                                              accumulateCycles: array.accumulateCycles ?? 0, fits: fits) { mapping in
             let traffic = RowStationaryTraffic(mapping: mapping, operandBits: ob, accumulatorBits: ab)
             for i in levels.indices { energy[i] = 0; bits[i] = 0 }
             account(traffic) { level, _, readBits, writeBits in
@@ -116,13 +128,16 @@ struct RowStationaryModel: DataflowModel {
         var ledger = EnergyLedger(macs: run.macs, macPJ: spec.energy.macPJ)
         account(traffic) { ledger.charge(levels[$0], $1, readBits: $2, writeBits: $3) }
         var dramBits: [Int] = []
+        placeTiles(traffic)
         for (o, operand) in Operand.allCases.enumerated() {
             let t = chains[o].isEmpty ? traffic.arrayTransfer(operand)
-                : traffic.bufferTransfer(operand, capacityBits: capacities[o][0])
+                : traffic.bufferTransfer(operand, position: positions[chains[o][0] * 3 + o])
             dramBits.append(t.inwardBits + t.outwardBits)
         }
-        return LayerWork(layer, macs: run.macs, computeCycles: run.computeCycles,
-                         mappingEfficiency: run.mappingEfficiency, tiling: run.tiling, ledger: ledger, dramBits: dramBits)
+        var work = LayerWork(layer, macs: run.macs, computeCycles: run.computeCycles,
+                             mappingEfficiency: run.mappingEfficiency, tiling: run.tiling, ledger: ledger, dramBits: dramBits)
+        work.activePEs = mapping.activePEs
+        return work
     }
 
     /// A layer on a row-stationary array that skips zeros or runs several MACs per PE (Eyeriss

@@ -56,6 +56,8 @@ struct LayerWork {
     var weightStorage: (bits: WeightBits, ratio: Double?)? = nil
     /// Cycles of the layer on the spec's dense twin; nil: the layer's own cycles (no sparsity).
     var denseCycles: Int? = nil
+    /// Row stationary: the PEs the mapping's passes use, at most.
+    var activePEs: Int? = nil
 
     /// The work of `macs` MACs in `computeCycles` cycles with the traffic `ledger` charged and
     /// `dramBits` (weights, inputs, outputs) and `metadataBits` crossing DRAM.

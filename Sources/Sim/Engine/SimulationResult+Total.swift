@@ -13,9 +13,11 @@ extension SimulationResult.LayerResult {
         let cycles = layers.reduce(0) { $0 + $1.cycles }
         var energy: [String: Double] = [:]
         var byOperand: [String: Double] = [:]
+        var levelBytes: [String: Double] = [:]
         for l in layers {
             energy.merge(l.energyPJ, uniquingKeysWith: +)
             byOperand.merge(l.energyByOperandPJ, uniquingKeysWith: +)
+            levelBytes.merge(l.levelBytes, uniquingKeysWith: +)
         }
         let dram = layers.reduce(SimulationResult.OperandBytes()) { $0 + $1.dramBytes }
         let computeSeconds = Double(compute) / clockHz
@@ -39,6 +41,7 @@ extension SimulationResult.LayerResult {
             stageMacs: layers.contains { $0.stageMacs != nil }
                 ? StageMacs(basis: layers.reduce(0) { $0 + ($1.stageMacs?.basis ?? 0) },
                             coefficients: layers.reduce(0) { $0 + ($1.stageMacs?.coefficients ?? 0) })
-                : nil)
+                : nil,
+            levelBytes: levelBytes)
     }
 }

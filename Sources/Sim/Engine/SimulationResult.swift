@@ -114,6 +114,13 @@ public struct SimulationResult: Codable, Equatable, Sendable {
         public var compressionRatio: Double? = nil
         /// Basis-first: MACs of the basis stage and of the coefficient stage.
         public var stageMacs: StageMacs? = nil
+        /// What set the layer's cycles: `compute` (the PE array), or the memory level whose
+        /// bandwidth paced it (`dram`, `glb`, ...); nil for the total.
+        public var boundBy: String? = nil
+        /// Row stationary: the PEs the mapping's passes use, at most (sets × set height × width).
+        public var activePEs: Int? = nil
+        /// Bytes read and written at each memory level (the scratchpads' and the array's too).
+        public var levelBytes: [String: Double] = [:]
 
         /// The MACs of basis-first's two stages.
         public struct StageMacs: Codable, Equatable, Sendable {

@@ -143,5 +143,39 @@ extension Simulator {
             work.energyByOperandPJ[operand.rawValue, default: 0] += deltaPJ
             work.levelBits[dram.name, default: 0] += Int(deltaBits.rounded())
         }
+        try compressOutputs(&work, layer: layer)
+    }
+
+    /// Outputs written to DRAM in the inputs' format (they are the next layer's feature map) at
+    /// the layer's `outputDensity`: the final outputs shrink by the format's storage of a seeded
+    /// uniform pattern at that density over dense storage; partial-sum spills stay dense.
+    func compressOutputs(_ work: inout LayerWork, layer: Workload.Layer) throws {
+        let setting = spec.sparsity(of: .inputs)
+        guard let density = layer.outputDensity, setting.format != .dense, density < 1 else { return }
+        let l = layer.shape
+        let plane = l.P * l.Q, count = l.K * plane
+        guard count > 0 else { return }
+        var rng = RandomGenerator(seed: 0x0071_E75 ^ UInt64(count))
+        let mask = Workload.randomMask(count: count, ones: Int((density * Double(count)).rounded()), using: &rng)
+        let matrix = SparseMatrix(pattern: mask, rows: l.K, columns: plane)
+        let cost: StorageCost
+        do {
+            cost = try Self.format(setting, for: matrix).cost(of: matrix, valueBits: spec.peArray.operandBits)
+        } catch let error as SparseSimError {
+            throw SparseSimError(file: "<spec \(spec.name)>", location: "sparsity.inputs", message: "layer \(l.name) outputs: \(error.message)")
+        }
+        let denseBits = Double(count * spec.peArray.operandBits)
+        let finalBytes = min(work.dramBytes.outputs, Double(l.outputCount * spec.peArray.operandBits) / 8)
+        let data = finalBytes * Double(cost.dataBits) / denseBits
+        let metadata = finalBytes * Double(cost.metadataBits) / denseBits
+        work.dramBytes.outputs += data - finalBytes
+        work.dramBytes.metadata += metadata
+        let dram = spec.memory[0]
+        let deltaBits = (data + metadata - finalBytes) * 8
+        let deltaPJ = deltaBits / Double(max(dram.widthBits, 1)) * dram.writePJ
+        work.energyPJ[dram.name, default: 0] += deltaPJ
+        work.energyByOperandPJ[Operand.outputs.rawValue, default: 0] += deltaPJ
+        work.levelBits[dram.name, default: 0] += Int(deltaBits.rounded())
+        work.notes.append("outputs written \(setting.format.rawValue)-compressed at density \(density) (the next layer's inputs)")
     }
 }

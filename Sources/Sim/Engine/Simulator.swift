@@ -33,7 +33,7 @@ public struct Simulator: Sendable {
     /// - Throws: `SparseSimError` when a layer's masks do not fit the spec's formats (an index
     ///   too narrow for the layer) or its shape.
     public func run(_ workload: Workload, densityModel: DensityModel = .actual, provenance: Provenance? = nil) throws -> SimulationResult {
-        let simulated = try workload.layers.map { try simulateWithWeights($0) }
+        let simulated = try workload.linkingOutputDensities().layers.map { try simulateWithWeights($0) }
         let results = simulated.map(\.result)
         // Cycle counts are Ints: a spec whose bandwidth or clock makes them absurd is refused
         // here instead of overflowing (transfer cycles saturate at `cycleLimit`).
@@ -79,7 +79,7 @@ public struct Simulator: Sendable {
     /// weights' storage is counted in the spec's weight format unless the model counted it.
     func finish(_ work: LayerWork, layer: Workload.Layer) throws -> (result: SimulationResult.LayerResult, weights: WeightBits) {
         let clockHz = spec.technology.clockMHz * 1e6
-        let cycles = pacedCycles(work)
+        let (cycles, boundBy) = pace(work)
         let computeSeconds = Double(max(work.computeCycles, 1)) / clockHz
         let seconds = Double(max(cycles, 1)) / clockHz
         let denseCycles = work.denseCycles ?? cycles
@@ -102,20 +102,25 @@ public struct Simulator: Sendable {
             effectualMacs: work.effectualMacs, gatedMacs: work.gatedMacs, loadImbalance: work.loadImbalance, denseCycles: denseCycles,
             speedup: cycles > 0 ? Double(denseCycles) / Double(cycles) : 1, weightDensity: work.weightDensity,
             inputDensity: work.inputDensity, sampleCycles: work.sampleCycles, notes: work.notes, compressionRatio: weights.ratio,
-            stageMacs: work.stageMacs)
+            stageMacs: work.stageMacs, boundBy: boundBy, activePEs: work.activePEs,
+            levelBytes: work.levelBits.mapValues { Double($0) / 8 })
         return (result, weights.bits)
     }
 
     /// The cycles of `work`: its compute cycles, or the transfer cycles of the slowest level
     /// with a bandwidth when those are more.
-    func pacedCycles(_ work: LayerWork) -> Int {
+    func pacedCycles(_ work: LayerWork) -> Int { pace(work).cycles }
+
+    /// `pacedCycles` and what set them: `compute`, or the name of the slowest level.
+    func pace(_ work: LayerWork) -> (cycles: Int, boundBy: String) {
         let clockHz = spec.technology.clockMHz * 1e6
-        var cycles = work.computeCycles
+        var cycles = work.computeCycles, bound = "compute"
         for level in spec.memory {
             guard let gbps = level.bandwidthGBps, let bits = work.levelBits[level.name] else { continue }
-            cycles = max(cycles, Self.cycles(Double(bits) / 8 / (gbps * 1e9) * clockHz))
+            let transfer = Self.cycles(Double(bits) / 8 / (gbps * 1e9) * clockHz)
+            if transfer > cycles { (cycles, bound) = (transfer, level.name) }
         }
-        return cycles
+        return (cycles, bound)
     }
 
     /// Layer cycle counts saturate here (2^60); `run` refuses a workload that reaches it.

@@ -53,6 +53,7 @@ enum AcceleratorSchema {
             <xs:attribute name="macsPerPE" type="count" default="1"/>
             <xs:attribute name="operandBits" type="bits" use="required"/>
             <xs:attribute name="accumulatorBits" type="bits" use="required"/>
+            <xs:attribute name="accumulateCycles" type="xs:nonNegativeInteger"/>
           </xs:complexType>
         </xs:element>
         <xs:element name="energy" minOccurs="0">

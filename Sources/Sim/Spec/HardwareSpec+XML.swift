@@ -15,7 +15,7 @@ extension HardwareSpec {
         var out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
         out += "<accelerator\(attrs([("name", name), ("version", "1")]))>\n"
         out += "  <technology\(attrs([("nodeNm", technology.nodeNm.map(num)), ("clockMHz", num(technology.clockMHz))]))/>\n"
-        out += "  <pe-array\(attrs([("rows", "\(peArray.rows)"), ("cols", "\(peArray.cols)"), ("macsPerPE", "\(peArray.macsPerPE)"), ("operandBits", "\(peArray.operandBits)"), ("accumulatorBits", "\(peArray.accumulatorBits)")]))/>\n"
+        out += "  <pe-array\(attrs([("rows", "\(peArray.rows)"), ("cols", "\(peArray.cols)"), ("macsPerPE", "\(peArray.macsPerPE)"), ("operandBits", "\(peArray.operandBits)"), ("accumulatorBits", "\(peArray.accumulatorBits)")] + (peArray.accumulateCycles.map { [("accumulateCycles", "\($0)")] } ?? [])))/>\n"
         out += "  <energy\(attrs([("macPJ", num(energy.macPJ)), ("gatedMacPJ", num(energy.gatedMacPJ))]))/>\n"
         out += "  <memory>\n"
         for l in memory {

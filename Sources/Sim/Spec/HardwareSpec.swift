@@ -44,6 +44,9 @@ public struct HardwareSpec: Codable, Equatable, Sendable {
         public var operandBits: Int
         /// Bits of a partial sum.
         public var accumulatorBits: Int
+        /// Row stationary: cycles a PE spends adding one partial sum that arrives from its
+        /// neighbour or the buffer, on the adder its MACs use (Eyeriss v1: 1); nil: 0, free.
+        public var accumulateCycles: Int? = nil
 
         /// `rows · cols`.
         public var peCount: Int { rows * cols }

@@ -48,7 +48,8 @@ struct SpecBuilder {
         let technology = HardwareSpec.Technology(nodeNm: double(tech, "nodeNm"), clockMHz: double(tech, "clockMHz") ?? 0)
         let array = HardwareSpec.PEArray(
             rows: int(pe, "rows") ?? 1, cols: int(pe, "cols") ?? 1, macsPerPE: int(pe, "macsPerPE", default: 1) ?? 1,
-            operandBits: int(pe, "operandBits") ?? 8, accumulatorBits: int(pe, "accumulatorBits") ?? 32)
+            operandBits: int(pe, "operandBits") ?? 8, accumulatorBits: int(pe, "accumulatorBits") ?? 32,
+            accumulateCycles: int(pe, "accumulateCycles"))
         if array.peCount > Self.maxPEs {
             fail(pe, "\(array.rows)x\(array.cols) = \(array.peCount) PEs; the model simulates at most \(Self.maxPEs) (2^24)")
         } else if array.peCount * array.macsPerPE > Self.maxMacLanes {

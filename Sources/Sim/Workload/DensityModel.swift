@@ -47,8 +47,21 @@ extension Workload {
     /// - Precondition: `0 <= density <= 1`, `samples >= 1`.
     public func withActivationDensity(_ density: Double, samples: Int, seed: UInt64) -> Workload {
         precondition(density >= 0 && density <= 1 && samples >= 1, "density in [0, 1], at least one sample")
+        return withActivationDensities({ _ in density }, samples: samples, seed: seed)
+    }
+
+    /// The workload with statistical input patterns at each listed layer's density from
+    /// `table` (`samples` per layer) where no activations were recorded; other layers unchanged.
+    /// - Precondition: `samples >= 1`.
+    public func withActivationDensities(_ table: LayerDensityTable, samples: Int, seed: UInt64) -> Workload {
+        withActivationDensities({ table.densities[$0] }, samples: samples, seed: seed)
+    }
+
+    func withActivationDensities(_ densityOf: (String) -> Double?, samples: Int, seed: UInt64) -> Workload {
+        precondition(samples >= 1, "at least one sample")
         var out = self
         for (i, layer) in layers.enumerated() {
+            guard let density = densityOf(layer.shape.name) else { continue }
             var masks = layer.masks ?? LayerMasks(weights: nil, inputs: [], inputSource: .dense)
             guard masks.inputSource != .recorded else { continue }
             var rng = RandomGenerator(seed: seed ^ 0x5EED ^ (UInt64(i) &* 0x9E37_79B9_7F4A_7C15))

@@ -152,6 +152,7 @@ extension SparseloopProblem {
         func positiveInt(_ node: Node, _ what: String) throws -> Int {
             let s = try scalar(node, what)
             guard let v = Int(s), v > 0 else { throw fail(node, "\(what) must be a positive integer, got '\(s)'") }
+            guard v <= 1 << 31 else { throw fail(node, "\(what) is \(v), over the limit of 2^31") }
             return v
         }
 

@@ -22,6 +22,9 @@ public struct Workload: Codable, Equatable, Sendable {
         public var masks: LayerMasks?
         /// ESCALATE: the layer's decomposition into bases and coefficients (from a trace).
         public var decomposition: LayerDecomposition?
+        /// Share of non-zero outputs, when known: the next layer's input density
+        /// (`linkingOutputDensities`); nil: outputs are taken as dense.
+        public var outputDensity: Double?
 
         /// A layer.
         public init(shape: LayerShape, structure: NMPattern? = nil, masks: LayerMasks? = nil,
@@ -40,6 +43,21 @@ public struct Workload: Codable, Equatable, Sendable {
         self.source = source
         self.name = name
         self.layers = shapes.map { Layer(shape: $0, structure: nil) }
+    }
+
+    /// The workload with each layer's output density set to the next layer's input density
+    /// where the next layer reads this one's outputs (its channels are this layer's filters) and
+    /// its input zeros are known (recorded or statistical). Pooling between the two is not
+    /// modelled: max pooling only lowers the zero share, so the outputs are, if anything, taken
+    /// as denser than they are. The last layer's outputs stay dense.
+    public func linkingOutputDensities() -> Workload {
+        var out = self
+        for i in layers.indices.dropLast() {
+            let next = layers[i + 1]
+            guard next.shape.C == layers[i].shape.K, let masks = next.masks, !masks.inputs.isEmpty else { continue }
+            out.layers[i].outputDensity = masks.inputDensity
+        }
+        return out
     }
 
     /// A workload from layers.

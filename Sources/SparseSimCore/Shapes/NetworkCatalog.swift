@@ -8,13 +8,14 @@
 /// an accelerator's PE array runs), but they shape the layers after them.
 public enum NetworkCatalog {
     /// The catalog's network names.
-    public static let names = ["resnet18", "resnet50", "vgg16", "mobilenet-v1", "mlp", "lenet5", "vgg-small", "resnet20"]
+    public static let names = ["alexnet", "resnet18", "resnet50", "vgg16", "mobilenet-v1", "mlp", "lenet5", "vgg-small", "resnet20"]
 
     /// The model called `name` at batch size `batch`, or nil for an unknown name.
     /// - Precondition: `batch >= 1`.
     public static func model(_ name: String, batch: Int = 1) -> NetworkShape? {
         precondition(batch >= 1, "batch must be at least 1")
         switch name {
+        case "alexnet": return NetworkShape(name: name, inputShape: [3, 227, 227], layers: alexnet(batch: batch))
         case "resnet18": return NetworkShape(name: name, inputShape: [3, 224, 224], layers: resnet(basic: true, blocks: [2, 2, 2, 2], batch: batch))
         case "resnet50": return NetworkShape(name: name, inputShape: [3, 224, 224], layers: resnet(basic: false, blocks: [3, 4, 6, 3], batch: batch))
         case "vgg16": return NetworkShape(name: name, inputShape: [3, 224, 224], layers: vgg16(batch: batch))
@@ -61,6 +62,23 @@ public enum NetworkCatalog {
         }
         layers.append(.linear("fc", N: n, K: 1000, C: c))
         return layers
+    }
+
+    /// AlexNet as first published (Krizhevsky, Sutskever, Hinton 2012) and as Eyeriss measured it
+    /// (JSSC 2017 Table V): a 227×227 input, CONV2, CONV4 and CONV5 in two channel groups, 3×3/2
+    /// max pooling after CONV1, CONV2 and CONV5. At batch 4 its convolutions are 0.42, 0.90,
+    /// 0.60, 0.45 and 0.30 GMACs, the table's.
+    static func alexnet(batch n: Int) -> [LayerShape] {
+        [
+            .conv("conv1", N: n, K: 96, C: 3, R: 11, H: 227, stride: 4),        // 55×55
+            .conv("conv2", N: n, K: 256, C: 96, R: 5, H: 27, padding: 2, groups: 2),
+            .conv("conv3", N: n, K: 384, C: 256, R: 3, H: 13, padding: 1),
+            .conv("conv4", N: n, K: 384, C: 384, R: 3, H: 13, padding: 1, groups: 2),
+            .conv("conv5", N: n, K: 256, C: 384, R: 3, H: 13, padding: 1, groups: 2),
+            .linear("fc6", N: n, K: 4096, C: 256 * 6 * 6),
+            .linear("fc7", N: n, K: 4096, C: 4096),
+            .linear("fc8", N: n, K: 1000, C: 4096),
+        ]
     }
 
     /// VGG-16 (Simonyan & Zisserman 2015, configuration D).

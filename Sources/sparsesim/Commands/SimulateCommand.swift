@@ -23,6 +23,7 @@ struct SimulateCommand: ParsableCommand {
               sparsesim simulate --hw HardwareSpecs/stc-2to4.xml --topology layers.csv
               sparsesim simulate --hw HardwareSpecs/cambricon-x.xml --trace synflow.sstrace --activation-density 0.5
               sparsesim simulate --hw HardwareSpecs/scnn.xml --topology gemms.csv --weight-density 0.4 --activation-density 0.5
+              sparsesim simulate --hw HardwareSpecs/eyeriss-v1.xml --model alexnet --batch 4 --activation-density alexnet-densities.csv
 
             A trace is replayed with its real weight masks and, where activations were recorded, each \
             sample's real zeros; a trace without activations (prune at init) needs --activation-density, \
@@ -56,8 +57,8 @@ struct SimulateCommand: ParsableCommand {
     var densityModel: Densities = .actual
 
     @Option(name: .customLong("activation-density"),
-            help: "Fraction of non-zero inputs, drawn uniformly, for layers without recorded activations (statistical).")
-    var activationDensity: Double?
+            help: "Fraction of non-zero inputs, drawn uniformly, for layers without recorded activations (statistical): a number, or a CSV of per-layer densities ('layer,density' header).")
+    var activationDensity: DensityArgument?
 
     @Option(name: .customLong("weight-density"),
             help: "Fraction of kept weights, drawn uniformly, for layers without a weight mask or N:M column (statistical).")
@@ -79,8 +80,8 @@ struct SimulateCommand: ParsableCommand {
         guard snapshot == "last" || Int(snapshot).map({ $0 >= 0 }) == true else {
             throw ValidationError("--snapshot must be 'last' or a step number")
         }
-        if let d = activationDensity, !(d > 0 && d <= 1) {
-            throw ValidationError("--activation-density must be in (0, 1], got \(d)")
+        if case .uniform(let d)? = activationDensity, !(d > 0 && d <= 1) {
+            throw ValidationError("--activation-density must be in (0, 1] or a CSV file, got \(d)")
         }
         if let d = weightDensity, !(d > 0 && d <= 1) {
             throw ValidationError("--weight-density must be in (0, 1], got \(d)")
@@ -101,8 +102,13 @@ struct SimulateCommand: ParsableCommand {
     func run() throws {
         try output.checkWritable()
         var workload = try loadWorkload()
-        if let d = activationDensity {
-            workload = workload.withActivationDensity(d, samples: workload.layers.first?.shape.N ?? 1, seed: seed)
+        let samples = workload.layers.first?.shape.N ?? 1
+        switch activationDensity {
+        case .uniform(let d)?: workload = workload.withActivationDensity(d, samples: samples, seed: seed)
+        case .perLayer(let path)?:
+            let table = try LayerDensityTable.load(path: path, layers: workload.layers.map(\.shape.name))
+            workload = workload.withActivationDensities(table, samples: samples, seed: seed)
+        case nil: break
         }
         if let d = weightDensity { workload = workload.withWeightDensity(d, seed: seed) }
         var results: [SimulationResult] = []

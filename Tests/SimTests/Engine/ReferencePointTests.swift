@@ -61,4 +61,30 @@ import Testing
             #expect(abs(ratio / reference - 1) <= 0.15, "\(a)/\(b): \(ratio) against \(reference)")
         }
     }
+
+    /// Eyeriss v1 silicon on AlexNet (JSSC 2017 Table V, copied from
+    /// shared/validation/eyeriss-v1/alexnet.yaml): batch 4, the measured zero shares of each
+    /// layer's input fmaps as `--activation-density`. Processing latency within 10 % and DRAM
+    /// traffic within 20 % (MB = 10^6 bytes) on every layer; the active PEs of the mapping the
+    /// chip's Table III gives for CONV1, CONV3–5.
+    @Test func eyerissV1AlexNetSilicon() throws {
+        let chip: [(name: String, ms: Double, dramMB: Double, zeros: Double, pes: Int)] = [
+            ("conv1", 16.5, 5.0, 0.0001, 154), ("conv2", 39.2, 4.0, 0.387, 135), ("conv3", 21.8, 3.0, 0.725, 156),
+            ("conv4", 16.0, 2.1, 0.793, 156), ("conv5", 10.0, 1.3, 0.776, 156),
+        ]
+        let table = LayerDensityTable(densities: Dictionary(uniqueKeysWithValues: chip.map { ($0.name, 1 - $0.zeros) }))
+        let net = try #require(NetworkCatalog.model("alexnet", batch: 4))
+        let workload = Workload(source: "model alexnet", name: "alexnet", shapes: net.layers).withActivationDensities(table, samples: 4, seed: 0)
+        let spec = try SimulatorTests.spec("eyeriss-v1")
+        let result = try Simulator(spec: spec).run(workload)
+        for reference in chip {
+            let l = try #require(result.layers.first { $0.name == reference.name })
+            let ms = Double(l.cycles) / (spec.technology.clockMHz * 1e3)
+            #expect(abs(ms / reference.ms - 1) < 0.10, "\(reference.name): \(ms) ms against the chip's \(reference.ms)")
+            let mb = l.dramBytes.total / 1e6
+            #expect(abs(mb / reference.dramMB - 1) < 0.20, "\(reference.name): \(mb) MB of DRAM against the chip's \(reference.dramMB)")
+            #expect(l.boundBy == "compute")
+            if reference.name != "conv2" { #expect(l.activePEs == reference.pes, "\(reference.name)") }
+        }
+    }
 }

@@ -26,8 +26,13 @@ import Testing
         let eyeriss = try SpecLoader.load(path: Self.root + "/HardwareSpecs/eyeriss-v1.xml")
         #expect(eyeriss.peArray.rows * eyeriss.peArray.cols == 168)
         #expect(eyeriss.dataflow == .rowStationary)
-        // Normalized energies RF : array : buffer : DRAM = 1 : 2 : 6 : 200 MACs.
-        #expect(eyeriss.memory.map(\.readPJ) == [200, 6, 2, 1].map { $0 * eyeriss.energy.macPJ })
+        // Normalized energies per 16-bit access RF : array : buffer : DRAM = 1 : 2 : 6 : 200 MACs
+        // (the DRAM link moves 64 bits, four words, per access).
+        let perWord = eyeriss.memory.map { $0.readPJ * 16 / Double($0.widthBits) }
+        #expect(perWord == [200, 6, 2, 1, 1, 1].map { $0 * eyeriss.energy.macPJ })
+        // Three scratchpads per PE (filter 224, ifmap 12, psum 24 words of 16 bits); a 60 MHz x 64-bit link.
+        #expect(eyeriss.memory.suffix(3).map { $0.sizeBytes ?? 0 } == [448, 24, 48])
+        #expect(eyeriss.memory[0].bandwidthGBps == 0.48 && eyeriss.peArray.accumulateCycles == 1)
         // Zero activations gate the MACs; activations are run-length coded (5-bit runs) to DRAM.
         #expect(eyeriss.sparsity(of: .inputs).exploit == .gate && eyeriss.sparsity(of: .inputs).runBits == 5)
         #expect(eyeriss.sparsity(of: .weights).exploit == .none)

@@ -47,11 +47,23 @@ import Testing
         #expect(r20.layers.last!.C == 64 && r20.layers[13].P == 7)
     }
 
+    /// AlexNet's convolutions at batch 4 are Eyeriss's JSSC 2017 Table V GMACs (0.42, 0.90,
+    /// 0.60, 0.45, 0.30), with 55, 27 and 13 output planes.
+    @Test func alexnetMatchesEyerissTable() throws {
+        let a = try #require(NetworkCatalog.model("alexnet", batch: 4))
+        let convs = a.layers.filter { $0.kind == .conv }
+        #expect(convs.map(\.name) == ["conv1", "conv2", "conv3", "conv4", "conv5"])
+        #expect(convs.map { (Double($0.macs) / 1e7).rounded() / 100 } == [0.42, 0.90, 0.60, 0.45, 0.30])
+        #expect(convs.map(\.P) == [55, 27, 13, 13, 13])
+        #expect(convs.map(\.groups) == [1, 2, 1, 2, 2])
+        #expect(a.layers.count == 8 && a.layers[5].C == 9216)
+    }
+
     @Test func batchScalesMACsAndUnknownNamesGiveNil() throws {
         let one = try #require(NetworkCatalog.model("resnet18"))
         let eight = try #require(NetworkCatalog.model("resnet18", batch: 8))
         #expect(eight.layers.reduce(0) { $0 + $1.macs } == 8 * one.layers.reduce(0) { $0 + $1.macs })
-        #expect(NetworkCatalog.model("alexnet") == nil)
+        #expect(NetworkCatalog.model("googlenet") == nil)
         for name in NetworkCatalog.names { #expect(NetworkCatalog.model(name) != nil) }
         let names = one.layers.map(\.name)
         #expect(Set(names).count == names.count)

@@ -32,4 +32,22 @@ import Testing
         r = try CLITests.run(["trace", "import", "sparseloop", problems[0], "--data-dir", Self.artifact + "/masks", "--output", trace])
         #expect(r.status == 1 && r.stderr.contains("exists"), "\(r.stderr)")
     }
+
+    /// `--activation-density` takes a per-layer CSV; a bad row exits 1 with one line naming it.
+    @Test func activationDensityCSV() throws {
+        let dir = NSTemporaryDirectory() + "sparsesim-densities-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let spec = CLITests.repositoryRoot + "/HardwareSpecs/eyeriss-v1.xml"
+        try "layer,density\nconv1,0.9999\nconv2,0.613\n".write(toFile: dir + "/d.csv", atomically: true, encoding: .utf8)
+        var r = try CLITests.run(["simulate", "--hw", spec, "--model", "alexnet", "--activation-density", dir + "/d.csv", "--format", "json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("input zeros statistical: uniform density 0.613"))
+        try "layer,density\nconv1,0.5\nconv7,0.5\n".write(toFile: dir + "/bad.csv", atomically: true, encoding: .utf8)
+        r = try CLITests.run(["simulate", "--hw", spec, "--model", "alexnet", "--activation-density", dir + "/bad.csv"])
+        #expect(r.status == 1 && r.stdout.isEmpty)
+        #expect(r.stderr == "sparsesim: error: \(dir)/bad.csv:line 3: unknown layer 'conv7' (layers: conv1, conv2, conv3, conv4, conv5, fc6, fc7, fc8)\n", "\(r.stderr)")
+        r = try CLITests.run(["simulate", "--hw", spec, "--model", "alexnet", "--activation-density", "1.5"])
+        #expect(r.status == 64, "\(r.stderr)")
+    }
 }
