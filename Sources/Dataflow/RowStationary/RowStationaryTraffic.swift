@@ -64,19 +64,21 @@ package struct RowStationaryTraffic: Sendable {
     }
 
     /// Bits crossing into a buffer that keeps `operand`'s tile at loop position `position`
-    /// (`order.count`: one pass).
+    /// (`order.count`: one pass's; `order.count + 1`: none — every pass's data streams through
+    /// it as it streams into the array).
     package func bufferTransfer(_ operand: Operand, position: Int) -> SystolicTraffic.Transfer {
-        transfer(operand, at: position)
+        position > mapping.order.count ? arrayTransfer(operand) : transfer(operand, at: position)
     }
 
     /// The tile positions of the operands in `held` (a bit per `Operand.allCases` index) in a
     /// buffer of `capacityBits` they share: of every combination whose tiles fit together
     /// (partial sums at accumulator width), the one with the fewest bits crossing into the
-    /// buffer (earliest positions on a tie). A pass always fits: the array streams what the
-    /// buffer cannot hold. Positions are indexed like `Operand.allCases` (0 for operands not held).
+    /// buffer (earliest positions on a tie). Position `order.count + 1` keeps nothing (every
+    /// pass's data streams through, as `arrayTransfer`): it always fits. Positions are indexed
+    /// like `Operand.allCases` (0 for operands not held).
     /// - Complexity: O(loops^(operands+1)), without allocating.
     package func sharedTilePositions(held: Int, capacityBits: Int) -> InlineArray<3, Int> {
-        let levels = mapping.order.count + 1  // at most 7
+        let levels = mapping.order.count + 2  // at most 8
         var footprints = InlineArray<24, Int>(repeating: 0), costs = InlineArray<24, Int>(repeating: 0)
         var count = InlineArray<3, Int>(repeating: 1)
         for (o, operand) in Operand.allCases.enumerated() where held & (1 << o) != 0 {
@@ -84,7 +86,7 @@ package struct RowStationaryTraffic: Sendable {
             let bits = operand == .outputs ? accumulatorBits : operandBits
             for j in 0..<levels {
                 footprints[o &* 8 &+ j] = j == levels - 1 ? 0 : footprint(operand, at: j) * bits
-                let t = transfer(operand, at: j)
+                let t = bufferTransfer(operand, position: j)
                 costs[o &* 8 &+ j] = t.inwardBits &+ t.outwardBits
             }
         }

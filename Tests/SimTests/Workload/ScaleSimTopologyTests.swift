@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 
+import TestSupport
 @testable import Sim
 @testable import SparseSimCore
 
@@ -72,12 +73,8 @@ import Testing
             ("Layer name, M, N, K,\ng, 4, 4, 4, 3:2\n", "2", "N:M"),
             ("Layer name, M, N, K,\ng, 4, 4, 4\ng, 1, 1, 1\n", "3", "repeats"),
         ] {
-            do {
-                _ = try ScaleSimTopology.parse(bad, file: "g.csv")
-                Issue.record("accepted \(bad)")
-            } catch let e as SparseSimError {
-                #expect(e.file == "g.csv" && e.location == line && e.message.contains(message), "\(e)")
-            } catch { Issue.record("\(error)") }
+            let e = expectSparseSimError { _ = try ScaleSimTopology.parse(bad, file: "g.csv") }
+            #expect(e?.file == "g.csv" && e?.location == line && e?.message.contains(message) == true, "\(String(describing: e))")
         }
     }
 }
