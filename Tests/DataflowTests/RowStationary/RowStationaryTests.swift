@@ -137,6 +137,34 @@ import Testing
         }
     }
 
+    /// A shared buffer places its operands' tiles together: with room for everything it keeps
+    /// whole tensors (position 0, each crosses once); with no room it keeps nothing and every
+    /// pass streams through it (`arrayTransfer`: partial sums spill between channel chunks); in
+    /// between, the tiles it keeps fit together and no fitting pair moves fewer bits.
+    @Test(arguments: layers)
+    func sharedBufferPlacesTilesTogether(layer: LayerShape) {
+        for m in Self.candidates(layer, rows: 12, cols: 14).prefix(6) {
+            let t = RowStationaryTraffic(mapping: m, operandBits: 16, accumulatorBits: 16)
+            let held = 0b110  // inputs and outputs
+            let none = m.order.count + 1
+            let all = t.sharedTilePositions(held: held, capacityBits: Int.max / 4)
+            #expect(all[1] == 0 && all[2] == 0, "\(m.summary)")
+            let nothing = t.sharedTilePositions(held: held, capacityBits: 0)
+            #expect(nothing[1] == none && nothing[2] == none)
+            for operand in [Operand.inputs, .outputs] {
+                #expect(t.bufferTransfer(operand, position: none) == t.arrayTransfer(operand))
+            }
+            let capacity = 16 * 2048
+            let p = t.sharedTilePositions(held: held, capacityBits: capacity)
+            func bits(_ o: Operand, _ j: Int) -> Int { j == none ? 0 : t.footprint(o, at: j) * 16 }
+            func cost(_ o: Operand, _ j: Int) -> Int { let x = t.bufferTransfer(o, position: j); return x.inwardBits + x.outwardBits }
+            #expect(bits(.inputs, p[1]) + bits(.outputs, p[2]) <= capacity)
+            for a in 0...none { for b in 0...none where bits(.inputs, a) + bits(.outputs, b) <= capacity {
+                #expect(cost(.inputs, a) + cost(.outputs, b) >= cost(.inputs, p[1]) + cost(.outputs, p[2]))
+            } }
+        }
+    }
+
     /// The tile a pass belongs to at position `j`: the indices of the loops outside `j` that the
     /// operand depends on (an irrelevant loop's index does not change the data).
     static func walk(_ l: LayerShape, _ m: RowStationaryMapping, _ operand: Operand, tileAt j: Int,
