@@ -21,8 +21,11 @@ extension StructureStudy {
     /// Trains every run that `directory` does not hold finished, in order; returns every run's record.
     /// - Throws: `SparseSimError` when the directory holds a run trained otherwise, a dataset is
     ///   missing, or training fails (the run's checkpoint is kept for the next attempt).
+    /// - Parameter shouldStop: asked after every training step (a signal handler's flag): when
+    ///   it answers true the run in progress checkpoints and `train` throws `interrupted`; the
+    ///   next call resumes it.
     @discardableResult
-    public func train(progress: (Event) -> Void = { _ in }) throws -> [Record] {
+    public func train(progress: (Event) -> Void = { _ in }, shouldStop: () -> Bool = { false }) throws -> [Record] {
         let fm = FileManager.default
         do {
             try fm.createDirectory(atPath: directory + "/runs", withIntermediateDirectories: true)
@@ -45,13 +48,13 @@ extension StructureStudy {
                 progress(.reused(run, record))
                 continue
             }
-            records.append(try train(run, progress: progress))
+            records.append(try train(run, shouldStop: shouldStop, progress: progress))
         }
         return records
     }
 
     /// Trains (or resumes) one run and writes its record.
-    func train(_ run: Run, progress: (Event) -> Void) throws -> Record {
+    func train(_ run: Run, shouldStop: () -> Bool, progress: (Event) -> Void) throws -> Record {
         let outputs = TrainingRun.Outputs(checkpointDirectory: path(run), metricsPath: path(run, ".jsonl"), tracePath: tracePath(run),
                                           traceSamples: settings.traceSamples)
         let training: TrainingRun
@@ -62,9 +65,9 @@ extension StructureStudy {
             throw error.with(message: error.message + " (the study directory holds a run trained otherwise: give another `directory`)")
         }
         progress(.started(run, resumedAtEpoch: training.trainer.epoch))
-        let summary = try training.run { event in
+        let summary = try training.run(progress: { event in
             if case let .epoch(m) = event { progress(.epoch(run, m)) }
-        }
+        }, shouldStop: shouldStop)
         let record = Record(name: run.name, configuration: run.configuration, summary: summary)
         try AtomicFile.write(try JSONCoding.encode(record, keys: .asDeclared), to: path(run, ".json"))
         progress(.finished(run, record))

@@ -46,13 +46,18 @@ struct SparseSimCommand: ParsableCommand {
 
     static func reportAndExit(_ error: SparseSimError) -> Never {
         let shown = FlagNames.render(error)
-        Console.error("sparsesim: error: \(shown.place): \(shown.message)")
+        Console.error("sparsesim: \(error.kind == .interrupted ? "stopped" : "error"): \(shown.place): \(shown.message)")
         Foundation.exit(exitStatus(for: error))
     }
 
-    /// 64 (EX_USAGE) for a setting out of range — a flag value a library refused — and 1 for
-    /// bad input or a failed run.
+    /// 64 (EX_USAGE) for a setting out of range — a flag value a library refused —, 75
+    /// (EX_TEMPFAIL: requeue) for a run stopped by a signal after its checkpoint, and 1 for bad
+    /// input or a failed run.
     static func exitStatus(for error: SparseSimError) -> Int32 {
-        error.kind == .usage ? 64 : 1
+        switch error.kind {
+        case .usage: 64
+        case .interrupted: 75
+        case .input, .run: 1
+        }
     }
 }

@@ -154,6 +154,13 @@ import Testing
         let recorder = try TraceRecorder(path: a.tracePath(run), trainer: trainer, every: nil, sampleCount: s.traceSamples, resuming: false)
         try trainer.run(checkpointDirectory: a.path(run), metricsPath: a.path(run, ".jsonl"), epochLimit: 1, trace: recorder)
 
+        // Then a signal inside the second epoch: the study stops with `interrupted`, writes no
+        // record, and the next call resumes the run at that step.
+        var steps = 0
+        let stop = try #require(throws: SparseSimError.self) {
+            try a.train(shouldStop: { steps += 1; return steps == 2 })
+        }
+        #expect(stop.kind == .interrupted && !FileManager.default.fileExists(atPath: a.path(run, ".json")), "\(stop)")
         var started: [Int] = []
         try a.train { if case let .started(_, epoch) = $0 { started.append(epoch) } }
         #expect(started == [1])

@@ -135,6 +135,76 @@ import Training
         }
     }
 
+    /// Starts `sparsesim` with `arguments`, sends SIGTERM after `seconds` (and, with `twice`, again
+    /// 20 ms later); returns the exit status (nil: it finished before the signal).
+    static func runTerminating(after seconds: Double, twice: Bool = false, _ arguments: [String]) throws -> Int32? {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: CLITests.executable)
+        p.arguments = arguments
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let deadline = Date().addingTimeInterval(seconds)
+        while p.isRunning && Date() < deadline { usleep(1_000) }
+        guard p.isRunning else {
+            p.waitUntilExit()
+            #expect(p.terminationStatus == 0, "a run that was not signalled failed")
+            return nil
+        }
+        kill(p.processIdentifier, SIGTERM)
+        if twice {
+            usleep(20_000)
+            if p.isRunning { kill(p.processIdentifier, SIGTERM) }
+        }
+        p.waitUntilExit()
+        #expect(p.terminationReason == .exit, "the signal is handled, not fatal")
+        return p.terminationStatus
+    }
+
+    /// SIGTERM (a cluster preempting the job) at random moments: the run finishes its step,
+    /// checkpoints there and exits 75; `--resume` chains end with the bytes of an uninterrupted
+    /// run. A second signal exits at once (143) and the last checkpoint still resumes.
+    @Test func trainTerminatedAtRandomPointsResumesBitIdentically() throws {
+        let reference = try Self.directory("term-reference"), stopped = try Self.directory("term-stopped")
+        defer { for d in [reference, stopped] { try? FileManager.default.removeItem(atPath: d) } }
+        let started = Date()
+        let whole = try CLITests.run(Self.run + Self.outputs(reference))
+        #expect(whole.status == 0, "\(whole.stderr)")
+        let wall = Date().timeIntervalSince(started)
+
+        var rng = RandomGenerator(seed: 20_261_203)
+        var stops = 0, attempts = 0
+        while stops < 3 && attempts < 20 {
+            attempts += 1
+            let at = 0.05 + rng.nextDouble() * wall * 0.7
+            let arguments = Self.run + Self.outputs(stopped) + (stops > 0 ? ["--resume"] : [])
+            switch try Self.runTerminating(after: at, twice: stops == 2, arguments) {
+            case nil:
+                stops = 0
+                for name in try FileManager.default.contentsOfDirectory(atPath: stopped) {
+                    try FileManager.default.removeItem(atPath: stopped + "/" + name)
+                }
+            case let status?:
+                #expect(status == (stops == 2 ? 143 : 75) || status == 75, "exit status \(status)")
+                stops += 1
+                try Self.checkOutputsAreWhole(stopped)
+            }
+        }
+        #expect(stops >= 2, "only \(stops) runs in a row could be stopped before they finished (\(attempts) attempts)")
+        let finish = try CLITests.run(Self.run + Self.outputs(stopped) + ["--resume"])
+        #expect(finish.status == 0, "\(finish.stderr)")
+        let a = try #require(FileManager.default.contents(atPath: reference + "/ck/checkpoint.safetensors"))
+        let b = try #require(FileManager.default.contents(atPath: stopped + "/ck/checkpoint.safetensors"))
+        let sameCheckpoint = a == b
+        #expect(sameCheckpoint, "the resumed checkpoint differs from the uninterrupted run's")
+        let refTrace = try TraceReader(path: reference + "/t.sstrace"), resumedTrace = try TraceReader(path: stopped + "/t.sstrace")
+        #expect(resumedTrace.manifest.snapshots == refTrace.manifest.snapshots)
+        let refFiles = try Self.traceFiles(reference + "/t.sstrace"), resumedFiles = try Self.traceFiles(stopped + "/t.sstrace")
+        #expect(refFiles.keys.sorted().filter { resumedFiles[$0] != refFiles[$0] }.isEmpty)
+        let got = try Self.metricsLines(stopped + "/m.jsonl")
+        #expect(got.map { $0["epoch"] as? Int } == [1, 2, 3, 4])
+    }
+
     /// Resuming a run that was killed before its first checkpoint starts it again at step 0 and
     /// reuses the trace directory it had begun.
     @Test func resumeWithoutACheckpointStartsAtStepZero() throws {

@@ -20,6 +20,9 @@ public struct SparseSimError: Error, Equatable, Sendable, CustomStringConvertibl
         case input
         /// A run failed (a numeric failure, a directory that cannot be made).
         case run
+        /// A run stopped on request (a signal) after writing its checkpoint: running it again
+        /// with resuming continues where it stopped.
+        case interrupted
     }
 
     /// The pseudo-file of errors about settings (their location is the field).

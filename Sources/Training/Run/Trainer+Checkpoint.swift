@@ -34,6 +34,13 @@ extension Trainer {
             "configuration": String(decoding: (try? encoder.encode(configuration)) ?? Data(), as: UTF8.self),
         ]
         if let sparse { file.metadata["sparse_state"] = sparse.stateJSON() }
+        if stepInEpoch > 0, let position = epochStart {
+            // Inside an epoch: where in its data order, and its running sums (the loss sum as
+            // its bit pattern, so the epoch's mean comes out identical).
+            file.metadata["step_in_epoch"] = String(stepInEpoch)
+            file.metadata["epoch_shuffle_rng"] = position.shuffleState.map(String.init).joined(separator: ",")
+            file.metadata["epoch_sums"] = "\(position.lossSum.bitPattern),\(position.correct),\(position.seen)"
+        }
         return file
     }
 
@@ -103,8 +110,25 @@ extension Trainer {
                 throw fail("__metadata__.sparse_state", "missing or unreadable sparse-training state")
             }
         }
+        var position: EpochPosition?
+        var inside = 0
+        if let text = file.metadata["step_in_epoch"] {
+            guard let n = Int(text), n > 0, n < stepsPerEpoch else {
+                throw fail("__metadata__.step_in_epoch", "'\(text)' is not a step inside an epoch of \(stepsPerEpoch)")
+            }
+            let shuffle = (file.metadata["epoch_shuffle_rng"] ?? "").split(separator: ",").compactMap { UInt64($0) }
+            let sums = (file.metadata["epoch_sums"] ?? "").split(separator: ",")
+            guard shuffle.count == 4, shuffle.contains(where: { $0 != 0 }), sums.count == 3,
+                  let bits = UInt64(sums[0]), let correct = Int(sums[1]), let seen = Int(sums[2]) else {
+                throw fail("__metadata__.epoch_sums", "missing or invalid position inside the epoch")
+            }
+            position = EpochPosition(shuffleState: shuffle, lossSum: Double(bitPattern: bits), correct: correct, seen: seen)
+            inside = n
+        }
         step = s
         epoch = e
+        stepInEpoch = inside
+        epochStart = position
         lastTrainLoss = file.metadata["train_loss"].flatMap(Double.init) ?? .nan
         rng = RandomGenerator(state: words)
     }

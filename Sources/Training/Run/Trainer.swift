@@ -24,6 +24,18 @@ public final class Trainer {
     public internal(set) var step = 0, epoch = 0
     /// Mean training loss of the last completed epoch (restored on resume).
     public internal(set) var lastTrainLoss = Double.nan
+    /// Steps taken in the current epoch (0 at an epoch boundary): a checkpoint taken inside an
+    /// epoch resumes at this position of the epoch's data order.
+    public internal(set) var stepInEpoch = 0
+    /// Inside an epoch: the generator's state before the epoch's shuffle (the order is drawn
+    /// again from it on resume) and the epoch's running loss sum, correct answers and samples.
+    var epochStart: EpochPosition?
+
+    /// Where an epoch in progress stands, as much as a resumed run needs to continue it.
+    struct EpochPosition: Equatable {
+        var shuffleState: [UInt64]
+        var lossSum = 0.0, correct = 0, seen = 0
+    }
 
     /// With `--init-mask`: whether the trace's kept weights equal this run's initial weights (the
     /// same model and seed as the pruning run), so training starts from the weights that were
@@ -92,6 +104,8 @@ public final class Trainer {
         /// quantized, and the widths.
         public var quantizedTestAccuracy: Double? = nil, quantizedTestLoss: Double? = nil
         public var quantization: String? = nil
+        /// True when `shouldStop` stopped the run inside an epoch (its checkpoint is at that step).
+        public var interrupted: Bool? = nil
         /// Who made the result: tool version, commit, command line, seed, threads, BLAS kernels,
         /// time. The dataset's checksum is in traces (`--trace`), not here.
         public var provenance: Provenance?
@@ -106,7 +120,7 @@ public final class Trainer {
             case wallSeconds = "wall_seconds"
             case quantizedTestAccuracy = "quantized_test_accuracy"
             case quantizedTestLoss = "quantized_test_loss"
-            case quantization
+            case quantization, interrupted
         }
     }
 
@@ -189,14 +203,18 @@ public final class Trainer {
 
     // MARK: Training
 
-    /// Trains until the run is over (or `epochLimit` epochs are complete: an interruption a
-    /// later `resume` continues), checkpointing into `checkpointDirectory` after every epoch
-    /// and at the end, appending one JSON line per epoch to `metricsPath`.
+    /// Trains until the run is over (or `epochLimit` epochs are complete, or `shouldStop`
+    /// answers true after a step: an interruption a later `resume` continues), checkpointing
+    /// into `checkpointDirectory` after every epoch, every `checkpointEverySteps` steps, when
+    /// stopped and at the end, appending one JSON line per epoch to `metricsPath`.
+    /// - Parameter shouldStop: asked after every step (a signal handler's flag); when it
+    ///   answers true the step's checkpoint is written and the summary says `interrupted`.
     /// - Throws: `SparseSimError` when the loss becomes NaN or infinite (the last checkpoint is
     ///   kept) or a file cannot be written.
     @discardableResult
     public func run(checkpointDirectory: String? = nil, metricsPath: String? = nil, epochLimit: Int? = nil,
-                    trace: TraceRecorder? = nil, progress: (Event) -> Void = { _ in }) throws -> Summary {
+                    checkpointEverySteps: Int? = nil, trace: TraceRecorder? = nil, shouldStop: () -> Bool = { false },
+                    progress: (Event) -> Void = { _ in }) throws -> Summary {
         let started = Date()
         // Made before any work, so a directory that cannot exist fails now, not after an epoch
         // (and the metrics file may live in it).
@@ -205,14 +223,28 @@ public final class Trainer {
         var trainedSamples = 0
         var trainingSeconds = 0.0
         var last: EpochMetrics?
-        while !finished && epoch < (epochLimit ?? Int.max) {
+        var interrupted = false
+        // Asked after the epoch's last step: the epoch ends as usual (its checkpoint), then the run stops.
+        var stopAsked = false
+        epochs: while !finished && epoch < (epochLimit ?? Int.max) {
             let epochStart = Date()
             var order = Array(0..<train.count)
-            rng.shuffle(&order)
-            var lossSum = 0.0, correct = 0, seen = 0
-            let stepsThisEpoch = min(stepsPerEpoch, totalSteps - step)
+            var position: EpochPosition
+            if let resumed = self.epochStart, stepInEpoch > 0 {
+                // The epoch's order, drawn again from the generator as it was before the shuffle.
+                var replay = RandomGenerator(state: resumed.shuffleState)
+                replay.shuffle(&order)
+                position = resumed
+            } else {
+                position = EpochPosition(shuffleState: rng.stateWords)
+                rng.shuffle(&order)
+                stepInEpoch = 0
+            }
+            var lossSum = position.lossSum, correct = position.correct, seen = position.seen
+            let seenBefore = seen, firstStep = stepInEpoch
+            let endStep = min(stepsPerEpoch, stepInEpoch + totalSteps - step)
             var lr: Float = 0
-            for s in 0..<stepsThisEpoch {
+            for s in firstStep..<endStep {
                 let lo = s * configuration.batchSize, hi = min(lo + configuration.batchSize, train.count)
                 loadBatch(order[lo..<hi])
                 lr = schedule.rate(base: configuration.learningRate, step: step, total: totalSteps,
@@ -231,22 +263,45 @@ public final class Trainer {
                 lossSum += loss * Double(hi - lo)
                 correct += right
                 seen += hi - lo
+                stepInEpoch = s + 1
+                position.lossSum = lossSum
+                position.correct = correct
+                position.seen = seen
+                self.epochStart = position
                 let elapsed = Date().timeIntervalSince(epochStart)
-                progress(.step(epoch: epoch + 1, step: s + 1, of: stepsThisEpoch, loss: loss,
-                               samplesPerSecond: Double(seen) / max(elapsed, 1e-9)))
+                progress(.step(epoch: epoch + 1, step: s + 1, of: endStep, loss: loss,
+                               samplesPerSecond: Double(seen - seenBefore) / max(elapsed, 1e-9)))
+                let inside = stepInEpoch < stepsPerEpoch && !finished
+                stopAsked = !finished && shouldStop()
+                if inside, let dir = checkpointDirectory, stopAsked || checkpointEverySteps.map({ $0 > 0 && step % $0 == 0 }) == true {
+                    try saveCheckpoint(in: dir)
+                }
+                if inside && stopAsked {
+                    trainingSeconds += Date().timeIntervalSince(epochStart)
+                    trainedSamples += seen - seenBefore
+                    interrupted = true
+                    break epochs
+                }
             }
             let stepSeconds = Date().timeIntervalSince(epochStart)
             trainingSeconds += stepSeconds
-            trainedSamples += seen
-            epoch += 1
+            trainedSamples += seen - seenBefore
+            // A run stopped by `maxSteps` inside an epoch reports it (metrics, trace, summary)
+            // but its checkpoint stays inside the epoch: a resumed run continues the epoch's order.
+            let complete = stepInEpoch == stepsPerEpoch
+            if complete {
+                epoch += 1
+                stepInEpoch = 0
+                self.epochStart = nil
+            }
             let (testLoss, testAccuracy) = evaluate(test)
             let metrics = EpochMetrics(
-                epoch: epoch, step: step, trainLoss: lossSum / Double(max(seen, 1)),
+                epoch: complete ? epoch : epoch + 1, step: step, trainLoss: lossSum / Double(max(seen, 1)),
                 trainAccuracy: Double(correct) / Double(max(seen, 1)), testLoss: testLoss, testAccuracy: testAccuracy,
                 learningRate: Double(lr), samplesPerSecond: Double(seen) / max(stepSeconds, 1e-9),
                 seconds: Date().timeIntervalSince(epochStart))
             last = metrics
-            lastTrainLoss = metrics.trainLoss
+            if complete { lastTrainLoss = metrics.trainLoss }
             if let trace, trace.isDue(step: step, total: totalSteps) {
                 var values = ["test_accuracy": testAccuracy, "test_loss": testLoss, "train_accuracy": metrics.trainAccuracy,
                               "lr": Double(lr)]
@@ -267,13 +322,18 @@ public final class Trainer {
             if let metricsPath { try Self.appendLine(metrics, to: metricsPath) }
             if let dir = checkpointDirectory { try saveCheckpoint(in: dir) }
             progress(.epoch(metrics))
+            if stopAsked && !finished {
+                interrupted = true
+                break
+            }
         }
         let (testLoss, testAccuracy) = last.map { ($0.testLoss, $0.testAccuracy) } ?? evaluate(test)
-        var summary = Summary(testAccuracy: testAccuracy, testLoss: testLoss, trainLoss: lastTrainLoss,
+        var summary = Summary(testAccuracy: testAccuracy, testLoss: testLoss, trainLoss: last?.trainLoss ?? lastTrainLoss,
                               samplesPerSecond: Double(trainedSamples) / max(trainingSeconds, 1e-9), epochs: epoch, steps: step,
                               wallSeconds: Date().timeIntervalSince(started),
                               provenance: Provenance.current(seed: configuration.seed, threads: configuration.threads, blasCore: BLAS.coreName))
-        if let q = configuration.quantization {
+        if interrupted { summary.interrupted = true }
+        if let q = configuration.quantization, !interrupted {
             let (loss, accuracy) = withQuantizedWeights { evaluate(test) }
             summary.quantizedTestAccuracy = accuracy
             summary.quantizedTestLoss = loss

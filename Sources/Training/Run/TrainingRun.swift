@@ -21,10 +21,13 @@ public final class TrainingRun {
         public var traceEvery: Int?
         /// Test samples whose activations each snapshot records.
         public var traceSamples: Int
+        /// Steps between checkpoints inside an epoch (nil or 0: at epoch ends only).
+        public var checkpointEverySteps: Int?
 
         /// Outputs; every one optional.
         public init(checkpointDirectory: String? = nil, metricsPath: String? = nil, tracePath: String? = nil,
-                    traceEvery: Int? = nil, traceSamples: Int = 16) {
+                    traceEvery: Int? = nil, traceSamples: Int = 16, checkpointEverySteps: Int? = nil) {
+            self.checkpointEverySteps = checkpointEverySteps
             self.checkpointDirectory = checkpointDirectory
             self.metricsPath = metricsPath
             self.tracePath = tracePath
@@ -84,12 +87,27 @@ public final class TrainingRun {
     }
 
     /// Trains to the end of the configured epochs (or `maxSteps`), checkpointing after every
-    /// epoch and at the end.
+    /// epoch, every `checkpointEverySteps` steps and at the end; when `shouldStop` answers true
+    /// after a step, checkpoints there and stops.
     /// - Throws: `SparseSimError` when the loss diverges (the last checkpoint is kept) or a file
     ///   cannot be written.
+    /// - Throws: `SparseSimError` of kind `interrupted` when `shouldStop` stopped the run (its
+    ///   checkpoint is written: the run resumes from it).
     @discardableResult
-    public func run(progress: (Trainer.Event) -> Void = { _ in }) throws -> Trainer.Summary {
-        try trainer.run(checkpointDirectory: outputs.checkpointDirectory, metricsPath: outputs.metricsPath, trace: recorder,
-                        progress: progress)
+    public func run(progress: (Trainer.Event) -> Void = { _ in }, shouldStop: () -> Bool = { false }) throws -> Trainer.Summary {
+        let summary = try trainer.run(checkpointDirectory: outputs.checkpointDirectory, metricsPath: outputs.metricsPath,
+                                      checkpointEverySteps: outputs.checkpointEverySteps, trace: recorder, shouldStop: shouldStop,
+                                      progress: progress)
+        if summary.interrupted == true {
+            let t = trainer
+            let place = "epoch \(t.epoch + 1), step \(t.stepInEpoch) of \(t.stepsPerEpoch)"
+            throw SparseSimError(
+                .interrupted, file: outputs.checkpointDirectory.map { "\($0)/\(Trainer.checkpointName)" } ?? "<training>",
+                location: "step \(t.step)",
+                message: outputs.checkpointDirectory == nil
+                    ? "stopped by a signal at \(place); no checkpoint directory, nothing saved"
+                    : "stopped by a signal at \(place); the checkpoint is written: resume to continue")
+        }
+        return summary
     }
 }

@@ -18,7 +18,11 @@ struct TrainCommand: ParsableCommand {
             written atomically to DIR/checkpoint.safetensors after every epoch and at the end; \
             --resume continues from there and ends exactly where an uninterrupted run would, with the \
             same checkpoint and trace bytes, however often the run was killed (a run killed before \
-            its first checkpoint starts again at step 0; the metrics file keeps one line per epoch).
+            its first checkpoint starts again at step 0; the metrics file keeps one line per epoch). \
+            --checkpoint-every-steps N also checkpoints inside epochs, at the position in the epoch's \
+            data order. On SIGTERM or SIGINT (a cluster preempting the job) the current step \
+            finishes, a checkpoint is written at it and train exits with status 75 (EX_TEMPFAIL: \
+            requeue and --resume); a second signal exits at once.
 
             Progress goes to standard error (a live line on a terminal, one line per epoch otherwise); \
             the summary goes to standard output.
@@ -108,6 +112,9 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Continue from the checkpoint in --checkpoint-dir (from step 0 when there is none yet), appending to --trace.")
     var resume = false
 
+    @Option(name: .customLong("checkpoint-every-steps"), help: "Also checkpoint every N steps inside an epoch (with --checkpoint-dir).")
+    var checkpointEverySteps: Int?
+
     @Option(help: "Append one JSON line of metrics per epoch to this file.")
     var metrics: String?
 
@@ -181,6 +188,10 @@ struct TrainCommand: ParsableCommand {
 
     func validate() throws {
         if resume && checkpointDir == nil { throw ValidationError("--resume needs --checkpoint-dir") }
+        if let n = checkpointEverySteps {
+            guard n >= 1 else { throw ValidationError("--checkpoint-every-steps must be at least 1, got \(n)") }
+            guard checkpointDir != nil else { throw ValidationError("--checkpoint-every-steps needs --checkpoint-dir") }
+        }
         if traceEvery != nil && trace == nil { throw ValidationError("--trace-every needs --trace") }
         guard BasisSharing(rawValue: basisSharing) != nil else { throw ValidationError("--basis-sharing must be layer or channel") }
         if basisSharing != "layer" && decompose == nil { throw ValidationError("--basis-sharing needs --decompose") }
@@ -206,6 +217,8 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
+        // From the start: a signal while the data loads stops the run after its first step.
+        StopSignals.install()
         let config = TrainingConfiguration(
             model: model, dataset: dataset, dataDirectory: dataDir, epochs: epochs, maxSteps: maxSteps, batchSize: batchSize,
             learningRate: lr, momentum: momentum, nesterov: nesterov, weightDecay: weightDecay, schedule: schedule,
@@ -214,7 +227,7 @@ struct TrainCommand: ParsableCommand {
             decomposition: decompose.map { DecompositionSettings(bases: $0, sharing: BasisSharing(rawValue: basisSharing)!) },
             quantization: try quantize.map { try QuantizationBits(parsing: $0) }, quantizeAwareFrom: quantizeAwareFrom)
         let outputs = TrainingRun.Outputs(checkpointDirectory: checkpointDir, metricsPath: metrics, tracePath: trace,
-                                          traceEvery: traceEvery, traceSamples: traceSamples)
+                                          traceEvery: traceEvery, traceSamples: traceSamples, checkpointEverySteps: checkpointEverySteps)
         let run = try TrainingRun(configuration: config, outputs: outputs, resume: resume)
         let trainer = run.trainer
         if trainer.initialMaskWeightsMatch == false {
@@ -223,13 +236,15 @@ struct TrainCommand: ParsableCommand {
         switch run.start {
         case .fresh: break
         case let .resumed(epoch, step):
-            Console.error("sparsesim: resuming at epoch \(epoch), step \(step) of \(trainer.totalSteps)")
+            Console.error(trainer.stepInEpoch > 0
+                ? "sparsesim: resuming inside epoch \(epoch + 1) at its step \(trainer.stepInEpoch) of \(trainer.stepsPerEpoch) (step \(step) of \(trainer.totalSteps))"
+                : "sparsesim: resuming at epoch \(epoch), step \(step) of \(trainer.totalSteps)")
         case .noCheckpointYet:
             Console.error("sparsesim: no checkpoint in \(checkpointDir!) yet (the run stopped in its first epoch): starting at step 0")
         }
         let live = isatty(2) == 1
         var lastDraw = Date.distantPast
-        let summary = try run.run { event in
+        let summary = try run.run(progress: { event in
             switch event {
             case let .step(epoch, step, of, loss, rate):
                 guard live, Date().timeIntervalSince(lastDraw) > 0.1 || step == of else { return }
@@ -245,7 +260,7 @@ struct TrainCommand: ParsableCommand {
                                      m.epoch, m.step, m.trainLoss, m.trainAccuracy * 100, m.testLoss, m.testAccuracy * 100,
                                      m.learningRate, m.samplesPerSecond, m.seconds))
             }
-        }
+        }, shouldStop: { StopSignals.requested })
         switch format {
         case .json:
             try Console.emit(try Console.json(summary), to: nil)

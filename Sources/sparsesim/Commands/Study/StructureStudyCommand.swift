@@ -106,7 +106,8 @@ struct StructureStudyCommand: ParsableCommand {
         settings.includeDense = !noDense
         let study = try StructureStudy(settings: settings, directory: out)
         let loaded = try SpecLoader.load(paths: hardware.specs, overrides: hardware.overrides)
-        let records = try study.train { event in
+        StopSignals.install()
+        let records = try study.train(progress: { event in
             switch event {
             case let .reused(run, record):
                 Console.error("study: \(run.name): reused (trained before: test acc \(formatted(record.summary.testAccuracy * 100, digits: 2)) %)")
@@ -118,7 +119,7 @@ struct StructureStudyCommand: ParsableCommand {
             case let .finished(run, record):
                 Console.error("study: \(run.name): done, test acc \(formatted(record.summary.testAccuracy * 100, digits: 2)) %")
             }
-        }
+        }, shouldStop: { StopSignals.requested })
         let (summary, report) = try study.evaluate(records: records, specs: loaded, provenance: .current(seed: seed, threads: threads))
         try study.write(summary, report: report)
         let text = summary.lines.joined(separator: "\n") + "\n\n" + summary.comparison.renderTable()
