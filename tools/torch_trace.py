@@ -6,7 +6,7 @@ boolean tensors you pass, or, when neither is there, from the weights' non-zeros
 activations come from forward hooks on one batch you give. The trace is then simulated like
 one SparseSim trained itself:
 
-    import torch, torchvision, torch_trace
+    import torch, torch.nn.utils.prune, torchvision, torch_trace
     model = torchvision.models.resnet18()
     for m in model.modules():
         if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear)):
@@ -178,6 +178,7 @@ def main(argv=None):
     args = ap.parse_args(argv)
     try:
         import torch
+        import torch.nn.utils.prune  # a submodule: `import torch` alone does not load it
         import torchvision
     except ImportError:
         print("torch_trace.py: error: torch and torchvision are not installed; the numpy core "

@@ -14,14 +14,19 @@ struct SparseSimCommand: ParsableCommand {
         abstract: "Train sparse networks, record real masks as traces, and replay them on sparse-accelerator models.",
         discussion: """
             Exit status: 0 on success, 1 for bad input (a file) or a failed run, 64 for bad usage \
-            (an unknown flag, a missing argument, a flag value out of range). \
+            (an unknown flag, a missing argument, a flag value out of range), 75 for a training run \
+            stopped by SIGTERM/SIGINT after writing its checkpoint (run it again with --resume). \
             Errors print one line to standard error: sparsesim: error: <file>:<where>: <message>
 
             Examples:
-              sparsesim env
-              sparsesim trace inspect run.sstrace
-              sparsesim trace inspect run.sstrace --format json
-              env -u OPENBLAS_CORETYPE sparsesim bench blas --sizes 512,2048 --threads 1,2
+              # 1. Simulate accelerator configs from XML specs
+              sparsesim simulate --hw HardwareSpecs/eyeriss-v1.xml --hw HardwareSpecs/scnn.xml --model resnet18
+              # 2. Export traces from sparse training (real masks and activations)
+              sparsesim train --model lenet5 --method rigl --sparsity 0.9 --epochs 3 --trace runs/rigl.sstrace
+              sparsesim simulate --hw HardwareSpecs/scnn.xml --trace runs/rigl.sstrace
+              # 3. Compare structured against unstructured sparsity, trained and simulated
+              sparsesim study structure --model lenet5 --methods rigl --structures unstructured,nm:2:4 \\
+                --hw HardwareSpecs/systolic-ws.xml --hw HardwareSpecs/stc-2to4.xml --out studies/lenet5
             """,
         version: SparseSimVersion.string,
         subcommands: [EnvCommand.self, TrainCommand.self, PruneCommand.self, DecomposeCommand.self, SpecCommand.self, SimulateCommand.self, CompareCommand.self, StudyCommand.self, SweepCommand.self, ReportCommand.self, TraceCommand.self, BenchCommand.self]

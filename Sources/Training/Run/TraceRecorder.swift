@@ -56,7 +56,8 @@ public final class TraceRecorder {
             parameters["seed"] = .string(String(config.seed))
             parameters["epochs"] = .int(config.epochs)
             parameters["batch_size"] = .int(config.batchSize)
-            parameters["lr"] = .double(Double(config.learningRate))
+            // The Float's shortest decimal (0.05, not 0.05000000074505806, its exact binary value).
+            parameters["lr"] = .double(Double("\(config.learningRate)") ?? Double(config.learningRate))
             parameters["schedule"] = .string(config.schedule)
             parameters["trace_samples"] = .int(n)
             if let mask = config.initialMask { parameters["init_mask"] = .string(mask) }
