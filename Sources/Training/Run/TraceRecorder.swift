@@ -57,7 +57,7 @@ public final class TraceRecorder {
             parameters["epochs"] = .int(config.epochs)
             parameters["batch_size"] = .int(config.batchSize)
             // The Float's shortest decimal (0.05, not 0.05000000074505806, its exact binary value).
-            parameters["lr"] = .double(Double("\(config.learningRate)") ?? Double(config.learningRate))
+            parameters["lr"] = .double(Trainer.decimal(config.learningRate))
             parameters["schedule"] = .string(config.schedule)
             parameters["trace_samples"] = .int(n)
             if let mask = config.initialMask { parameters["init_mask"] = .string(mask) }

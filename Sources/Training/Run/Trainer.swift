@@ -258,7 +258,7 @@ public final class Trainer {
                 backwardStep(lr: lr)
                 step += 1
                 if let trace, step < totalSteps, trace.isDue(step: step, total: totalSteps) {
-                    try trace.record(self, metrics: ["loss": loss, "lr": Double(lr)])
+                    try trace.record(self, metrics: ["loss": loss, "lr": Self.decimal(lr)])
                 }
                 lossSum += loss * Double(hi - lo)
                 correct += right
@@ -298,13 +298,13 @@ public final class Trainer {
             let metrics = EpochMetrics(
                 epoch: complete ? epoch : epoch + 1, step: step, trainLoss: lossSum / Double(max(seen, 1)),
                 trainAccuracy: Double(correct) / Double(max(seen, 1)), testLoss: testLoss, testAccuracy: testAccuracy,
-                learningRate: Double(lr), samplesPerSecond: Double(seen) / max(stepSeconds, 1e-9),
+                learningRate: Self.decimal(lr), samplesPerSecond: Double(seen) / max(stepSeconds, 1e-9),
                 seconds: Date().timeIntervalSince(epochStart))
             last = metrics
             if complete { lastTrainLoss = metrics.trainLoss }
             if let trace, trace.isDue(step: step, total: totalSteps) {
                 var values = ["test_accuracy": testAccuracy, "test_loss": testLoss, "train_accuracy": metrics.trainAccuracy,
-                              "lr": Double(lr)]
+                              "lr": Self.decimal(lr)]
                 if finished, configuration.quantization != nil {
                     // The last snapshot records the deployed (quantized) weights.
                     try withQuantizedWeights {
@@ -341,6 +341,10 @@ public final class Trainer {
         }
         return summary
     }
+
+    /// `value` as the Double of its shortest decimal (0.025, not 0.02500000037252903, the
+    /// Float's exact binary value), for files people read.
+    static func decimal(_ value: Float) -> Double { Double("\(value)") ?? Double(value) }
 
     /// Copies samples `indices` into the input tensor and labels (augmenting when configured).
     /// The forward pass of one training step on the loaded batch (sparse masks prepared first).
