@@ -24,9 +24,8 @@ import Training
         return dir
     }
 
-    /// Starts `sparsesim` with `arguments`, SIGKILLs it after `seconds` unless it has finished;
-    /// returns whether it was killed.
-    static func runKilling(after seconds: Double, _ arguments: [String]) throws -> Bool {
+    /// Starts `sparsesim` with `arguments` (output discarded) and waits up to `seconds` for it.
+    static func startAndWait(_ arguments: [String], seconds: Double) throws -> Process {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: CLITests.executable)
         p.arguments = arguments
@@ -35,6 +34,13 @@ import Training
         try p.run()
         let deadline = Date().addingTimeInterval(seconds)
         while p.isRunning && Date() < deadline { usleep(1_000) }
+        return p
+    }
+
+    /// Starts `sparsesim` with `arguments`, SIGKILLs it after `seconds` unless it has finished;
+    /// returns whether it was killed.
+    static func runKilling(after seconds: Double, _ arguments: [String]) throws -> Bool {
+        let p = try startAndWait(arguments, seconds: seconds)
         if p.isRunning { kill(p.processIdentifier, SIGKILL) }
         p.waitUntilExit()
         if p.terminationReason == .uncaughtSignal {
@@ -79,73 +85,84 @@ import Training
         return try data.split(separator: 0x0A).map { try #require(try JSONSerialization.jsonObject(with: Data($0)) as? [String: Any]) }
     }
 
-    @Test func trainKilledAtRandomPointsResumesBitIdentically() throws {
-        let reference = try Self.directory("reference"), killed = try Self.directory("killed")
-        defer { for d in [reference, killed] { try? FileManager.default.removeItem(atPath: d) } }
-
+    /// Runs the uninterrupted reference into `dir`; returns its wall time.
+    static func referenceRun(_ dir: String) throws -> TimeInterval {
         let started = Date()
-        let whole = try CLITests.run(Self.run + Self.outputs(reference))
+        let whole = try CLITests.run(Self.run + Self.outputs(dir))
         #expect(whole.status == 0, "\(whole.stderr)")
-        let wall = Date().timeIntervalSince(started)
+        return Date().timeIntervalSince(started)
+    }
 
-        // Kill points drawn from a fixed seed across the run, start-up included. Other tests run
-        // beside this one, so a run may finish before its kill: then the chain starts again.
-        var rng = RandomGenerator(seed: 20_261_122)
-        var kills = 0, attempts = 0
-        while kills < 4 && attempts < 24 {
-            attempts += 1
-            let at = 0.05 + rng.nextDouble() * wall * 0.7
-            let arguments = Self.run + Self.outputs(killed) + (kills > 0 ? ["--resume"] : [])
-            if try Self.runKilling(after: at, arguments) {
-                kills += 1
-                try Self.checkOutputsAreWhole(killed)
-            } else {
-                kills = 0
-                for name in try FileManager.default.contentsOfDirectory(atPath: killed) {
-                    try FileManager.default.removeItem(atPath: killed + "/" + name)
-                }
-            }
-        }
-        #expect(kills >= 2, "only \(kills) runs in a row could be killed before they finished (\(attempts) attempts)")
-        let finish = try CLITests.run(Self.run + Self.outputs(killed) + ["--resume"])
+    /// Finishes the interrupted chain in `resumed` with `--resume` and expects the reference's
+    /// bytes: the checkpoint, the trace's snapshots and tensor files (no temporaries), and one
+    /// metrics line per epoch with the same losses and accuracies.
+    static func finishAndExpectSameOutputs(reference: String, resumed: String) throws {
+        let finish = try CLITests.run(Self.run + Self.outputs(resumed) + ["--resume"])
         #expect(finish.status == 0, "\(finish.stderr)")
-
-        // The checkpoint: the same bytes.
         let a = try #require(FileManager.default.contents(atPath: reference + "/ck/checkpoint.safetensors"))
-        let b = try #require(FileManager.default.contents(atPath: killed + "/ck/checkpoint.safetensors"))
+        let b = try #require(FileManager.default.contents(atPath: resumed + "/ck/checkpoint.safetensors"))
         let sameCheckpoint = a == b  // (a Bool: a failed `==` on large Data makes Swift Testing diff the bytes)
         #expect(sameCheckpoint, "the resumed checkpoint differs from the uninterrupted run's")
-
-        // The trace: valid, the same snapshots, every tensor file the same bytes, no temporaries.
         let refTrace = try TraceReader(path: reference + "/t.sstrace")
-        let resumedTrace = try TraceReader(path: killed + "/t.sstrace")
+        let resumedTrace = try TraceReader(path: resumed + "/t.sstrace")
         #expect(resumedTrace.manifest.snapshots == refTrace.manifest.snapshots)
         #expect(resumedTrace.manifest.model == refTrace.manifest.model && resumedTrace.manifest.method == refTrace.manifest.method)
-        let refFiles = try Self.traceFiles(reference + "/t.sstrace"), resumedFiles = try Self.traceFiles(killed + "/t.sstrace")
+        let refFiles = try Self.traceFiles(reference + "/t.sstrace"), resumedFiles = try Self.traceFiles(resumed + "/t.sstrace")
         #expect(resumedFiles.keys.sorted() == refFiles.keys.sorted())
         let differing = refFiles.keys.sorted().filter { resumedFiles[$0] != refFiles[$0] }
         #expect(differing.isEmpty, "tensor files that differ: \(differing)")
-        #expect(!(try FileManager.default.contentsOfDirectory(atPath: killed + "/ck")).contains { $0.hasPrefix(".") })
-
-        // The metrics: one line per epoch, the same losses and accuracies.
-        let ref = try Self.metricsLines(reference + "/m.jsonl"), got = try Self.metricsLines(killed + "/m.jsonl")
+        #expect(!(try FileManager.default.contentsOfDirectory(atPath: resumed + "/ck")).contains { $0.hasPrefix(".") })
+        let ref = try Self.metricsLines(reference + "/m.jsonl"), got = try Self.metricsLines(resumed + "/m.jsonl")
         #expect(got.map { $0["epoch"] as? Int } == [1, 2, 3, 4])
         for key in ["train_loss", "test_loss", "test_accuracy", "step"] {
             #expect(got.map { "\($0[key] ?? "")" } == ref.map { "\($0[key] ?? "")" }, "\(key)")
         }
     }
 
+    /// Empties `dir` (a chain that finished before its interruption starts again).
+    static func empty(_ dir: String) throws {
+        for name in try FileManager.default.contentsOfDirectory(atPath: dir) { try FileManager.default.removeItem(atPath: dir + "/" + name) }
+    }
+
+    /// Runs a chain of interrupted runs into `dir` (the first fresh, the next with `--resume`)
+    /// at moments drawn from `seed` across `wall` seconds, start-up included, until `wanted`
+    /// runs in a row were interrupted; other tests run beside this one, so a run may finish
+    /// before its interruption (`interrupt` answers false): then the chain starts again.
+    /// - Returns: the interruptions in a row reached, and the attempts.
+    static func interruptedChain(into dir: String, wall: Double, seed: UInt64, wanted: Int, attempts limit: Int,
+                                 _ interrupt: (_ at: Double, _ index: Int, _ arguments: [String]) throws -> Bool) throws -> (Int, Int) {
+        var rng = RandomGenerator(seed: seed)
+        var done = 0, attempts = 0
+        while done < wanted && attempts < limit {
+            attempts += 1
+            let at = 0.05 + rng.nextDouble() * wall * 0.7
+            let arguments = Self.run + Self.outputs(dir) + (done > 0 ? ["--resume"] : [])
+            if try interrupt(at, done, arguments) {
+                done += 1
+                try Self.checkOutputsAreWhole(dir)
+            } else {
+                done = 0
+                try Self.empty(dir)
+            }
+        }
+        return (done, attempts)
+    }
+
+    @Test func trainKilledAtRandomPointsResumesBitIdentically() throws {
+        let reference = try Self.directory("reference"), killed = try Self.directory("killed")
+        defer { for d in [reference, killed] { try? FileManager.default.removeItem(atPath: d) } }
+        let wall = try Self.referenceRun(reference)
+        let (kills, attempts) = try Self.interruptedChain(into: killed, wall: wall, seed: 20_261_122, wanted: 4, attempts: 24) { at, _, arguments in
+            try Self.runKilling(after: at, arguments)
+        }
+        #expect(kills >= 2, "only \(kills) runs in a row could be killed before they finished (\(attempts) attempts)")
+        try Self.finishAndExpectSameOutputs(reference: reference, resumed: killed)
+    }
+
     /// Starts `sparsesim` with `arguments`, sends SIGTERM after `seconds` (and, with `twice`, again
     /// 20 ms later); returns the exit status (nil: it finished before the signal).
     static func runTerminating(after seconds: Double, twice: Bool = false, _ arguments: [String]) throws -> Int32? {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: CLITests.executable)
-        p.arguments = arguments
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        let deadline = Date().addingTimeInterval(seconds)
-        while p.isRunning && Date() < deadline { usleep(1_000) }
+        let p = try startAndWait(arguments, seconds: seconds)
         guard p.isRunning else {
             p.waitUntilExit()
             #expect(p.terminationStatus == 0, "a run that was not signalled failed")
@@ -167,42 +184,15 @@ import Training
     @Test func trainTerminatedAtRandomPointsResumesBitIdentically() throws {
         let reference = try Self.directory("term-reference"), stopped = try Self.directory("term-stopped")
         defer { for d in [reference, stopped] { try? FileManager.default.removeItem(atPath: d) } }
-        let started = Date()
-        let whole = try CLITests.run(Self.run + Self.outputs(reference))
-        #expect(whole.status == 0, "\(whole.stderr)")
-        let wall = Date().timeIntervalSince(started)
-
-        var rng = RandomGenerator(seed: 20_261_203)
-        var stops = 0, attempts = 0
-        while stops < 3 && attempts < 20 {
-            attempts += 1
-            let at = 0.05 + rng.nextDouble() * wall * 0.7
-            let arguments = Self.run + Self.outputs(stopped) + (stops > 0 ? ["--resume"] : [])
-            switch try Self.runTerminating(after: at, twice: stops == 2, arguments) {
-            case nil:
-                stops = 0
-                for name in try FileManager.default.contentsOfDirectory(atPath: stopped) {
-                    try FileManager.default.removeItem(atPath: stopped + "/" + name)
-                }
-            case let status?:
-                #expect(status == (stops == 2 ? 143 : 75) || status == 75, "exit status \(status)")
-                stops += 1
-                try Self.checkOutputsAreWhole(stopped)
-            }
+        let wall = try Self.referenceRun(reference)
+        let (stops, attempts) = try Self.interruptedChain(into: stopped, wall: wall, seed: 20_261_203, wanted: 3, attempts: 20) { at, index, arguments in
+            // The third stop gets a second signal: it exits at once.
+            guard let status = try Self.runTerminating(after: at, twice: index == 2, arguments) else { return false }
+            #expect(status == 75 || (index == 2 && status == 143), "exit status \(status)")
+            return true
         }
         #expect(stops >= 2, "only \(stops) runs in a row could be stopped before they finished (\(attempts) attempts)")
-        let finish = try CLITests.run(Self.run + Self.outputs(stopped) + ["--resume"])
-        #expect(finish.status == 0, "\(finish.stderr)")
-        let a = try #require(FileManager.default.contents(atPath: reference + "/ck/checkpoint.safetensors"))
-        let b = try #require(FileManager.default.contents(atPath: stopped + "/ck/checkpoint.safetensors"))
-        let sameCheckpoint = a == b
-        #expect(sameCheckpoint, "the resumed checkpoint differs from the uninterrupted run's")
-        let refTrace = try TraceReader(path: reference + "/t.sstrace"), resumedTrace = try TraceReader(path: stopped + "/t.sstrace")
-        #expect(resumedTrace.manifest.snapshots == refTrace.manifest.snapshots)
-        let refFiles = try Self.traceFiles(reference + "/t.sstrace"), resumedFiles = try Self.traceFiles(stopped + "/t.sstrace")
-        #expect(refFiles.keys.sorted().filter { resumedFiles[$0] != refFiles[$0] }.isEmpty)
-        let got = try Self.metricsLines(stopped + "/m.jsonl")
-        #expect(got.map { $0["epoch"] as? Int } == [1, 2, 3, 4])
+        try Self.finishAndExpectSameOutputs(reference: reference, resumed: stopped)
     }
 
     /// Resuming a run that was killed before its first checkpoint starts it again at step 0 and

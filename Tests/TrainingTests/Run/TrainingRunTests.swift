@@ -16,6 +16,18 @@ import Testing
                             traceSamples: 4)
     }
 
+    /// The checkpoint's bytes and the trace's snapshots (provenance's creation time may differ)
+    /// of two runs' outputs.
+    static func expectSameCheckpointAndSnapshots(_ a: String, _ b: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let x = try #require(FileManager.default.contents(atPath: a + "/ck/checkpoint.safetensors"))
+        let y = try #require(FileManager.default.contents(atPath: b + "/ck/checkpoint.safetensors"))
+        let same = x == y
+        #expect(same, "the checkpoints differ", sourceLocation: sourceLocation)
+        let mx = try TraceManifest.decode([UInt8](try #require(FileManager.default.contents(atPath: a + "/t.sstrace/manifest.json"))), file: "a")
+        let my = try TraceManifest.decode([UInt8](try #require(FileManager.default.contents(atPath: b + "/t.sstrace/manifest.json"))), file: "b")
+        #expect(mx.snapshots == my.snapshots, sourceLocation: sourceLocation)
+    }
+
     @Test func startsResumesAndTrims() throws {
         let a = TrainerTests.temporaryDirectory("run-a"), b = TrainerTests.temporaryDirectory("run-b")
         defer { for d in [a, b] { try? FileManager.default.removeItem(atPath: d) } }
@@ -40,16 +52,7 @@ import Testing
         #expect(try String(contentsOfFile: b + "/m.jsonl", encoding: .utf8) == metrics)
         try second.run()
 
-        for file in ["/ck/checkpoint.safetensors", "/t.sstrace/manifest.json"] {
-            let x = try #require(FileManager.default.contents(atPath: a + file)), y = try #require(FileManager.default.contents(atPath: b + file))
-            if file.hasSuffix(".json") {
-                // Provenance's creation time may differ; the snapshots may not.
-                let mx = try TraceManifest.decode([UInt8](x), file: "a"), my = try TraceManifest.decode([UInt8](y), file: "b")
-                #expect(mx.snapshots == my.snapshots)
-            } else {
-                #expect(x == y, "\(file)")
-            }
-        }
+        try Self.expectSameCheckpointAndSnapshots(a, b)
         let lines = try String(contentsOfFile: b + "/m.jsonl", encoding: .utf8).split(separator: "\n")
         #expect(lines.count == 2)
     }
@@ -81,15 +84,7 @@ import Testing
         #expect(second.trainer.step == stopAfter && second.trainer.stepInEpoch == stopAfter % 4)
         #expect(second.start == .resumed(epoch: stopAfter / 4, step: stopAfter))
         try second.run()
-        for file in ["/ck/checkpoint.safetensors", "/t.sstrace/manifest.json"] {
-            let x = try #require(FileManager.default.contents(atPath: a + file)), y = try #require(FileManager.default.contents(atPath: b + file))
-            if file.hasSuffix(".json") {
-                let mx = try TraceManifest.decode([UInt8](x), file: "a"), my = try TraceManifest.decode([UInt8](y), file: "b")
-                #expect(mx.snapshots == my.snapshots)
-            } else {
-                #expect(x == y, "stopped after \(stopAfter)")
-            }
-        }
+        try Self.expectSameCheckpointAndSnapshots(a, b)
         let lines = try String(contentsOfFile: b + "/m.jsonl", encoding: .utf8).split(separator: "\n")
         #expect(lines.count == 2)
     }
