@@ -6,8 +6,9 @@ import SparseSimCore
 /// (Docs/model.md, "Row stationary").
 ///
 /// **Buffers** (DRAM and the SRAM levels holding an operand) follow one rule, evaluated on the
-/// mapping's pass loops (outermost first). A buffer keeps the largest *tile* — the data touched
-/// by the loops from some position inward, plus one pass — that fits its capacity. Each
+/// mapping's pass loops (outermost first). A buffer keeps a *tile* of each operand it holds —
+/// the data touched by the loops from some position inward, plus one pass, or nothing — and a
+/// buffer holding several places them together (`sharedTilePositions`). Each
 /// distinct tile crosses into the buffer once per iteration of the loops outside it that the
 /// operand does not depend on, except those directly above the tile (consecutive iterations
 /// reuse the resident tile). Inputs count the rows each tile touches, so strips of output rows
@@ -54,14 +55,6 @@ package struct RowStationaryTraffic: Sendable {
     }
 
     // MARK: Buffers
-
-    /// Bits crossing into a buffer that gives `operand` a capacity of `capacityBits` (the
-    /// outermost boundary when the buffer is the first on-chip level below DRAM).
-    /// - Complexity: O(loops²).
-    package func bufferTransfer(_ operand: Operand, capacityBits: Int) -> SystolicTraffic.Transfer {
-        let bits = operand == .outputs ? accumulatorBits : operandBits
-        return transfer(operand, at: tilePosition(operand, capacityWords: capacityBits / bits))
-    }
 
     /// Bits crossing into a buffer that keeps `operand`'s tile at loop position `position`
     /// (`order.count`: one pass's; `order.count + 1`: none — every pass's data streams through
@@ -199,12 +192,6 @@ package struct RowStationaryTraffic: Sendable {
         case .inputs: return ext[0] * ext[2] * ext[4] * usedRows(outputRows: ext[1], filterRows: ext[5]) * usedCols
         case .outputs: return ext[0] * ext[2] * ext[3] * ext[1] * mapping.shape.Q
         }
-    }
-
-    /// The outermost position whose tile fits `capacityWords` (`order.count`: one pass).
-    func tilePosition(_ operand: Operand, capacityWords: Int) -> Int {
-        for j in 0..<mapping.order.count where footprint(operand, at: j) <= capacityWords { return j }
-        return mapping.order.count
     }
 
     /// Visits of each distinct tile at position `j`: the trips of the loops outside it that

@@ -34,7 +34,7 @@ extension Trainer {
             "configuration": String(decoding: (try? encoder.encode(configuration)) ?? Data(), as: UTF8.self),
         ]
         if let sparse { file.metadata["sparse_state"] = sparse.stateJSON() }
-        if stepInEpoch > 0, let position = epochStart {
+        if stepInEpoch > 0, let position = epochPosition {
             // Inside an epoch: where in its data order, and its running sums (the loss sum as
             // its bit pattern, so the epoch's mean comes out identical).
             file.metadata["step_in_epoch"] = String(stepInEpoch)
@@ -128,7 +128,7 @@ extension Trainer {
         step = s
         epoch = e
         stepInEpoch = inside
-        epochStart = position
+        epochPosition = position
         lastTrainLoss = file.metadata["train_loss"].flatMap(Double.init) ?? .nan
         rng = RandomGenerator(state: words)
     }

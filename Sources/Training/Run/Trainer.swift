@@ -29,7 +29,7 @@ public final class Trainer {
     public internal(set) var stepInEpoch = 0
     /// Inside an epoch: the generator's state before the epoch's shuffle (the order is drawn
     /// again from it on resume) and the epoch's running loss sum, correct answers and samples.
-    var epochStart: EpochPosition?
+    var epochPosition: EpochPosition?
 
     /// Where an epoch in progress stands, as much as a resumed run needs to continue it.
     struct EpochPosition: Equatable {
@@ -226,11 +226,11 @@ public final class Trainer {
         var interrupted = false
         // Asked after the epoch's last step: the epoch ends as usual (its checkpoint), then the run stops.
         var stopAsked = false
-        epochs: while !finished && epoch < (epochLimit ?? Int.max) {
+        while !finished && epoch < (epochLimit ?? Int.max) {
             let epochStart = Date()
             var order = Array(0..<train.count)
             var position: EpochPosition
-            if let resumed = self.epochStart, stepInEpoch > 0 {
+            if let resumed = epochPosition, stepInEpoch > 0 {
                 // The epoch's order, drawn again from the generator as it was before the shuffle.
                 var replay = RandomGenerator(state: resumed.shuffleState)
                 replay.shuffle(&order)
@@ -240,8 +240,7 @@ public final class Trainer {
                 rng.shuffle(&order)
                 stepInEpoch = 0
             }
-            var lossSum = position.lossSum, correct = position.correct, seen = position.seen
-            let seenBefore = seen, firstStep = stepInEpoch
+            let seenBefore = position.seen, firstStep = stepInEpoch
             let endStep = min(stepsPerEpoch, stepInEpoch + totalSteps - step)
             var lr: Float = 0
             for s in firstStep..<endStep {
@@ -260,45 +259,41 @@ public final class Trainer {
                 if let trace, step < totalSteps, trace.isDue(step: step, total: totalSteps) {
                     try trace.record(self, metrics: ["loss": loss, "lr": Self.decimal(lr)])
                 }
-                lossSum += loss * Double(hi - lo)
-                correct += right
-                seen += hi - lo
+                position.lossSum += loss * Double(hi - lo)
+                position.correct += right
+                position.seen += hi - lo
                 stepInEpoch = s + 1
-                position.lossSum = lossSum
-                position.correct = correct
-                position.seen = seen
-                self.epochStart = position
+                epochPosition = position
                 let elapsed = Date().timeIntervalSince(epochStart)
                 progress(.step(epoch: epoch + 1, step: s + 1, of: endStep, loss: loss,
-                               samplesPerSecond: Double(seen - seenBefore) / max(elapsed, 1e-9)))
+                               samplesPerSecond: Double(position.seen - seenBefore) / max(elapsed, 1e-9)))
                 let inside = stepInEpoch < stepsPerEpoch && !finished
                 stopAsked = !finished && shouldStop()
                 if inside, let dir = checkpointDirectory, stopAsked || checkpointEverySteps.map({ $0 > 0 && step % $0 == 0 }) == true {
                     try saveCheckpoint(in: dir)
                 }
                 if inside && stopAsked {
-                    trainingSeconds += Date().timeIntervalSince(epochStart)
-                    trainedSamples += seen - seenBefore
                     interrupted = true
-                    break epochs
+                    break
                 }
             }
             let stepSeconds = Date().timeIntervalSince(epochStart)
             trainingSeconds += stepSeconds
-            trainedSamples += seen - seenBefore
+            trainedSamples += position.seen - seenBefore
+            if interrupted { break }
             // A run stopped by `maxSteps` inside an epoch reports it (metrics, trace, summary)
             // but its checkpoint stays inside the epoch: a resumed run continues the epoch's order.
             let complete = stepInEpoch == stepsPerEpoch
             if complete {
                 epoch += 1
                 stepInEpoch = 0
-                self.epochStart = nil
+                epochPosition = nil
             }
             let (testLoss, testAccuracy) = evaluate(test)
             let metrics = EpochMetrics(
-                epoch: complete ? epoch : epoch + 1, step: step, trainLoss: lossSum / Double(max(seen, 1)),
-                trainAccuracy: Double(correct) / Double(max(seen, 1)), testLoss: testLoss, testAccuracy: testAccuracy,
-                learningRate: Self.decimal(lr), samplesPerSecond: Double(seen) / max(stepSeconds, 1e-9),
+                epoch: complete ? epoch : epoch + 1, step: step, trainLoss: position.lossSum / Double(max(position.seen, 1)),
+                trainAccuracy: Double(position.correct) / Double(max(position.seen, 1)), testLoss: testLoss, testAccuracy: testAccuracy,
+                learningRate: Self.decimal(lr), samplesPerSecond: Double(position.seen - seenBefore) / max(stepSeconds, 1e-9),
                 seconds: Date().timeIntervalSince(epochStart))
             last = metrics
             if complete { lastTrainLoss = metrics.trainLoss }
@@ -342,11 +337,6 @@ public final class Trainer {
         return summary
     }
 
-    /// `value` as the Double of its shortest decimal (0.025, not 0.02500000037252903, the
-    /// Float's exact binary value), for files people read.
-    static func decimal(_ value: Float) -> Double { Double("\(value)") ?? Double(value) }
-
-    /// Copies samples `indices` into the input tensor and labels (augmenting when configured).
     /// The forward pass of one training step on the loaded batch (sparse masks prepared first).
     func forwardStep() -> (loss: Double, correct: Int) {
         sparse?.prepareForward(step: step)
@@ -366,6 +356,7 @@ public final class Trainer {
         sparse?.afterOptimizerStep()
     }
 
+    /// Copies samples `indices` into the input tensor and labels (augmenting when configured).
     func loadBatch(_ indices: ArraySlice<Int>) {
         let size = train.sampleSize
         input.resize([indices.count] + train.sampleShape)
@@ -383,63 +374,5 @@ public final class Trainer {
                 }
             }
         }
-    }
-
-    /// Mean loss and accuracy of the model (evaluation mode) on `data`.
-    package func evaluate(_ data: Dataset) -> (loss: Double, accuracy: Double) {
-        let batch = max(configuration.batchSize, 256)
-        let x = evaluationInput
-        var lossSum = 0.0, correct = 0
-        var lo = 0
-        while lo < data.count {
-            let hi = min(lo + batch, data.count)
-            x.resize([hi - lo] + data.sampleShape)
-            let buf = x.buffer
-            data.images.withUnsafeBufferPointer { images in
-                for j in 0..<buf.count { buf[j] = images[lo * data.sampleSize + j] }
-            }
-            let (loss, right) = data.labels[lo..<hi].withUnsafeBufferPointer { labels in
-                model.loss.forward(model.forward(x, phase: .evaluation), labels: labels)
-            }
-            lossSum += loss * Double(hi - lo)
-            correct += right
-            lo = hi
-        }
-        return (lossSum / Double(max(data.count, 1)), Double(correct) / Double(max(data.count, 1)))
-    }
-
-    /// Keeps the metrics file's lines for epochs `1...epoch` (what a checkpoint at `epoch`
-    /// holds) and drops the rest, a torn last line included: a resumed run then appends the
-    /// lines of the epochs it runs, once each. Rewritten atomically; a missing file is left missing.
-    /// - Throws: `SparseSimError` naming the file when it cannot be read or rewritten.
-    public static func trimMetrics(at path: String, throughEpoch epoch: Int) throws {
-        guard FileManager.default.fileExists(atPath: path) else { return }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw SparseSimError(file: path, message: "cannot read the metrics file")
-        }
-        var kept: [UInt8] = []
-        for line in data.split(separator: 0x0A, omittingEmptySubsequences: false).dropLast() {
-            guard let m = try? JSONDecoder().decode(EpochMetrics.self, from: Data(line)), m.epoch <= epoch else { continue }
-            kept += line + [0x0A]
-        }
-        guard kept.count != data.count else { return }
-        try AtomicFile.write(kept, to: path)
-    }
-
-    static func appendLine(_ metrics: EpochMetrics, to path: String) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let line = String(decoding: try encoder.encode(metrics), as: UTF8.self) + "\n"
-        if !FileManager.default.fileExists(atPath: path) {
-            guard FileManager.default.createFile(atPath: path, contents: nil) else {
-                throw SparseSimError(.run, file: path, message: "cannot create the metrics file")
-            }
-        }
-        guard let handle = FileHandle(forWritingAtPath: path) else {
-            throw SparseSimError(file: path, message: "cannot open the metrics file for writing")
-        }
-        defer { try? handle.close() }
-        handle.seekToEndOfFile()
-        handle.write(Data(line.utf8))
     }
 }
