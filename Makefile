@@ -2,6 +2,7 @@
 #   make test   set up the machine, build, run every test (debug, then release)
 #   make demo   set up the machine, build in release, run the main job
 #   make bench  release benchmarks for Docs/performance.md
+#   make test-interop  the exporters against real PyTorch and torchvision (.venv-interop/, ~4 GB)
 #   make fuzz   every libFuzzer target for FUZZ_TIME seconds (Docs/reliability.md)
 SWIFT ?= swift
 RELEASE_BIN := .build/release/sparsesim
@@ -9,7 +10,7 @@ DEMO_EPOCHS ?= 3
 DEMO_THREADS ?= 2
 FUZZ_TIME ?= 30
 
-.PHONY: all bootstrap build release test demo bench fuzz clean schema
+.PHONY: all bootstrap build release test test-interop demo bench fuzz clean schema
 
 all: build
 
@@ -31,6 +32,14 @@ test: bootstrap
 	@echo "== release phase: the same tests in an optimized build"
 	$(SWIFT) build -c release --build-tests -Xswiftc -enable-testing
 	$(SWIFT) test -c release -Xswiftc -enable-testing --disable-xctest --skip-build
+
+# tools/torch_trace.py against the real torch and torchvision from PyPI (too large for make test
+# and CI): the tests that need them run with .venv-interop's Python and fail if it cannot import them.
+test-interop: bootstrap
+	scripts/python-env --interop
+	$(SWIFT) build --build-tests
+	SPARSESIM_PYTHON=$(CURDIR)/.venv-interop/bin/python3 SPARSESIM_REQUIRE_TORCH=1 $(SWIFT) test --disable-xctest --skip-build \
+		--filter 'TorchInteropTests|TorchTraceTests|ONNXTraceTests|InteropTests'
 
 # OpenBLAS fixes its kernels when it loads, so OPENBLAS_CORETYPE is unset before the process
 # starts: the demo and the benchmarks show this CPU's real speed. Tests keep the environment.

@@ -84,9 +84,9 @@ let package = Package(
         .testTarget(name: "SparseFormatsTests", dependencies: ["SparseSimCore", "SparseFormats"]),
         .testTarget(name: "DecompositionTests", dependencies: ["SparseSimCore", "SparseFormats", "Decomposition", "Trace"]),
         .testTarget(name: "DataflowTests", dependencies: ["SparseSimCore", "Dataflow"], exclude: ["Fixtures"]),
-        .testTarget(name: "TrainingTests", dependencies: ["SparseSimCore", "Training", "Trace"]),
+        .testTarget(name: "TrainingTests", dependencies: ["SparseSimCore", "Training", "Trace", "TestSupport"]),
         .testTarget(name: "SimTests", dependencies: ["SparseSimCore", "Sim", "Trace", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "StudyTests", dependencies: ["SparseSimCore", "Study", "Sim", "Training", "Trace"]),
-        .testTarget(name: "sparsesimTests", dependencies: ["sparsesim", "SparseSimCore", "Trace", "Training", "Decomposition"], exclude: ["Fixtures"]),
+        .testTarget(name: "sparsesimTests", dependencies: ["sparsesim", "SparseSimCore", "Trace", "Training", "Decomposition", "TestSupport"], exclude: ["Fixtures"]),
     ]
 )

@@ -29,7 +29,9 @@ Command line (needs torch and torchvision):
 
 import argparse
 import os
+import shutil
 import sys
+import tempfile
 
 import numpy as np
 
@@ -41,14 +43,21 @@ from sstrace import TraceError  # noqa: E402
 # ---------------------------------------------------------------------------
 # The numpy core
 
-def _pair(v, what, name):
-    """An int, or a pair whose two entries are equal (SparseSim has one stride and one padding)."""
+def _pair(v, what, name, kernel=None, stride=1):
+    """An int, or a pair whose two entries are equal (SparseSim has one stride and one padding).
+    torch's padding strings: 'valid' is 0, 'same' is (kernel - 1) / 2 at stride 1."""
+    if isinstance(v, str):
+        if v == "valid":
+            return 0
+        if v == "same" and kernel is not None and stride == 1 and all(k % 2 == 1 for k in kernel) and len(set(kernel)) == 1:
+            return (kernel[0] - 1) // 2
+        raise TraceError(f"{name}: padding '{v}' pads unequally for this kernel; SparseSim layers pad equally on "
+                         f"every side: give explicit padding, or leave the layer out (skip=['{name}'], --skip {name})")
     if isinstance(v, (tuple, list)):
         if len(v) != 2 or v[0] != v[1]:
-            raise TraceError(f"{name}: {what} {tuple(v)} differs between height and width; SparseSim layers have one {what}")
+            raise TraceError(f"{name}: {what} {tuple(v)} differs between height and width; SparseSim layers have "
+                             f"one {what}: make them equal, or leave the layer out (skip=['{name}'], --skip {name})")
         v = v[0]
-    if isinstance(v, str):
-        raise TraceError(f"{name}: {what} '{v}' is not a number; give explicit padding")
     return int(v)
 
 
@@ -65,7 +74,8 @@ def layer_record(name, weight, mask=None, inputs=None, stride=1, padding=0, grou
     if m.shape != w.shape:
         raise TraceError(f"{name}: mask shape {m.shape} differs from the weight's {w.shape}")
     a = None if inputs is None else np.asarray(inputs, dtype=np.float32)
-    stride, padding = _pair(stride, "stride", name), _pair(padding, "padding", name)
+    stride = _pair(stride, "stride", name)
+    padding = _pair(padding, "padding", name, kernel=w.shape[2:] if w.ndim == 4 else None, stride=stride)
     if w.ndim == 2:
         k, c = w.shape
         if a is not None:
@@ -111,10 +121,24 @@ def write_trace(path, model_name, input_shape, records, method="external", param
     n = batches.pop() if batches else 1
     for r in records:
         r["shape"]["n"] = n
-    writer = sstrace.TraceWriter(path, model_name, list(input_shape), [r["shape"] for r in records], method,
-                                 parameters or {}, seed=seed)
-    tensors = {r["shape"]["name"]: (r["weights"] * r["mask"], r["mask"], r["inputs"]) for r in records}
-    writer.append(step, epoch, metrics or {}, tensors)
+    if os.path.exists(path) and (not os.path.isdir(path) or os.listdir(path)):
+        raise TraceError(f"{path}: exists and is not an empty directory; not overwriting it")
+    # Built under a temporary name beside `path` and renamed into place: an interrupted or failed
+    # write leaves nothing under the final name.
+    parent = os.path.dirname(os.path.abspath(path))
+    tmp = tempfile.mkdtemp(prefix="." + os.path.basename(os.path.abspath(path)) + ".tmp-", dir=parent)
+    try:
+        os.rmdir(tmp)
+        writer = sstrace.TraceWriter(tmp, model_name, list(input_shape), [r["shape"] for r in records], method,
+                                     parameters or {}, seed=seed)
+        tensors = {r["shape"]["name"]: (r["weights"] * r["mask"], r["mask"], r["inputs"]) for r in records}
+        writer.append(step, epoch, metrics or {}, tensors)
+        if os.path.isdir(path):
+            os.rmdir(path)  # empty, checked above
+        os.replace(tmp, path)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     return path
 
 
@@ -122,19 +146,50 @@ def write_trace(path, model_name, input_shape, records, method="external", param
 # The torch adapter (duck-typed)
 
 def _numpy(t):
+    if hasattr(t, "to_dense") and getattr(t, "layout", None) is not None and "strided" not in str(t.layout):
+        t = t.to_dense()                              # torch.sparse COO/CSR tensors
+    elif type(t).__name__.startswith("SparseSemiStructured"):
+        t = t.to_dense()                              # 2:4 semi-structured (to_sparse_semi_structured)
     if hasattr(t, "detach"):
         return t.detach().cpu().numpy()
     return np.asarray(t)
 
 
-def capture(model, batch, masks=None):
+def _is(module, *names):
+    """Whether the module's class or one of its bases has one of these names (duck typing that
+    also finds subclasses such as NonDynamicallyQuantizableLinear)."""
+    return any(c.__name__ in names for c in type(module).__mro__)
+
+
+def _parametrized_mask(module):
+    """The mask of a parametrized weight (torch.nn.utils.parametrize): the first parametrization
+    that holds a `mask` of the weight's shape, such as torch.ao.pruning's FakeSparsity. None
+    when there is none (the effective weight's non-zeros are used then)."""
+    plist = getattr(getattr(module, "parametrizations", None), "weight", None)
+    if plist is None:
+        return None
+    for p in plist:
+        mask = getattr(p, "mask", None)
+        if mask is not None and tuple(mask.shape) == tuple(module.weight.shape):
+            return mask
+    return None
+
+
+def capture(model, batch, masks=None, skip=()):
     """Runs `batch` through `model` once and returns a record per Conv2d and Linear module.
 
-    masks: {module name: boolean tensor}; otherwise a module's `weight_mask` (torch prune), or
-    the weight's non-zeros. Layers that did not run in the forward pass are left out.
+    masks: {module name: boolean tensor}; otherwise, in order: a parametrization's `mask`
+    (torch.nn.utils.parametrize, torch.ao.pruning), a module's `weight_mask`
+    (torch.nn.utils.prune), or the weight's non-zeros. The weight is the module's effective
+    weight (parametrizations applied; sparse and 2:4 semi-structured tensors made dense).
+    skip: module names to leave out. Layers that did not run in the forward pass are left out.
     """
     masks = masks or {}
-    layers = [(name, m) for name, m in model.named_modules() if type(m).__name__ in ("Conv2d", "Linear")]
+    skip = set(skip)
+    unknown = skip - {name for name, _ in model.named_modules()}
+    if unknown:
+        raise TraceError(f"skip: no module named {sorted(unknown)}")
+    layers = [(name, m) for name, m in model.named_modules() if _is(m, "Conv2d", "Linear") and name not in skip]
     seen = {}
     handles = []
     for name, module in layers:
@@ -154,15 +209,19 @@ def capture(model, batch, masks=None):
         if name not in seen:
             continue
         mask = masks.get(name)
+        if mask is None:
+            mask = _parametrized_mask(module)
         if mask is None and hasattr(module, "weight_mask"):
             mask = module.weight_mask
         weight = _numpy(module.weight)
-        if type(module).__name__ == "Linear":
-            records.append(layer_record(name, weight, None if mask is None else _numpy(mask), seen[name]))
+        mask = None if mask is None else _numpy(mask).astype(bool)
+        if _is(module, "Linear"):
+            records.append(layer_record(name, weight, mask, seen[name]))
         else:
             if tuple(getattr(module, "dilation", (1, 1))) not in ((1, 1), (1,)):
-                raise TraceError(f"{name}: dilated convolutions are not modelled")
-            records.append(layer_record(name, weight, None if mask is None else _numpy(mask), seen[name],
+                raise TraceError(f"{name}: dilation {tuple(module.dilation)}; dilated convolutions are not modelled: "
+                                 f"leave the layer out (skip=['{name}'], --skip {name})")
+            records.append(layer_record(name, weight, mask, seen[name],
                                         stride=module.stride, padding=module.padding, groups=module.groups))
     return records
 
@@ -173,6 +232,8 @@ def main(argv=None):
     ap.add_argument("--input-shape", required=True, metavar="C,H,W")
     ap.add_argument("--batch", type=int, default=1)
     ap.add_argument("--prune-l1", type=float, metavar="AMOUNT", help="torch.nn.utils.prune.l1_unstructured on every conv/linear")
+    ap.add_argument("--skip", action="append", default=[], metavar="MODULE",
+                    help="leave this module out of the trace (repeatable), e.g. one SparseSim cannot model")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", required=True)
     args = ap.parse_args(argv)
@@ -192,7 +253,7 @@ def main(argv=None):
             for m in model.modules():
                 if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear)):
                     torch.nn.utils.prune.l1_unstructured(m, "weight", amount=args.prune_l1)
-        records = capture(model, torch.randn([args.batch] + shape))
+        records = capture(model, torch.randn([args.batch] + shape), skip=args.skip)
         params = {"prune_l1": args.prune_l1} if args.prune_l1 is not None else {}
         write_trace(args.out, args.torchvision, shape, records, method="torch", parameters=params, seed=args.seed)
         print(f"{args.out}: {len(records)} layers")

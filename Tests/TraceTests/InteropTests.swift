@@ -8,21 +8,12 @@ import TestSupport
 /// numpy reads what Swift writes: `tools/sstrace.py --check --json` recomputes every layer's
 /// statistics with numpy, and they must equal Swift's.
 @Suite struct InteropTests {
-    /// Whether `python3` on PATH can import numpy.
-    static let numpyAvailable: Bool = (try? run(["-c", "import numpy"]).status) == 0
+    /// Whether the tests' Python (`Python.executable`) imports numpy.
+    static let numpyAvailable = Python.hasNumpy
 
     static func run(_ arguments: [String]) throws -> (status: Int32, stdout: Data, stderr: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3"] + arguments
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        let errText = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        return (p.terminationStatus, data, errText)
+        let r = try Python.run(arguments)
+        return (r.status, r.stdout, r.stderr)
     }
 
     struct Stats: Decodable {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 import Training
 
 /// End-to-end tests of the `sparsesim` executable: output, exit status and error lines.
@@ -324,15 +325,7 @@ import Training
 
     // MARK: sparse training
 
-    static let numpyAvailable: Bool = {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", "-c", "import numpy"]
-        p.standardError = FileHandle.nullDevice
-        guard (try? p.run()) != nil else { return false }
-        p.waitUntilExit()
-        return p.terminationStatus == 0
-    }()
+    static let numpyAvailable = Python.hasNumpy
 
     /// `train --method rigl --sparsity 0.5 --structure nm:2:4 --trace` writes a trace whose
     /// masks tools/sstrace.py (numpy) finds 2:4 in every group of 4.
@@ -345,17 +338,9 @@ import Training
                               "--train-samples", "256", "--test-samples", "64", "--epochs", "2", "--batch-size", "64",
                               "--update-interval", "2", "--trace", trace, "--trace-every", "4", "--trace-samples", "4"])
         #expect(r.status == 0, "\(r.stderr)")
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", Self.repositoryRoot + "/tools/sstrace.py", "--check", trace, "--nm", "2:4"]
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0, "\(errors)")
+        let check = try Python.run([Self.repositoryRoot + "/tools/sstrace.py", "--check", trace, "--nm", "2:4"])
+        let text = check.text
+        #expect(check.status == 0, "\(check.stderr)")
         // conv1 stays dense (the first layer); conv2 and the three linear layers are 2:4.
         #expect(text.contains("2:4 ok") && text.contains("conv2, fc1, fc2, fc3"), "\(text)")
         // The trace's manifest names the method and its structure.

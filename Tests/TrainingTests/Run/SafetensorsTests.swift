@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import SparseSimCore
@@ -32,14 +33,7 @@ import Testing
             t = h['a.weight']; a = np.frombuffer(b[8+n+t['data_offsets'][0]:8+n+t['data_offsets'][1]], '<f4').reshape(t['shape'])
             print(a.tolist(), h['__metadata__']['step'])
             """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script, path]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        process.waitUntilExit()
-        let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let out = try Python.run(["-c", script, path]).text
         #expect(out == "[[0.0, 1.0], [2.0, 3.0]] 12\n")
     }
 

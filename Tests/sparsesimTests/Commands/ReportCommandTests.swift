@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `sparsesim report` end to end, and the page in a real browser: headless Chromium renders it
@@ -58,14 +59,7 @@ import Testing
         let consoleErrors = log.split(separator: "\n").filter { $0.contains(":CONSOLE") || $0.contains("Uncaught") }
         #expect(consoleErrors.isEmpty, "\(consoleErrors)")
         // Decode the PNG (zlib + row filters) and count pixels that are not white.
-        let check = Process()
-        check.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        check.arguments = ["python3", "-c", Self.pngInk, png]
-        let output = Pipe()
-        check.standardOutput = output
-        try check.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        check.waitUntilExit()
+        let text = try Python.run(["-c", Self.pngInk, png]).text
         let parts = text.split(separator: " ").compactMap { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
         #expect(parts.count == 3, "\(text)")
         if parts.count == 3 {

@@ -1,18 +1,11 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `sparsesim trace export --timeloop`: files PyYAML reads as Timeloop problems whose numbers
 /// are the manifest's, and one-line errors.
 @Suite struct TraceExportCommandTests {
-    static let hasYAML: Bool = {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", "-c", "import yaml"]
-        p.standardError = FileHandle.nullDevice
-        guard (try? p.run()) != nil else { return false }
-        p.waitUntilExit()
-        return p.terminationStatus == 0
-    }()
+    static let hasYAML = Python.hasYAML
 
     @Test func exportParsesAsTimeloopProblems() throws {
         let dir = NSTemporaryDirectory() + "sparsesim-timeloop-\(UUID().uuidString)"
@@ -42,17 +35,8 @@ import Testing
                 assert i["densities"]["Inputs"]["density"] == rec["activation_density"], name
             print("ok", len(names))
             """
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", "-c", script, dir, CLITests.fixture]
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let e = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0 && o == "ok 3\n", "\(e)")
+        let check = try Python.run(["-c", script, dir, CLITests.fixture])
+        #expect(check.status == 0 && check.text == "ok 3\n", "\(check.stderr)")
     }
 
     @Test func errors() throws {
