@@ -103,19 +103,28 @@ import Testing
         // The N:M run keeps half of each group of four in its sparse layers.
         let nm = summary.comparison.entries[6]
         #expect(nm.weightDensity > 0.49 && nm.weightDensity < 0.55, "\(nm.weightDensity)")
-        // The answers, by brute force over the matrix.
-        for (s, spec) in specs.enumerated() {
-            let rows = (0..<3).map { summary.comparison.entries[$0 * 3 + s] }
-            let bestScore = rows.map { $0.accuracy! * $0.speedup }.max()!
-            let lowest = rows.map(\.energyPJ).min()!
-            let a = summary.answers[s]
-            #expect(a.spec == spec.spec.name)
-            #expect(a.bestAccuracyTimesSpeedup?.score == bestScore)
-            #expect(rows.first { $0.accuracy! * $0.speedup == bestScore }?.workload == a.bestAccuracyTimesSpeedup?.run)
-            #expect(a.lowestEnergy.energyPJ == lowest && a.lowestEnergy.energyVersusDense == lowest / rows[0].energyPJ)
-            #expect(summary.lines[s + 1].hasPrefix("\(spec.spec.name): best accuracy × speedup: \(a.bestAccuracyTimesSpeedup!.run) ("))
+        // The answer across specs, by brute force over the matrix: the baseline is dense on the
+        // first spec; the fastest pair has the least latency; no other pair beats a front's
+        // member on both accuracy and latency.
+        let c = summary.comparison
+        #expect(c.baseline == PairReference(run: "dense", spec: specs[0].spec.name))
+        let base = c.entries[0]
+        for e in c.entries { #expect(e.speedupVsBaseline == base.latencyUS / e.latencyUS && e.energyVsBaseline == e.energyPJ / base.energyPJ) }
+        let fastest = c.entries.min { $0.latencyUS < $1.latencyUS }!
+        #expect(c.entries.first { $0.latencyUS == fastest.latencyUS }.map { PairReference(run: $0.workload, spec: $0.spec) } == c.answer?.fastest)
+        let accuracy: (Comparison.Entry) -> Double = { $0.quantizedAccuracy ?? $0.accuracy! }
+        for e in c.entries {
+            let beaten = c.entries.contains { o in
+                accuracy(o) >= accuracy(e) && o.latencyUS <= e.latencyUS && (accuracy(o) > accuracy(e) || o.latencyUS < e.latencyUS)
+            }
+            let onFront = c.answer!.paretoLatency.contains(PairReference(run: e.workload, spec: e.spec))
+            #expect(beaten == false || onFront == false, "\(e.workload) on \(e.spec)")
+            if !beaten && !onFront {  // only an exact duplicate of a front member may be left out
+                #expect(c.entries.contains { accuracy($0) == accuracy(e) && $0.latencyUS == e.latencyUS && c.answer!.paretoLatency.contains(PairReference(run: $0.workload, spec: $0.spec)) })
+            }
         }
-        #expect(summary.lines[0].hasPrefix("Which mask structure gives the best accuracy × speedup"))
+        #expect(summary.lines[0].hasPrefix("Which mask structure on which hardware is fastest"))
+        #expect(summary.lines[1].hasPrefix("Baseline: dense on \(specs[0].spec.name): ") && summary.lines[2].hasPrefix("Fastest: "))
         // The report carries the answer first, one chart section per run, and is well-formed.
         let html = try report.html()
         #expect(html.contains(htmlEscape(summary.lines[1])))

@@ -62,14 +62,18 @@ public struct Evaluation: Sendable {
         self.init(specs: specs, runs: runs)
     }
 
-    /// The runs × specs matrix, runs outer, specs inner.
-    public func comparison(provenance: Provenance? = nil) -> Comparison {
+    /// The runs × specs matrix, runs outer, specs inner, measured against `baseline` and ranked
+    /// (`Comparison.rank`).
+    /// - Throws: `SparseSimError` (the setting `baseline`) when the baseline names no pair.
+    public func comparison(provenance: Provenance? = nil, baseline: Comparison.Baseline? = nil, minAccuracy: Double? = nil) throws -> Comparison {
         var entries: [Comparison.Entry] = []
         for run in runs {
             for (s, result) in zip(specs, run.results) {
                 entries.append(Comparison.Entry(label: run.label, workload: run.workload, metrics: run.metrics, specFile: s.file, result: result))
             }
         }
-        return Comparison(entries: entries, provenance: provenance)
+        var comparison = Comparison(entries: entries, provenance: provenance)
+        try comparison.rank(baseline: baseline, minAccuracy: minAccuracy)
+        return comparison
     }
 }

@@ -16,17 +16,23 @@ public struct Report: Sendable {
     public var summary: [String]
     /// The runs simulated on the specs.
     public var evaluation: Evaluation
+    /// The runs × specs matrix, measured against its baseline and ranked.
+    public var comparison: Comparison
     /// How the report was made.
     public var provenance: Provenance
 
-    /// A report of `evaluation`; `title` nil: the network and method (or the number of runs).
-    public init(title: String? = nil, summary: [String] = [], evaluation: Evaluation, provenance: Provenance) {
+    /// A report of `evaluation`; `title` nil: the network and method (or the number of runs);
+    /// `summary` empty: the comparison's answer (`Comparison.answerLines`).
+    /// - Throws: `SparseSimError` (the setting `baseline`) when the baseline names no pair.
+    public init(title: String? = nil, summary: [String] = [], evaluation: Evaluation, provenance: Provenance,
+                baseline: Comparison.Baseline? = nil, minAccuracy: Double? = nil) throws {
         let runs = evaluation.runs
         let name = runs.count == 1 ? "\(runs[0].manifest.model.name), \(runs[0].manifest.method.name)" : "\(runs.count) runs"
         self.title = title ?? "SparseSim report: \(name)"
-        self.summary = summary
         self.evaluation = evaluation
         self.provenance = provenance
+        comparison = try evaluation.comparison(baseline: baseline, minAccuracy: minAccuracy)
+        self.summary = summary.isEmpty ? comparison.answerLines() : summary
     }
 
     var specs: [SpecLoader.Loaded] { evaluation.specs }
@@ -39,7 +45,7 @@ public struct Report: Sendable {
         var body = "<h1>\(htmlEscape(title))</h1>\n"
         for line in summary { body += "<p class=\"summary\">\(htmlEscape(line))</p>\n" }
         if !specs.isEmpty { body += comparisonSection() }
-        if runs.count > 1 && !specs.isEmpty { body += scatterSection() }
+        if !specs.isEmpty && comparison.entries.count > 1 { body += scatterSection() }
         for (i, run) in runs.enumerated() { body += try runSection(run, index: i) }
         body += specSection()
         body += "<h2>Provenance</h2>\n<pre>\(htmlEscape(String(decoding: try JSONCoding.encode(provenance), as: UTF8.self)))</pre>\n"
@@ -70,10 +76,11 @@ public struct Report: Sendable {
 
     /// A table of every run on every spec with the best value per column in bold.
     func comparisonSection() -> String {
-        let c = evaluation.comparison()
+        let c = comparison
         let entries = c.entries
         var out = "<h2>Runs on the hardware specs</h2>\n<table>\n<tr><th>run</th><th>spec</th><th>accuracy %</th><th>quantized %</th>"
-            + "<th>weight density</th><th>activation density</th><th>cycles</th><th>speedup vs dense twin</th><th>energy µJ</th>"
+            + "<th>weight density</th><th>activation density</th><th>cycles</th><th>latency µs</th><th>speedup vs dense twin</th>"
+            + "<th>energy µJ</th><th>EDP µJ·µs</th><th>speed × baseline</th><th>energy ÷ baseline</th>"
             + "<th>DRAM MB</th><th>required GB/s</th></tr>\n"
         func cell(_ column: Comparison.Column, _ e: Comparison.Entry, _ text: String) -> String {
             guard let v = column.value(e) else { return "<td>-</td>" }
@@ -84,22 +91,33 @@ public struct Report: Sendable {
             out += cell(.accuracy, e, e.accuracy.map { formatted($0 * 100, digits: 2) } ?? "-")
             out += cell(.quantizedAccuracy, e, e.quantizedAccuracy.map { formatted($0 * 100, digits: 2) } ?? "-")
             out += "<td>\(formatted(e.weightDensity, digits: 3))</td><td>\(e.activationDensity.map { formatted($0, digits: 3) } ?? "-")</td>"
-            out += cell(.cycles, e, "\(e.cycles)") + cell(.speedup, e, formatted(e.speedup, digits: 2))
-            out += cell(.energy, e, formatted(e.energyPJ / 1e6, digits: 1)) + cell(.dram, e, formatted(e.dramBytes / 1e6, digits: 3))
+            out += cell(.cycles, e, "\(e.cycles)") + cell(.latency, e, formatted(e.latencyUS, digits: 2))
+            out += cell(.speedup, e, formatted(e.speedup, digits: 2))
+            out += cell(.energy, e, formatted(e.energyPJ / 1e6, digits: 1)) + cell(.energyDelay, e, formatted(e.energyDelayUJUS, digits: 1))
+            out += cell(.versusBaseline, e, e.speedupVsBaseline.map { formatted($0, digits: 2) } ?? "-")
+            out += cell(.energyVersusBaseline, e, e.energyVsBaseline.map { formatted($0, digits: 2) } ?? "-")
+            out += cell(.dram, e, formatted(e.dramBytes / 1e6, digits: 3))
             out += cell(.bandwidth, e, formatted(e.requiredBandwidthGBps, digits: 2)) + "</tr>\n"
         }
-        return out + "</table>\n<p>Bold: best in its column. Speedup is over each spec's dense twin (the same spec with its sparsity support off).</p>\n"
+        let base = c.baseline.map { " Baseline: \(htmlEscape(Comparison.shortName($0.run))) on \(htmlEscape($0.spec)) (speed × baseline: its latency ÷ each latency; energy ÷ baseline: each energy ÷ its energy)." } ?? ""
+        return out + "</table>\n<p>Bold: best in its column. Latency is at each spec's clock. Speedup is over each spec's dense twin (the same spec with its sparsity support off).\(base)</p>\n"
     }
 
-    /// Accuracy against speedup, one series per spec, one point per run.
+    /// Accuracy against latency (log scale), one series per spec, one labelled point per run,
+    /// the Pareto front of accuracy against latency drawn through its points.
     func scatterSection() -> String {
-        let series = specs.indices.map { s in
-            SVGChart.Series(name: specs[s].spec.name, values: runs.map { ($0.accuracy ?? 0) * 100 },
-                            xs: runs.map { $0.results[s].total.speedup }, labels: runs.map { shortLabel($0.label) })
-        }
-        return "<h2>Accuracy against speedup</h2>\n<div class=\"figures\">"
-            + SVGChart.points(title: "Test accuracy vs speedup over the dense twin", series: series,
-                              xLabel: "speedup over the spec's dense twin (×)", yLabel: "test accuracy (%)", connect: false)
+        let entries = comparison.entries.filter { $0.rankedAccuracy != nil }
+        guard !entries.isEmpty else { return "" }
+        let series = specs.map { s in
+            let own = entries.filter { $0.specFile == s.file }
+            return SVGChart.Series(name: s.spec.name, values: own.map { $0.rankedAccuracy! * 100 }, xs: own.map(\.latencyUS),
+                                   labels: own.map { shortLabel($0.workload) })
+        }.filter { !$0.values.isEmpty }
+        let front = (comparison.answer?.paretoLatency ?? []).compactMap(comparison.index(of:)).map { comparison.entries[$0] }
+        let frontSeries = SVGChart.Series(name: "Pareto front", values: front.map { $0.rankedAccuracy! * 100 }, xs: front.map(\.latencyUS))
+        return "<h2>Accuracy against latency</h2>\n<div class=\"figures\">"
+            + SVGChart.scatter(title: "Test accuracy vs latency, every run on every spec", series: series, front: frontSeries,
+                               xLabel: "latency at the spec's clock (µs, log scale)", yLabel: "test accuracy (%)")
             + "</div>\n"
     }
 

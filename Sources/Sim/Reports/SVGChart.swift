@@ -38,7 +38,7 @@ enum SVGChart {
 
     /// The plotting frame of a chart.
     struct Frame {
-        let width = 720.0, height = 360.0
+        var width = 720.0, height = 360.0
         let left = 80.0, right = 170.0, top = 40.0, bottom = 90.0
         var plotWidth: Double { width - left - right }
         var plotHeight: Double { height - top - bottom }

@@ -9,7 +9,7 @@ import Trace
 struct CompareCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "compare",
-        abstract: "Compare traces on hardware specs: accuracy, densities, cycles, speedup, energy, DRAM bytes and bandwidth.",
+        abstract: "Compare traces on hardware specs: accuracy, latency, energy, EDP, speed and energy against a baseline, DRAM bytes.",
         discussion: """
             Every --trace is simulated on every --hw with its real masks and recorded activations \
             (the same numbers `simulate --trace T --hw X` gives). The table marks the best value of \
@@ -17,9 +17,18 @@ struct CompareCommand: ParsableCommand {
             sparsity support off). Accuracy is the test accuracy the trace recorded with the \
             simulated snapshot (and the quantized accuracy, when the run quantized its weights).
 
+            Every pair's latency (cycles at the spec's clock), energy and energy-delay product are \
+            set against one baseline pair (--baseline RUN@SPEC; default: the dense trace on the \
+            first --hw): "x base" is the baseline's latency over the pair's, "E/base" the pair's \
+            energy over the baseline's. The answer below the table names the fastest pair and the \
+            one with the least energy (at --min-accuracy, when given) and the Pareto fronts of \
+            accuracy against latency and against energy, across all specs.
+
             Examples:
               sparsesim compare --trace runs/dense.sstrace --trace runs/rigl90.sstrace --trace runs/rigl90-2to4.sstrace \\
                 --hw HardwareSpecs/systolic-ws.xml --hw HardwareSpecs/scnn.xml --hw HardwareSpecs/stc-2to4.xml
+              sparsesim compare --trace runs/dense.sstrace --trace runs/rigl90.sstrace --hw HardwareSpecs/systolic-ws.xml \
+                --hw HardwareSpecs/scnn.xml --baseline dense@systolic-ws --min-accuracy 85
               sparsesim compare --trace runs/r20-d4.sstrace --hw HardwareSpecs/escalate.xml --hw HardwareSpecs/eyeriss-v2.xml --format csv --output cmp.csv
             """
     )
@@ -31,6 +40,8 @@ struct CompareCommand: ParsableCommand {
 
     @Option(help: "Which snapshot of every trace: 'last' or a step number.")
     var snapshot: String = "last"
+
+    @OptionGroup var ranking: RankingOptions
 
     @OptionGroup var output: ResultOutputOptions
 
@@ -46,7 +57,8 @@ struct CompareCommand: ParsableCommand {
         try output.checkWritable()
         let evaluation = try Evaluation(tracePaths: traces, snapshot: snapshot,
                                         specs: try SpecLoader.load(paths: hardware.specs, overrides: hardware.overrides))
-        let comparison = evaluation.comparison(provenance: .current())
+        let comparison = try evaluation.comparison(provenance: .current(), baseline: ranking.parsedBaseline(),
+                                                   minAccuracy: ranking.minAccuracyFraction)
         let text: String
         switch output.format {
         case .table: text = comparison.renderTable()

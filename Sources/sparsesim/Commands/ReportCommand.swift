@@ -14,7 +14,10 @@ struct ReportCommand: ParsableCommand {
             The page has inline SVG charts only (no scripts, no network): each layer's weight mask \
             as an image, weight density per layer over training, and for every --hw the speedup per \
             layer, energy by component and DRAM traffic by operand, with the specs' parameters and \
-            provenance. Several --trace give one section each and an accuracy-vs-speedup scatter.
+            provenance. Several --trace give one section each. The comparison table gives every \
+            pair's latency, energy and EDP against one baseline (--baseline RUN@SPEC), the page opens \
+            with the answer (fastest and least-energy pairs, at --min-accuracy when given, and the \
+            Pareto fronts), and a scatter plots accuracy against latency (log) for every pair.
 
             Examples:
               sparsesim report --trace runs/rigl90.sstrace --hw HardwareSpecs/scnn.xml --hw HardwareSpecs/systolic-ws.xml --out report.html
@@ -34,6 +37,8 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "Which snapshot to simulate: 'last' or a step number.")
     var snapshot: String = "last"
 
+    @OptionGroup var ranking: RankingOptions
+
     @Option(help: "The report's title (default: the network and method).")
     var title: String?
 
@@ -51,7 +56,8 @@ struct ReportCommand: ParsableCommand {
         try AtomicFile.checkWritable(out)
         let evaluation = try Evaluation(tracePaths: traces, snapshot: snapshot,
                                         specs: try SpecLoader.load(paths: specs, overrides: overrides))
-        let report = Report(title: title, evaluation: evaluation, provenance: .current())
+        let report = try Report(title: title, evaluation: evaluation, provenance: .current(),
+                                baseline: ranking.parsedBaseline(), minAccuracy: ranking.minAccuracyFraction)
         try AtomicFile.write(try report.html(), to: out)
         print("wrote \(out)")
     }

@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 
 @testable import Sim
@@ -14,7 +15,7 @@ import Testing
         let specs = try specNames.map { SpecLoader.Loaded(file: "\($0).xml", spec: try SimulatorTests.spec($0)) }
         var evaluation = try Evaluation(tracePaths: [fixture, fixture], labels: ["tiny", "tiny,again"], specs: specs)
         evaluation.runs[1].metrics = [:]
-        return evaluation.comparison()
+        return try evaluation.comparison()
     }
 
     @Test func entriesAreTheSimulationsOfEachPair() throws {
@@ -69,5 +70,111 @@ import Testing
         let columns = csv[0].split(separator: ",", omittingEmptySubsequences: false).count
         #expect(csv[1].split(separator: ",", omittingEmptySubsequences: false).count == columns)
         #expect(csvField("a\"b,c") == "\"a\"\"b,c\"")
+    }
+}
+
+/// The comparison measured against one baseline and answered across specs: ratios, the fastest
+/// and least-energy pairs at an accuracy floor and the Pareto fronts, each against a brute-force
+/// search over entries made by hand.
+@Suite struct ComparisonRankingTests {
+    /// An entry with these figures (the simulation's fields that ranking reads).
+    static func entry(_ run: String, _ spec: String, accuracy: Double?, cycles: Int, clockMHz: Double, energyPJ: Double,
+                      density: Double = 0.5) throws -> Comparison.Entry {
+        var e = try ComparisonTests.comparison().entries[0]
+        e.workload = run
+        e.spec = spec
+        e.specFile = "/specs/\(spec).xml"
+        e.accuracy = accuracy
+        e.quantizedAccuracy = nil
+        e.weightDensity = density
+        e.cycles = cycles
+        e.clockMHz = clockMHz
+        e.latencyUS = Double(cycles) / clockMHz
+        e.energyPJ = energyPJ
+        e.energyDelayUJUS = energyPJ / 1e6 * e.latencyUS
+        return e
+    }
+
+    /// Three runs on two specs of different clocks.
+    static func matrix() throws -> Comparison {
+        Comparison(entries: [
+            try entry("runs/dense.sstrace", "sys", accuracy: 0.90, cycles: 2000, clockMHz: 1000, energyPJ: 8e6, density: 1),
+            try entry("runs/dense.sstrace", "scnn", accuracy: 0.90, cycles: 1500, clockMHz: 500, energyPJ: 6e6, density: 1),
+            try entry("runs/rigl.sstrace", "sys", accuracy: 0.88, cycles: 2000, clockMHz: 1000, energyPJ: 7e6),
+            try entry("runs/rigl.sstrace", "scnn", accuracy: 0.88, cycles: 600, clockMHz: 500, energyPJ: 2e6),
+            try entry("runs/nm.sstrace", "sys", accuracy: 0.85, cycles: 1000, clockMHz: 1000, energyPJ: 5e6),
+            try entry("runs/nm.sstrace", "scnn", accuracy: 0.80, cycles: 500, clockMHz: 500, energyPJ: 1e6),
+        ])
+    }
+
+    /// The brute-force front: entries no other beats on accuracy and cost at once.
+    static func front(_ c: Comparison, _ cost: (Comparison.Entry) -> Double) -> Set<String> {
+        var out = Set<String>()
+        for e in c.entries {
+            let beaten = c.entries.contains { o in
+                (o.accuracy! >= e.accuracy! && cost(o) <= cost(e)) && (o.accuracy! > e.accuracy! || cost(o) < cost(e))
+            }
+            if !beaten { out.insert("\(e.workload)@\(e.spec)") }
+        }
+        return out
+    }
+
+    @Test func defaultBaselineIsTheDenseRunOnTheFirstSpec() throws {
+        var c = try Self.matrix()
+        try c.rank()
+        #expect(c.baseline == PairReference(run: "runs/dense.sstrace", spec: "sys"))
+        // Latency at each clock: dense on scnn is 1500 cycles at 500 MHz = 3 µs, slower than 2 µs.
+        #expect(c.entries[1].latencyUS == 3 && c.entries[0].latencyUS == 2)
+        for e in c.entries {
+            #expect(e.speedupVsBaseline == 2 / e.latencyUS && e.energyVsBaseline == e.energyPJ / 8e6)
+        }
+        // No floor: the fastest pair is nm on sys (1 µs, as fast as nm on scnn's 1 µs but listed first).
+        #expect(c.answer?.fastest == PairReference(run: "runs/nm.sstrace", spec: "sys"))
+        #expect(c.answer?.leastEnergy == PairReference(run: "runs/nm.sstrace", spec: "scnn"))
+        let latencyFront = Set(c.answer!.paretoLatency.map { "\($0.run)@\($0.spec)" })
+        #expect(latencyFront == Self.front(c, \.latencyUS))
+        #expect(latencyFront == ["runs/nm.sstrace@sys", "runs/rigl.sstrace@scnn", "runs/dense.sstrace@sys"])
+        #expect(Set(c.answer!.paretoEnergy.map { "\($0.run)@\($0.spec)" }) == Self.front(c, \.energyPJ))
+        // Fronts run from the cheapest; accuracy rises along them.
+        let accs = c.answer!.paretoLatency.compactMap(c.index(of:)).map { c.entries[$0].accuracy! }
+        #expect(accs == accs.sorted())
+    }
+
+    @Test func floorAndNamedBaseline() throws {
+        var c = try Self.matrix()
+        try c.rank(baseline: try .init(parsing: "rigl@scnn.xml"), minAccuracy: 0.87)
+        #expect(c.baseline == PairReference(run: "runs/rigl.sstrace", spec: "scnn"))
+        #expect(c.entries[3].speedupVsBaseline == 1 && c.entries[0].speedupVsBaseline == 1.2 / 2)
+        // At ≥ 87 %: only dense and rigl qualify; rigl on scnn is fastest (1.2 µs) and least energy.
+        #expect(c.answer?.fastest == PairReference(run: "runs/rigl.sstrace", spec: "scnn"))
+        #expect(c.answer?.leastEnergy == PairReference(run: "runs/rigl.sstrace", spec: "scnn"))
+        let lines = c.answerLines()
+        #expect(lines[0] == "Baseline: rigl on scnn: 88.00 %, 1.20 µs, 2.00 µJ (600 cycles at 500 MHz).")
+        #expect(lines[1] == "Fastest at ≥ 87.00 % accuracy: rigl on scnn: 88.00 %, 1.20 µs, 2.00 µJ; 1.00× the baseline's speed, 1.00× its energy.")
+        #expect(lines[3].hasPrefix("Pareto front, accuracy against latency: nm on sys (85.00 %, 1.00 µs); rigl on scnn (88.00 %, 1.20 µs); dense on sys"))
+        // A floor nobody reaches says so.
+        try c.rank(minAccuracy: 0.95)
+        #expect(c.answer?.fastest == nil && c.answerLines()[1] == "No run reaches 95.00 % accuracy (the best: 90.00 %).")
+    }
+
+    @Test func baselineErrorsNameTheSetting() throws {
+        var c = try Self.matrix()
+        for (text, message) in [("dense", "'dense' is not RUN@SPEC"), ("@sys", "is not RUN@SPEC"),
+                                ("lottery@sys", "no run 'lottery' (runs: dense, nm, rigl)"),
+                                ("dense@tpu", "no spec 'tpu' (specs: scnn, sys)")] {
+            let error = expectSparseSimError { try c.rank(baseline: try .init(parsing: text)) }
+            #expect(error?.field == "baseline" && error?.message.contains(message) == true, "\(text): \(String(describing: error))")
+        }
+    }
+
+    @Test func tableAndCSVCarryTheRatios() throws {
+        var c = try Self.matrix()
+        try c.rank()
+        let table = c.renderTable()
+        #expect(table.contains("latency us") && table.contains("x base") && table.contains("E/base"))
+        #expect(table.hasSuffix(c.answerLines().joined(separator: "\n") + "\n"))
+        let csv = c.renderCSV().split(separator: "\n")
+        #expect(csv[0].hasSuffix(",clock_mhz,latency_us,energy_delay_uj_us,speedup_vs_baseline,energy_vs_baseline"))
+        #expect(csv[2].hasSuffix(",500.0,3.0,18.0,\(2.0 / 3),0.75"))
     }
 }

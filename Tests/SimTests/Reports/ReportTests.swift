@@ -10,7 +10,7 @@ import Testing
     static func report(traces: Int = 1) throws -> (Report, String) {
         let specs = try ["scnn", "systolic-ws"].map { SpecLoader.Loaded(file: "\($0).xml", spec: try SimulatorTests.spec($0)) }
         let evaluation = try Evaluation(tracePaths: Array(repeating: ComparisonTests.fixture, count: traces), specs: specs)
-        let report = Report(evaluation: evaluation,
+        let report = try Report(evaluation: evaluation,
                                 provenance: Provenance(tool: "test", toolVersion: "0", gitCommit: nil, commandLine: [], seed: nil, threads: nil,
                                                         dataset: nil, blasCore: nil, createdAt: "2026-01-01T00:00:00Z"))
         return (report, try report.html())
@@ -27,10 +27,14 @@ import Testing
         // Self-contained: no scripts, no external resources (only the XML namespaces name URLs).
         #expect(!html.contains("<script") && !html.contains("src=") && !html.contains("href="))
         #expect(Self.count(html, "http") == Self.count(html, "xmlns=\"http"))
-        // Speedup per layer, energy, DRAM, density over training (3 snapshots), 3 masks; no scatter for one run.
-        #expect(Self.count(html, "<svg") == 3 + 1 + 3)
+        // The scatter of both pairs, speedup per layer, energy, DRAM, density over training (3 snapshots), 3 masks.
+        #expect(Self.count(html, "<svg") == 1 + 3 + 1 + 3)
         #expect(html.contains("Speedup per layer") && html.contains("Energy by component") && html.contains("DRAM traffic by operand"))
-        #expect(html.contains("Weight density per layer over training") && !html.contains("Accuracy against speedup"))
+        #expect(html.contains("Weight density per layer over training") && html.contains("Accuracy against latency"))
+        // The answer opens the page; the table has latency, EDP and the baseline's ratios.
+        #expect(report.summary == report.comparison.answerLines() && html.contains(htmlEscape(report.summary[0])))
+        #expect(report.summary[0].hasPrefix("Baseline: tiny-cnn on scnn: 70.00 %, "))
+        #expect(html.contains("<th>latency µs</th>") && html.contains("<th>EDP µJ·µs</th>") && html.contains("<th>speed × baseline</th>"))
         for layer in ["conv1", "conv2", "fc"] { #expect(html.contains("\(layer): density")) }
         #expect(html.contains("fc: density 0.250"))  // the fixture's last fc mask keeps 320 of 1280
         // The table's cycles are the simulations'.
@@ -45,7 +49,7 @@ import Testing
 
     @Test func severalRunsAddTheScatter() throws {
         let (_, html) = try Self.report(traces: 2)
-        #expect(html.contains("Accuracy against speedup") && html.contains("Run 2: tiny-cnn"))
+        #expect(html.contains("Accuracy against latency") && html.contains("Run 2: tiny-cnn"))
         #expect(Self.count(html, "<svg") == 1 + 2 * 7)
     }
 }

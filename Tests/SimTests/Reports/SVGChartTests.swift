@@ -38,4 +38,30 @@ import Testing
         // Four non-zero cells, the frame, the background and five legend swatches.
         #expect(heat.components(separatedBy: "<rect").count - 1 == 4 + 1 + 1 + 5)
     }
+
+    /// The study's scatter: sixteen points in two tight clusters (four runs on four specs, the
+    /// specs' latencies close together) get labels that overlap neither each other nor any
+    /// marker, inside the plot.
+    @Test func scatterLabelsDoNotOverlap() {
+        var points: [(Double, Double)] = [], labels: [String] = []
+        for spec in 0..<4 {
+            for run in 0..<4 {
+                points.append((300 + Double(spec) * 6 + Double(run % 2) * 3, 150 + Double(run) * 4))
+                labels.append(["dense", "rigl unstructured", "rigl nm:2:4", "swat"][run])
+            }
+        }
+        let frame = SVGChart.Box(x: 80, y: 40, width: 470, height: 290)
+        let boxes = SVGChart.placeLabels(points: points, labels: labels, size: 10, within: frame, radius: 5)
+        #expect(boxes.count == 16)
+        for (i, a) in boxes.enumerated() {
+            #expect(a.x >= frame.x && a.y >= frame.y && a.x + a.width <= frame.x + frame.width && a.y + a.height <= frame.y + frame.height)
+            for b in boxes[(i + 1)...] where a.overlaps(b) { Issue.record("labels \(i) overlap: \(a) \(b)") }
+            for p in points where a.overlaps(SVGChart.Box(x: p.0 - 5, y: p.1 - 5, width: 10, height: 10)) {
+                Issue.record("label \(i) covers the marker at \(p)")
+            }
+        }
+        let svg = SVGChart.scatter(title: "acc vs latency", series: [.init(name: "scnn", values: [90, 91, 85], xs: [2, 30, 1.5], labels: ["a", "b", "c"])],
+                                   front: .init(name: "front", values: [85, 90, 91], xs: [1.5, 2, 30]), xLabel: "latency (µs, log)", yLabel: "accuracy")
+        #expect(Self.wellFormed(svg) && svg.contains("stroke-dasharray") && svg.contains(">10<") && svg.contains(">c<"))
+    }
 }

@@ -14,8 +14,9 @@ import Testing
         let r = try CLITests.run(Self.small + Self.specs + ["--out", dir])
         #expect(r.status == 0, "\(r.stderr)")
         let lines = r.stdout.split(separator: "\n")
-        #expect(lines.first?.hasPrefix("Which mask structure gives the best accuracy × speedup") == true, "\(r.stdout)")
-        #expect(lines.count > 3 && lines[1].hasPrefix("systolic-ws: best accuracy × speedup: ") && lines[2].hasPrefix("stc-2to4: "))
+        #expect(lines.first?.hasPrefix("Which mask structure on which hardware is fastest") == true, "\(r.stdout)")
+        #expect(lines.count > 5 && lines[1].hasPrefix("Baseline: dense on systolic-ws: ") && lines[2].hasPrefix("Fastest: ")
+                && lines[3].hasPrefix("Least energy: ") && lines[4].hasPrefix("Pareto front, accuracy against latency: "), "\(r.stdout)")
         #expect(r.stderr.contains("study: rigl-nm2-4: done"))
         for file in ["report.html", "summary.json", "summary.csv", "runs/dense.sstrace/manifest.json", "runs/rigl-nm2-4.json"] {
             #expect(FileManager.default.fileExists(atPath: dir + "/" + file), "\(file)")
@@ -23,7 +24,9 @@ import Testing
         let csv = try String(contentsOfFile: dir + "/summary.csv", encoding: .utf8).split(separator: "\n")
         #expect(csv.count == 5)  // header + 2 runs x 2 specs
         let json = try JSONSerialization.jsonObject(with: try Data(contentsOf: URL(fileURLWithPath: dir + "/summary.json"))) as? [String: Any]
-        #expect((json?["answers"] as? [Any])?.count == 2 && json?["provenance"] != nil)
+        let comparison = json?["comparison"] as? [String: Any], answer = comparison?["answer"] as? [String: Any]
+        #expect(answer?["fastest"] != nil && (answer?["pareto_latency"] as? [Any])?.isEmpty == false && json?["provenance"] != nil)
+        #expect((comparison?["baseline"] as? [String: Any])?["run"] as? String == "dense")
 
         let again = try CLITests.run(Self.small + Self.specs + ["--out", dir])
         #expect(again.status == 0 && again.stderr.contains("study: dense: reused") && !again.stderr.contains("epoch 1"), "\(again.stderr)")
@@ -39,6 +42,10 @@ import Testing
         #expect(noEpochs.status == 64, "\(noEpochs.stderr)")
         let structure = try CLITests.run(["study", "structure", "--model", "mlp", "--structures", "diagonal", "--epochs", "1", "--out", dir] + Self.specs)
         #expect(structure.status == 64 && structure.stderr.hasPrefix("sparsesim: error: <command line>:--structures") && structure.stderr.contains("diagonal"), "\(structure.stderr)")
+        let baseline = try CLITests.run(Self.small + Self.specs + ["--baseline", "dense", "--out", dir])
+        #expect(baseline.status == 64 && baseline.stderr == "sparsesim: error: <command line>:--baseline: 'dense' is not RUN@SPEC (e.g. dense@systolic-ws)\n", "\(baseline.stderr)")
+        let floor = try CLITests.run(Self.small + Self.specs + ["--min-accuracy", "120", "--out", dir])
+        #expect(floor.status == 64 && floor.stderr.contains("--min-accuracy"), "\(floor.stderr)")
         let spec = try CLITests.run(Self.small + ["--hw", "/no/such.xml", "--out", dir])
         #expect(spec.status == 1 && spec.stderr.contains("/no/such.xml"), "\(spec.stderr)")
         #expect(!FileManager.default.fileExists(atPath: dir))

@@ -17,8 +17,11 @@ struct StructureStudyCommand: ParsableCommand {
             Trains a dense baseline and every --methods x --structures combination (N:M structures at \
             their own sparsity, 1 - N/M; the others at --sparsity), recording each run's trace in \
             DIR/runs/; simulates each trace's last snapshot on every --hw; writes DIR/report.html, \
-            DIR/summary.json and DIR/summary.csv, and prints the answer: per spec, the run with the \
-            best accuracy x speedup (over the spec's dense twin) and the run with the lowest energy.
+            DIR/summary.json and DIR/summary.csv, and prints the answer across all specs: every \
+            (run, spec) pair's latency at the spec's clock and energy against one baseline \
+            (--baseline RUN@SPEC, default dense on the first --hw), the fastest pair and the one \
+            with the least energy (at --min-accuracy, when given), and the Pareto fronts of \
+            accuracy against latency and against energy.
 
             A re-run into the same DIR reuses finished runs whose settings match, resumes an \
             interrupted run from its last epoch checkpoint, and refuses runs trained otherwise.
@@ -28,7 +31,8 @@ struct StructureStudyCommand: ParsableCommand {
                 --epochs 2 --hw HardwareSpecs/systolic-ws.xml --hw HardwareSpecs/scnn.xml --hw HardwareSpecs/stc-2to4.xml --out studies/lenet5
               sparsesim study structure --model vgg-small --dataset fashion-mnist --sparsity 0.9 --methods rigl,swat-u \\
                 --structures unstructured,channel,block:4x4,nm:2:4 --epochs 10 --threads 2 \\
-                --hw HardwareSpecs/systolic-ws.xml --hw HardwareSpecs/scnn.xml --hw HardwareSpecs/sparten.xml --hw HardwareSpecs/stc-2to4.xml --out studies/vgg
+                --hw HardwareSpecs/systolic-ws.xml --hw HardwareSpecs/scnn.xml --hw HardwareSpecs/sparten.xml --hw HardwareSpecs/stc-2to4.xml --out studies/vgg \
+                --baseline dense@systolic-ws --min-accuracy 90
             """
     )
 
@@ -79,6 +83,8 @@ struct StructureStudyCommand: ParsableCommand {
 
     @OptionGroup var hardware: SpecOptions
 
+    @OptionGroup var ranking: RankingOptions
+
     @Option(help: "The study directory (created; a re-run continues it).")
     var out: String
 
@@ -104,6 +110,7 @@ struct StructureStudyCommand: ParsableCommand {
         settings.testSamples = testSamples
         settings.traceSamples = traceSamples
         settings.includeDense = !noDense
+        let baseline = try ranking.parsedBaseline()  // refused before any training
         let study = try StructureStudy(settings: settings, directory: out)
         let loaded = try SpecLoader.load(paths: hardware.specs, overrides: hardware.overrides)
         StopSignals.install()
@@ -120,7 +127,8 @@ struct StructureStudyCommand: ParsableCommand {
                 Console.error("study: \(run.name): done, test acc \(formatted(record.summary.testAccuracy * 100, digits: 2)) %")
             }
         }, shouldStop: { StopSignals.requested })
-        let (summary, report) = try study.evaluate(records: records, specs: loaded, provenance: .current(seed: seed, threads: threads))
+        let (summary, report) = try study.evaluate(records: records, specs: loaded, provenance: .current(seed: seed, threads: threads),
+                                                   baseline: baseline, minAccuracy: ranking.minAccuracyFraction)
         try study.write(summary, report: report)
         let text = summary.lines.joined(separator: "\n") + "\n\n" + summary.comparison.renderTable()
             + "wrote \(study.outputFiles.joined(separator: ", "))\n"
