@@ -5,10 +5,11 @@ import SparseSimCore
 // MARK: - SparsePEArrayModel
 
 /// PE arrays built for sparse operands: SCNN's Cartesian product of non-zeros
-/// (`cartesian-product`), SparTen's inner join of bitmasks (`inner-join`) and Cambricon-X's
-/// indexing (`indexing`). Each sample's cycles come from the per-PE work the real masks give.
+/// (`cartesian-product`), SparTen's inner join of bitmasks (`inner-join`), Cambricon-X's
+/// indexing (`indexing`) and the Dual-side Sparse Tensor Core's outer product of condensed
+/// vectors (`outer-product`). Each sample's cycles come from the work the real masks give.
 struct SparsePEArrayModel: DataflowModel {
-    static let dataflows: Set<HardwareSpec.Dataflow> = [.cartesianProduct, .innerJoin, .indexing]
+    static let dataflows: Set<HardwareSpec.Dataflow> = [.cartesianProduct, .innerJoin, .indexing, .outerProduct]
 
     let spec: HardwareSpec
 
@@ -42,6 +43,11 @@ struct SparsePEArrayModel: DataflowModel {
                     banks: options.accumulatorBanks ?? 1, channelGroup: options.channelGroup ?? 1)
                 return Run(cycles: c.computeCycles, macs: c.macs, imbalance: c.loadImbalance, mapping: c.mappingEfficiency,
                            halo: c.haloValues, stalls: c.bankStallCycles, tiles: c.groups)
+            case .outerProduct:
+                let c = OuterProductCompute(shape: one, weights: weights, inputs: inputs, rows: array.rows, cols: array.cols,
+                                            tileA: options.inputTile ?? array.rows, tileB: options.weightTile ?? array.cols)
+                return Run(cycles: c.computeCycles, macs: c.macs, imbalance: 1, mapping: c.mappingEfficiency, halo: 0, stalls: 0,
+                           tiles: c.tiles)
             default:
                 let c = FilterParallelCompute(
                     work: SparseWork(shape: one, inputs: inputs), weights: weights, rows: array.rows, cols: array.cols,
@@ -111,8 +117,9 @@ struct SparsePEArrayModel: DataflowModel {
         }
         // On chip: the outermost buffer of each operand is filled once from DRAM and read once;
         // the innermost level holding it is read per MAC (per vector for the Cartesian product).
-        let f = spec.dataflow == .cartesianProduct ? options.weightVector ?? 1 : 1
-        let iv = spec.dataflow == .cartesianProduct ? options.inputVector ?? 1 : 1
+        // (The outer product reads each A value once per `cols` products, each B value once per `rows`.)
+        let f = spec.dataflow == .cartesianProduct ? options.weightVector ?? 1 : spec.dataflow == .outerProduct ? array.cols : 1
+        let iv = spec.dataflow == .cartesianProduct ? options.inputVector ?? 1 : spec.dataflow == .outerProduct ? array.rows : 1
         let perMacReads: [Operand: Int] = [.weights: total.macs / iv * bits, .inputs: total.macs / f * bits,
                                                .outputs: total.macs * array.accumulatorBits]
         for (index, operand) in Operand.allCases.enumerated() {
@@ -131,7 +138,8 @@ struct SparsePEArrayModel: DataflowModel {
             }
         }
 
-        var tiling = "\(spec.dataflow.rawValue): \(array.rows)x\(array.cols) PEs, \(total.tiles) \(spec.dataflow == .cartesianProduct ? "channel groups" : "rounds")"
+        let unit = spec.dataflow == .cartesianProduct ? "channel groups" : spec.dataflow == .outerProduct ? "output tiles" : "rounds"
+        var tiling = "\(spec.dataflow.rawValue): \(array.rows)x\(array.cols) PEs, \(total.tiles) \(unit)"
         if total.stalls > 0 { tiling += ", \(total.stalls) bank-stall cycles" }
         var r = LayerWork(l, macs: total.macs, computeCycles: total.cycles, mappingEfficiency: total.mapping, tiling: tiling,
                           ledger: ledger, dramBits: dramBits, metadataBits: metadataBits)
@@ -141,7 +149,7 @@ struct SparsePEArrayModel: DataflowModel {
         r.denseCycles = simulator.hasSparsity ? try simulator.denseTwinCycles(l) : nil
         if layer.masks != nil {
             // A filter-parallel array skipping both operands performed exactly the effectual MACs.
-            let both = w.exploit == .skip && x.exploit == .skip && spec.dataflow != .cartesianProduct
+            let both = w.exploit == .skip && x.exploit == .skip && spec.dataflow != .cartesianProduct  // outer product: pairs of non-zeros
             r.describeMasks(of: layer, effectual: both ? total.macs : Simulator.countMacs(layer, weights: true, inputs: true))
         }
         if l.N > 1 { r.sampleCycles = .init(min: fewest, max: most) }

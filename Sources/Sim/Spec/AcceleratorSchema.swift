@@ -102,6 +102,7 @@ enum AcceleratorSchema {
                   <xs:enumeration value="input-stationary"/><xs:enumeration value="row-stationary"/>
                   <xs:enumeration value="cartesian-product"/><xs:enumeration value="inner-join"/>
                   <xs:enumeration value="basis-first"/><xs:enumeration value="indexing"/>
+                  <xs:enumeration value="outer-product"/>
                   <xs:enumeration value="ws"/><xs:enumeration value="os"/>
                   <xs:enumeration value="is"/><xs:enumeration value="rs"/>
                 </xs:restriction>
@@ -112,6 +113,8 @@ enum AcceleratorSchema {
             <xs:attribute name="accumulatorBanks" type="count"/>
             <xs:attribute name="channelGroup" type="count"/>
             <xs:attribute name="chunkSize" type="count"/>
+            <xs:attribute name="inputTile" type="count"/>
+            <xs:attribute name="weightTile" type="count"/>
           </xs:complexType>
         </xs:element>
         <xs:element name="sparsity" minOccurs="0">

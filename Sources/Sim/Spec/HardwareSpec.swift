@@ -112,9 +112,11 @@ public struct HardwareSpec: Codable, Equatable, Sendable {
         case basisFirst = "basis-first"
         /// Cambricon-X's PEs, each owning filters and fetching the inputs its kept weights index.
         case indexing
+        /// The Dual-side Sparse Tensor Core's outer product of bitmap-condensed operand vectors.
+        case outerProduct = "outer-product"
 
         /// True for the dataflows whose PEs skip zeros themselves (not a dense array).
-        public var isSparse: Bool { self == .cartesianProduct || self == .innerJoin || self == .indexing }
+        public var isSparse: Bool { self == .cartesianProduct || self == .innerJoin || self == .indexing || self == .outerProduct }
 
         /// A dataflow from its name or short name (`ws`, `os`, `is`, `rs`).
         public init?(name: String) {
@@ -140,6 +142,12 @@ public struct HardwareSpec: Codable, Equatable, Sendable {
         public var channelGroup: Int?
         /// `inner-join`: bits of a bitmask chunk intersected per cycle (SparTen: 128).
         public var chunkSize: Int?
+        /// `outer-product`: output pixels of a tile, whose input column chunk is condensed per
+        /// reduction index (DSTC: 32); default the array's rows.
+        public var inputTile: Int?
+        /// `outer-product`: filters of a tile, whose weight row chunk is condensed per reduction
+        /// index (DSTC: 32); default the array's columns.
+        public var weightTile: Int?
 
         /// Options, all unset.
         public init(weightVector: Int? = nil, inputVector: Int? = nil, accumulatorBanks: Int? = nil,

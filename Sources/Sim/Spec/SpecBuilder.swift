@@ -99,6 +99,8 @@ struct SpecBuilder {
         var o = HardwareSpec.DataflowOptions(
             weightVector: int(e, "weightVector"), inputVector: int(e, "inputVector"),
             accumulatorBanks: int(e, "accumulatorBanks"), channelGroup: int(e, "channelGroup"), chunkSize: int(e, "chunkSize"))
+        o.inputTile = int(e, "inputTile")
+        o.weightTile = int(e, "weightTile")
         switch dataflow {
         case .cartesianProduct:
             let root = Int(Double(array.macsPerPE).squareRoot())
@@ -113,10 +115,18 @@ struct SpecBuilder {
             o.channelGroup = o.channelGroup ?? 8
         case .innerJoin:
             o.chunkSize = o.chunkSize ?? 128
+        case .outerProduct:
+            o.inputTile = o.inputTile ?? array.rows
+            o.weightTile = o.weightTile ?? array.cols
         default:
-            for name in ["weightVector", "inputVector", "accumulatorBanks", "channelGroup", "chunkSize"] where e.attribute(name) != nil {
-                fail(e, "\(name) applies to a sparse dataflow (cartesian-product, inner-join), not \(dataflow.rawValue)")
-            }
+            break
+        }
+        let owners: [String: HardwareSpec.Dataflow] = [
+            "weightVector": .cartesianProduct, "inputVector": .cartesianProduct, "accumulatorBanks": .cartesianProduct,
+            "channelGroup": .cartesianProduct, "chunkSize": .innerJoin, "inputTile": .outerProduct, "weightTile": .outerProduct,
+        ]
+        for (name, owner) in owners.sorted(by: { $0.key < $1.key }) where owner != dataflow && e.attribute(name) != nil {
+            fail(e, "\(name) applies to the \(owner.rawValue) dataflow, not \(dataflow.rawValue)")
         }
         return o
     }

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import Sim
@@ -38,27 +39,36 @@ import Testing
         #expect(d >= 0.75 && d <= 0.95, "crossover at \(d)")
     }
 
-    /// DSTC (Wang et al., ISCA 2021) measured 4600 : 2500 : 1100 cycles for operand densities
-    /// 1.0/1.0, 1.0/0.4 and 0.3/0.4. An outer-product engine — the Cartesian product on a GEMM
-    /// written as a 1×1 convolution (M = 64 rows as an 8×8 plane, N = 64 filters, K = 512) on
-    /// one PE multiplying 16-wide vectors of non-zero A and B values (16×16 multipliers,
-    /// 512 accumulator banks, all 64 columns in one group) — reproduces the ratios within 15 %.
-    @Test func dstcOuterProductRatios() throws {
-        let spec = try SimulatorTests.spec("scnn", [
-            "pe-array.rows=1", "pe-array.cols=1", "pe-array.macsPerPE=256", "dataflow.weightVector=16",
-            "dataflow.inputVector=16", "dataflow.accumulatorBanks=512", "dataflow.channelGroup=64",
-        ])
-        let sim = try Simulator(spec: spec)
-        let gemm = LayerShape.conv("gemm", K: 64, C: 512, R: 1, H: 8, stride: 1, padding: 0)
+    /// DSTC (Wang et al., ISCA 2021), Fig. 21 as the Sparseloop artifact tabulates it (copied
+    /// from shared/validation/sparseloop/dstc/reference.yaml): 4600, 2500, 2690, 1480 and 1100
+    /// cycles at A/B densities 1/1, 1/0.4, 0.5/1, 0.5/0.4 and 0.3/0.4. On dstc.xml (the artifact's
+    /// description of the outer-product tensor core) a 1024³ GEMM with seeded uniform masks:
+    /// - each ratio to dense is the expectation the model's rule gives, computed here apart
+    ///   from it: `E⌈X/8⌉/4 · E⌈Y/16⌉/2` with `X ~ Bin(32, dA)`, `Y ~ Bin(32, dB)` (within 1 %);
+    /// - against the chip the errors are +0.6, +3.9, +3.2 and −5.0 % (pinned to ±0.5 point;
+    ///   Docs/validation.md).
+    @Test func dstcFig21() throws {
+        let sim = try Simulator(spec: try SimulatorTests.spec("dstc"))
+        let gemm = LayerShape.gemm("gemm", M: 1024, N: 1024, K: 1024)
         func cycles(_ a: Double, _ b: Double) throws -> Double {
-            Double(try sim.run(Self.layer(gemm, weights: b, inputs: a, seed: 17)).layers[0].computeCycles)
+            Double(try sim.run(Self.layer(gemm, weights: b, inputs: a, seed: 21)).layers[0].computeCycles)
         }
         let dense = try cycles(1, 1)
-        #expect(dense == 512 * 16)  // ⌈64/16⌉² cycles per reduction index
-        for (a, b, measured) in [(1.0, 0.4, 2500.0), (0.3, 0.4, 1100.0)] {
+        #expect(dense == 1024 * (32 * 4) * (32 * 2))  // per reduction index: 32 pixel tiles × 4 steps, 32 filter tiles × 2
+        func expectedSteps(_ d: Double, width: Int) -> Double {  // E⌈X/width⌉, X ~ Bin(32, d)
+            var sum = 0.0, choose = 1.0
+            for k in 0...32 {
+                if k > 0 { choose = choose * Double(32 - k + 1) / Double(k) }
+                sum += choose * pow(d, Double(k)) * pow(1 - d, Double(32 - k)) * Double((k + width - 1) / width)
+            }
+            return sum
+        }
+        for (a, b, measured, error) in [(1.0, 0.4, 2500.0, 0.6), (0.5, 1.0, 2690.0, 3.9), (0.5, 0.4, 1480.0, 3.2), (0.3, 0.4, 1100.0, -5.0)] {
             let ratio = try cycles(a, b) / dense
-            let reference = measured / 4600
-            #expect(abs(ratio / reference - 1) <= 0.15, "\(a)/\(b): \(ratio) against \(reference)")
+            let rule = expectedSteps(a, width: 8) / 4 * expectedSteps(b, width: 16) / 2
+            #expect(abs(ratio / rule - 1) <= 0.01, "\(a)/\(b): \(ratio) against the rule's \(rule)")
+            let off = (ratio / (measured / 4600) - 1) * 100
+            #expect(abs(off - error) <= 0.5, "\(a)/\(b): \(off) % off the chip")
         }
     }
 

@@ -22,6 +22,23 @@ import Testing
         #expect(again == spec)
     }
 
+    /// DSTC's outer product: the artifact's 8 × 16 multipliers and 32 × 32 tiles; the tiles
+    /// default to the array's rows and columns, and SCNN's options are refused on it.
+    @Test func outerProductOptions() throws {
+        let dstc = try SpecLoader.load(path: Self.root + "/HardwareSpecs/dstc.xml")
+        #expect(dstc.dataflow == .outerProduct && dstc.dataflow.isSparse)
+        #expect(dstc.peArray.rows == 8 && dstc.peArray.cols == 16)
+        #expect(dstc.dataflowOptions.inputTile == 32 && dstc.dataflowOptions.weightTile == 32)
+        let plain = try SpecLoader.load(path: Self.root + "/HardwareSpecs/dstc.xml", overrides: ["pe-array.rows=4"])
+        #expect(plain.dataflowOptions.inputTile == 32)
+        do {
+            _ = try SpecLoader.load(path: Self.root + "/HardwareSpecs/dstc.xml", overrides: ["dataflow.weightVector=4"])
+            Issue.record("accepted weightVector on outer-product")
+        } catch {
+            #expect(error.errors.first?.message.contains("weightVector applies to the cartesian-product dataflow, not outer-product") == true, "\(error)")
+        }
+    }
+
     @Test func presetFacts() throws {
         let eyeriss = try SpecLoader.load(path: Self.root + "/HardwareSpecs/eyeriss-v1.xml")
         #expect(eyeriss.peArray.rows * eyeriss.peArray.cols == 168)
@@ -117,6 +134,7 @@ import Testing
         ("sparsity.psums.exploit=skip", "'psums' is not an operand"),
         ("dataflow=diagonal", "The value 'diagonal'"),
         ("memory.buf.sizeKiB=1", "cannot hold one tile"),
+        ("dataflow.inputTile=32", "inputTile applies to the outer-product dataflow, not weight-stationary"),
     ])
     func badOverridesAreErrors(override: String, message: String) {
         do {
