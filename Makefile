@@ -2,6 +2,7 @@
 #   make test   set up the machine, build, run every test (debug, then release)
 #   make demo   set up the machine, build in release, run the main job
 #   make bench  release benchmarks for Docs/performance.md
+#   make bench-reference  training speed against PyTorch on this CPU, alternately in one run (.venv-interop/)
 #   make test-interop  the exporters against real PyTorch and torchvision (.venv-interop/, ~4 GB)
 #   make fuzz   every libFuzzer target for FUZZ_TIME seconds (Docs/reliability.md)
 SWIFT ?= swift
@@ -10,7 +11,7 @@ DEMO_EPOCHS ?= 3
 DEMO_THREADS ?= 2
 FUZZ_TIME ?= 30
 
-.PHONY: all bootstrap build release test test-interop demo bench fuzz clean schema
+.PHONY: all bootstrap build release test test-interop demo bench bench-reference fuzz clean schema
 
 all: build
 
@@ -40,6 +41,13 @@ test-interop: bootstrap
 	$(SWIFT) build --build-tests
 	SPARSESIM_PYTHON=$(CURDIR)/.venv-interop/bin/python3 SPARSESIM_REQUIRE_TORCH=1 $(SWIFT) test --disable-xctest --skip-build \
 		--filter 'TorchInteropTests|TorchTraceTests|ONNXTraceTests|InteropTests'
+
+# SparseSim against PyTorch (installed from PyPI into .venv-interop/), the same models and batches,
+# alternately in one run; not part of make test or CI. BENCH_ROUNDS alternating rounds.
+BENCH_ROUNDS ?= 3
+bench-reference: release
+	scripts/python-env --interop
+	.venv-interop/bin/python3 tools/bench_reference.py --sparsesim $(RELEASE_BIN) --rounds $(BENCH_ROUNDS) --json bench-reference.json
 
 # OpenBLAS fixes its kernels when it loads, so OPENBLAS_CORETYPE is unset before the process
 # starts: the demo and the benchmarks show this CPU's real speed. Tests keep the environment.

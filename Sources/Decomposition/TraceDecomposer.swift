@@ -154,7 +154,7 @@ package struct TraceDecomposer: Sendable {
                 if let bits = q.coefficients {
                     let quantizer = SymmetricQuantizer(fitting: d.coefficients, bits: bits, channels: q.perChannel ? d.k : 1)
                     d.coefficients = quantizer.fakeQuantized(d.coefficients)
-                    d.coefficientMask = Bitmask(d.coefficients.lazy.map { $0 != 0 })
+                    d.coefficientMask = Bitmask(nonZerosOf: d.coefficients)
                 }
                 decompositions[j] = d
             }
@@ -178,7 +178,7 @@ package struct TraceDecomposer: Sendable {
                                            density: Double(d.keptCoefficients) / Double(max(d.coefficientCount, 1)),
                                            reconstructionError: error, storage: storage, compressionRatio: storage.compressionRatio))
                 tensors.append(TraceWriter.LayerTensors(
-                    name: l.name, weights: w, mask: Bitmask(w.lazy.map { $0 != 0 }), inputActivations: data.inputActivations,
+                    name: l.name, weights: w, mask: Bitmask(nonZerosOf: w), inputActivations: data.inputActivations,
                     decomposition: DecomposedTensors(bases: d.bases, sharing: d.sharing, basisValues: d.basisValues,
                                                      coefficients: d.coefficients, coefficientMask: d.coefficientPattern,
                                                      quantization: q?.description, reconstructionError: error)))
@@ -190,7 +190,7 @@ package struct TraceDecomposer: Sendable {
                     w = quantizer.fakeQuantized(w)
                     scales = quantizer.scales.count
                 }
-                let mask = Bitmask(w.lazy.map { $0 != 0 })
+                let mask = Bitmask(nonZerosOf: w)
                 let columns = l.channelsPerGroup * l.R * l.S
                 let matrix = SparseMatrix(pattern: mask, rows: l.K, columns: columns)
                 let format = try SparseFormat(parsing: options.format, for: matrix, field: "coefficientFormat")

@@ -21,7 +21,7 @@ extension Workload {
                 let perSample = shape.C * shape.H * shape.W
                 inputs = (0..<shape.N).map { n in
                     acts.withUnsafeBufferPointer { a in
-                        Bitmask((0..<perSample).lazy.map { a[n &* perSample &+ $0] != 0 })
+                        Bitmask(nonZerosOf: UnsafeBufferPointer(rebasing: a[(n &* perSample)..<((n &+ 1) &* perSample)]))
                     }
                 }
             }

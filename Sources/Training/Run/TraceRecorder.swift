@@ -102,7 +102,7 @@ public final class TraceRecorder {
                 for j in 0..<coefficients.count where !mask[j] { coefficients[j] = 0 }
                 let quantization = trainer.quantizedWeights ? trainer.configuration.quantization?.description : nil
                 layers.append(TraceWriter.LayerTensors(
-                    name: layer.name, weights: kernels, mask: Bitmask(kernels.lazy.map { $0 != 0 }),
+                    name: layer.name, weights: kernels, mask: Bitmask(nonZerosOf: kernels),
                     inputActivations: layer.lastInput?.array, backwardActivationDensity: backward,
                     decomposition: DecomposedTensors(bases: d.bases, sharing: d.sharing, basisValues: d.basis.value.array,
                                                      coefficients: coefficients, coefficientMask: mask, quantization: quantization)))
