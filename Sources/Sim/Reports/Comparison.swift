@@ -170,8 +170,8 @@ public struct Comparison: Codable, Equatable, Sendable {
 
     /// A table for people, one row per pair; `*` marks the best value of each column (highest
     /// accuracy and speedups; fewest cycles, µs, µJ, µJ·µs, bytes and GB/s); after `rank`, the
-    /// baseline's columns and the answer follow.
-    public func renderTable() -> String {
+    /// baseline's columns and, unless `answer` is false, the answer follow.
+    public func renderTable(answer withAnswer: Bool = true) -> String {
         let quantized = entries.contains { $0.quantizedAccuracy != nil }
         let compressed = entries.contains { $0.compressionRatio != nil }
         var header = ["workload", "spec", "acc %"]
@@ -205,7 +205,7 @@ public struct Comparison: Codable, Equatable, Sendable {
         if let baseline {
             notes += "x base: the baseline's latency / each latency; E/base: each energy / the baseline's; baseline \(Self.shortName(baseline.run)) on \(baseline.spec)\n"
         }
-        let answer = answerLines()
+        let answer = withAnswer ? answerLines() : []
         return answer.isEmpty ? notes : notes + "\n" + answer.joined(separator: "\n") + "\n"
     }
 

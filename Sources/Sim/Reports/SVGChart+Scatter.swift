@@ -25,8 +25,12 @@ extension SVGChart {
     static func placeLabels(points: [(Double, Double)], labels: [String], size: Double, within frame: Box, radius: Double) -> [Box] {
         let height = size + 2
         let markers = points.map { Box(x: $0.0 - radius, y: $0.1 - radius, width: 2 * radius, height: 2 * radius) }
+        // Left to right: a point's preferred place (to its right) is then still free when its
+        // turn comes, and the labels of later points take what is left.
+        var boxes = [Box?](repeating: nil, count: points.count)
         var placed: [Box] = []
-        for (i, p) in points.enumerated() {
+        for i in points.indices.sorted(by: { points[$0].0 < points[$1].0 || (points[$0].0 == points[$1].0 && $0 < $1) }) {
+            let p = points[i]
             let width = textWidth(labels[i], size: size)
             var chosen: Box?
             search: for ring in 0..<12 {
@@ -44,10 +48,12 @@ extension SVGChart {
                 }
             }
             // Nowhere free within reach: stack below the others at the plot's right edge.
-            placed.append(chosen ?? Box(x: frame.x + frame.width - width, y: (placed.map { $0.y + $0.height }.max() ?? frame.y),
-                                        width: width, height: height))
+            let box = chosen ?? Box(x: frame.x + frame.width - width, y: (placed.map { $0.y + $0.height }.max() ?? frame.y),
+                                    width: width, height: height)
+            placed.append(box)
+            boxes[i] = box
         }
-        return placed
+        return boxes.map { $0! }
     }
 
     /// Points of every series with x on a log scale, each labelled (`Series.labels`) where no
@@ -63,7 +69,12 @@ extension SVGChart {
         let pad = (hi - lo) * 0.08
         lo -= pad
         hi += pad
-        let (ylo, yhi) = paddedRange(ys, includeZero: false)
+        // Room above the highest and below the lowest point for their labels.
+        var (ylo, yhi) = (ys.min() ?? 0, ys.max() ?? 1)
+        if yhi - ylo < 1e-9 { ylo -= 0.5; yhi += 0.5 }
+        let ypad = (yhi - ylo) * 0.12
+        ylo -= ypad
+        yhi += ypad
         var out = header(f, title: title)
         let (axis, y) = yAxis(f, lo: ylo, hi: yhi, label: yLabel)
         out += axis

@@ -17,6 +17,7 @@ import Testing
         #expect(lines.first?.hasPrefix("Which mask structure on which hardware is fastest") == true, "\(r.stdout)")
         #expect(lines.count > 5 && lines[1].hasPrefix("Baseline: dense on systolic-ws: ") && lines[2].hasPrefix("Fastest: ")
                 && lines[3].hasPrefix("Least energy: ") && lines[4].hasPrefix("Pareto front, accuracy against latency: "), "\(r.stdout)")
+        #expect(r.stdout.components(separatedBy: "Baseline: dense on systolic-ws").count == 2, "the answer is printed once")
         #expect(r.stderr.contains("study: rigl-nm2-4: done"))
         for file in ["report.html", "summary.json", "summary.csv", "runs/dense.sstrace/manifest.json", "runs/rigl-nm2-4.json"] {
             #expect(FileManager.default.fileExists(atPath: dir + "/" + file), "\(file)")

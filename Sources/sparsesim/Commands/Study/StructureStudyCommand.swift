@@ -130,7 +130,8 @@ struct StructureStudyCommand: ParsableCommand {
         let (summary, report) = try study.evaluate(records: records, specs: loaded, provenance: .current(seed: seed, threads: threads),
                                                    baseline: baseline, minAccuracy: ranking.minAccuracyFraction)
         try study.write(summary, report: report)
-        let text = summary.lines.joined(separator: "\n") + "\n\n" + summary.comparison.renderTable()
+        // The answer leads (summary.lines); the table follows without repeating it.
+        let text = summary.lines.joined(separator: "\n") + "\n\n" + summary.comparison.renderTable(answer: false)
             + "wrote \(study.outputFiles.joined(separator: ", "))\n"
         try Console.emit(text, to: nil)
     }
