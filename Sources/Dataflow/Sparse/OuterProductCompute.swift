@@ -46,45 +46,65 @@ package struct OuterProductCompute: Sendable, Equatable {
         let kPerGroup = max(l.K / max(l.groups, 1), 1)
         let mTiles = (pixels + tileA - 1) / tileA, nTiles = (kPerGroup + tileB - 1) / tileB
         var cycles = 0, macs = 0
-        // The reduction index's A column, one pixel tile at a time: which pixels read a
-        // non-zero input (inside the image and kept).
         var aCounts = [Int](repeating: 0, count: mTiles)
-        for g in 0..<max(l.groups, 1) {
-            for ci in 0..<cg {
-                let c = g * cg + ci
-                for r in 0..<l.R {
-                    for s in 0..<l.S {
-                        // A: non-zeros of each pixel tile at (c, r, s).
-                        for t in 0..<mTiles { aCounts[t] = 0 }
-                        if let inputs {
-                            for m in 0..<pixels {
-                                let p = m / l.Q, q = m % l.Q
-                                let y = p &* l.stride &+ r &- l.padding, x = q &* l.stride &+ s &- l.padding
-                                guard y >= 0, y < l.H, x >= 0, x < l.W, inputs[(c &* l.H &+ y) &* l.W &+ x] else { continue }
-                                aCounts[m / tileA] &+= 1
+        let inputWords = inputs?.words ?? [], weightWords = weights?.words ?? []
+        func bit(_ w: UnsafeBufferPointer<UInt64>, _ i: Int) -> Bool { (w[i &>> 6] &>> UInt64(i & 63)) & 1 != 0 }
+        inputWords.withUnsafeBufferPointer { xw in
+            weightWords.withUnsafeBufferPointer { ww in
+                for g in 0..<max(l.groups, 1) {
+                    for ci in 0..<cg {
+                        let c = g &* cg &+ ci
+                        for r in 0..<l.R {
+                            for s in 0..<l.S {
+                                // A: non-zeros of each pixel tile at (c, r, s), one output row at a time.
+                                if inputs != nil {
+                                    for t in 0..<mTiles { aCounts[t] = 0 }
+                                    // Output columns whose input column q·stride + s − padding lies in the row.
+                                    let lo = min(l.Q, max(0, (l.padding &- s &+ l.stride &- 1) / l.stride))
+                                    let last = l.W &- 1 &+ l.padding &- s
+                                    let hi = last < 0 ? lo : max(lo, min(l.Q, last / l.stride &+ 1))
+                                    for p in 0..<l.P {
+                                        let y = p &* l.stride &+ r &- l.padding
+                                        guard y >= 0, y < l.H, lo < hi else { continue }
+                                        let rowBase = (c &* l.H &+ y) &* l.W &+ s &- l.padding, first = p &* l.Q
+                                        if l.stride == 1 {
+                                            // Contiguous inputs: count each tile's run with one popcount.
+                                            var q = lo
+                                            while q < hi {
+                                                let tile = (first &+ q) / tileA
+                                                let end = min(hi, (tile &+ 1) &* tileA &- first)
+                                                aCounts[tile] &+= Bitmask.popcount(words: xw, from: rowBase &+ q, to: rowBase &+ end)
+                                                q = end
+                                            }
+                                        } else {
+                                            for q in lo..<hi where bit(xw, rowBase &+ q &* l.stride) { aCounts[(first &+ q) / tileA] &+= 1 }
+                                        }
+                                    }
+                                } else {  // not skipped: every element is sent, padding zeros too
+                                    for t in 0..<mTiles { aCounts[t] = min(tileA, pixels &- t &* tileA) }
+                                }
+                                var aSteps = 0, aNonZero = 0
+                                for t in 0..<mTiles {
+                                    aSteps &+= (aCounts[t] &+ rows &- 1) / rows
+                                    aNonZero &+= aCounts[t]
+                                }
+                                // B: non-zeros of each filter tile at (ci, r, s).
+                                var bSteps = 0, bNonZero = 0
+                                let offset = (ci &* l.R &+ r) &* l.S &+ s, filterStride = cg &* rs
+                                for t in 0..<nTiles {
+                                    let lower = t &* tileB, upper = min(lower &+ tileB, kPerGroup)
+                                    var n = upper &- lower
+                                    if weights != nil {
+                                        n = 0
+                                        for f in lower..<upper where bit(ww, (g &* kPerGroup &+ f) &* filterStride &+ offset) { n &+= 1 }
+                                    }
+                                    bSteps &+= (n &+ cols &- 1) / cols
+                                    bNonZero &+= n
+                                }
+                                cycles &+= aSteps &* bSteps
+                                macs &+= aNonZero &* bNonZero
                             }
-                        } else {  // not skipped: every element is sent, padding zeros too
-                            for t in 0..<mTiles { aCounts[t] = min(tileA, pixels - t * tileA) }
                         }
-                        var aSteps = 0, aNonZero = 0
-                        for t in 0..<mTiles {
-                            aSteps &+= (aCounts[t] &+ rows &- 1) / rows
-                            aNonZero &+= aCounts[t]
-                        }
-                        // B: non-zeros of each filter tile at (ci, r, s).
-                        var bSteps = 0, bNonZero = 0
-                        for t in 0..<nTiles {
-                            var n = 0
-                            for f in (t * tileB)..<min((t + 1) * tileB, kPerGroup) {
-                                let k = g &* kPerGroup &+ f
-                                if let weights, !weights[((k &* cg &+ ci) &* l.R &+ r) &* l.S &+ s] { continue }
-                                n &+= 1
-                            }
-                            bSteps &+= (n &+ cols &- 1) / cols
-                            bNonZero &+= n
-                        }
-                        cycles &+= aSteps &* bSteps
-                        macs &+= aNonZero &* bNonZero
                     }
                 }
             }
