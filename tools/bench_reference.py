@@ -127,10 +127,10 @@ def torch_worker(args):
 # ---------------------------------------------------------------------------
 # The driver
 
-def run_sparsesim(binary, model, threads, steps, warmup_reps, methods, sparsity=0.9, structure="unstructured"):
+def run_sparsesim(binary, model, threads, steps, repetitions, methods, sparsity=0.9, structure="unstructured"):
     env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
     cmd = [binary, "bench", "train", "--models", model, "--threads", str(threads), "--methods", methods,
-           "--steps", str(steps), "--repetitions", str(warmup_reps), "--format", "json"]
+           "--steps", str(steps), "--repetitions", str(repetitions), "--format", "json"]
     if methods != "dense":
         cmd += ["--sparsity", str(sparsity), "--structure", structure]
     out = subprocess.run(cmd, env=env, capture_output=True, text=True)

@@ -128,7 +128,6 @@ def write_trace(path, model_name, input_shape, records, method="external", param
     parent = os.path.dirname(os.path.abspath(path))
     tmp = tempfile.mkdtemp(prefix="." + os.path.basename(os.path.abspath(path)) + ".tmp-", dir=parent)
     try:
-        os.rmdir(tmp)
         writer = sstrace.TraceWriter(tmp, model_name, list(input_shape), [r["shape"] for r in records], method,
                                      parameters or {}, seed=seed)
         tensors = {r["shape"]["name"]: (r["weights"] * r["mask"], r["mask"], r["inputs"]) for r in records}

@@ -27,7 +27,7 @@ package struct SparseMatrix: Equatable, Sendable {
     /// A matrix whose kept entries are its non-zero values.
     /// - Precondition: `values.count == rows · columns`.
     package init(rows: Int, columns: Int, values: [Float]) {
-        self.init(rows: rows, columns: columns, mask: Bitmask(values.map { $0 != 0 }), values: values)
+        self.init(rows: rows, columns: columns, mask: Bitmask(nonZerosOf: values), values: values)
     }
 
     /// A pattern-only matrix: which entries are kept, no values (for storage costs and

@@ -37,7 +37,7 @@ extension StructureStudy {
         let comparison = try evaluation.comparison(provenance: provenance, baseline: baseline, minAccuracy: minAccuracy)
         let lines = questionLine() + comparison.answerLines()
         let report = try Report(title: "SparseSim structure study: \(settings.model) on \(settings.dataset)", summary: lines,
-                                evaluation: evaluation, provenance: provenance, baseline: baseline, minAccuracy: minAccuracy)
+                                evaluation: evaluation, comparison: comparison, provenance: provenance)
         let summary = Summary(lines: lines, runs: records, comparison: comparison, settings: settings, provenance: provenance)
         return (summary, report)
     }

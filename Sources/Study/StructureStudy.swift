@@ -9,8 +9,8 @@ import Training
 /// Structured against unstructured sparsity on real hardware models, in one job
 /// (`sparsesim study structure`): trains the network dense and with every sparse method in
 /// every mask structure, records each run's trace, simulates every trace on every spec, and
-/// answers which structure gives the best accuracy × speedup (and the lowest energy) on which
-/// hardware.
+/// answers across all specs which (run, spec) pair is fastest and which uses the least energy,
+/// at what accuracy, against one baseline pair (`Comparison.rank`).
 ///
 /// Every run lives in `DIR/runs/NAME*`: its checkpoint directory, trace, metrics and, once it
 /// has finished, `NAME.json` with its configuration and summary. A later study into the same

@@ -116,10 +116,15 @@ struct SparsePEArrayModel: DataflowModel {
             ledger.charge(dramLevel, operand, readBits: operand == .outputs ? 0 : b + extra, writeBits: operand == .outputs ? b : 0)
         }
         // On chip: the outermost buffer of each operand is filled once from DRAM and read once;
-        // the innermost level holding it is read per MAC (per vector for the Cartesian product).
-        // (The outer product reads each A value once per `cols` products, each B value once per `rows`.)
-        let f = spec.dataflow == .cartesianProduct ? options.weightVector ?? 1 : spec.dataflow == .outerProduct ? array.cols : 1
-        let iv = spec.dataflow == .cartesianProduct ? options.inputVector ?? 1 : spec.dataflow == .outerProduct ? array.rows : 1
+        // the innermost level holding it is read per MAC, or per vector: an input value serves
+        // `f` products (the Cartesian product's F weights, the outer product's `cols` filters), a
+        // weight `iv` (I inputs, `rows` pixels).
+        let f: Int, iv: Int, unit: String
+        switch spec.dataflow {
+        case .cartesianProduct: (f, iv, unit) = (options.weightVector ?? 1, options.inputVector ?? 1, "channel groups")
+        case .outerProduct: (f, iv, unit) = (array.cols, array.rows, "output tiles")
+        default: (f, iv, unit) = (1, 1, "rounds")
+        }
         let perMacReads: [Operand: Int] = [.weights: total.macs / iv * bits, .inputs: total.macs / f * bits,
                                                .outputs: total.macs * array.accumulatorBits]
         for (index, operand) in Operand.allCases.enumerated() {
@@ -138,7 +143,6 @@ struct SparsePEArrayModel: DataflowModel {
             }
         }
 
-        let unit = spec.dataflow == .cartesianProduct ? "channel groups" : spec.dataflow == .outerProduct ? "output tiles" : "rounds"
         var tiling = "\(spec.dataflow.rawValue): \(array.rows)x\(array.cols) PEs, \(total.tiles) \(unit)"
         if total.stalls > 0 { tiling += ", \(total.stalls) bank-stall cycles" }
         var r = LayerWork(l, macs: total.macs, computeCycles: total.cycles, mappingEfficiency: total.mapping, tiling: tiling,
@@ -148,8 +152,9 @@ struct SparsePEArrayModel: DataflowModel {
         r.loadImbalance = total.imbalance
         r.denseCycles = simulator.hasSparsity ? try simulator.denseTwinCycles(l) : nil
         if layer.masks != nil {
-            // A filter-parallel array skipping both operands performed exactly the effectual MACs.
-            let both = w.exploit == .skip && x.exploit == .skip && spec.dataflow != .cartesianProduct  // outer product: pairs of non-zeros
+            // A filter-parallel array or the outer product skipping both operands performed exactly
+            // the effectual MACs (the Cartesian product also computes products that land nowhere).
+            let both = w.exploit == .skip && x.exploit == .skip && spec.dataflow != .cartesianProduct
             r.describeMasks(of: layer, effectual: both ? total.macs : Simulator.countMacs(layer, weights: true, inputs: true))
         }
         if l.N > 1 { r.sampleCycles = .init(min: fewest, max: most) }

@@ -115,15 +115,9 @@ extension Comparison {
     /// `cost` (lower), by rising cost; of equal pairs the first stays.
     func front(_ cost: (Entry) -> Double) -> [Int] {
         let rated = entries.indices.filter { entries[$0].rankedAccuracy != nil }
-        let kept = rated.filter { i in
-            let a = entries[i].rankedAccuracy!, c = cost(entries[i])
-            return !rated.contains { j in
-                guard j != i else { return false }
-                let aj = entries[j].rankedAccuracy!, cj = cost(entries[j])
-                let dominates = aj >= a && cj <= c && (aj > a || cj < c)
-                return dominates || (aj == a && cj == c && j < i)
-            }
-        }
+        let vectors = rated.map { [-entries[$0].rankedAccuracy!, cost(entries[$0])] }
+        var seen = Set<[Double]>()
+        let kept = ParetoFront.indices(vectors).filter { seen.insert(vectors[$0]).inserted }.map { rated[$0] }
         return kept.sorted { cost(entries[$0]) < cost(entries[$1]) || (cost(entries[$0]) == cost(entries[$1]) && $0 < $1) }
     }
 

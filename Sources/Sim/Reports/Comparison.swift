@@ -128,9 +128,6 @@ public struct Comparison: Codable, Equatable, Sendable {
 
     /// A comparison of these entries.
     public init(entries: [Entry], provenance: Provenance? = nil) {
-        baseline = nil
-        minAccuracy = nil
-        answer = nil
         self.entries = entries
         self.provenance = provenance
     }

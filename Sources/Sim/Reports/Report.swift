@@ -22,17 +22,19 @@ public struct Report: Sendable {
     public var provenance: Provenance
 
     /// A report of `evaluation`; `title` nil: the network and method (or the number of runs);
-    /// `summary` empty: the comparison's answer (`Comparison.answerLines`).
+    /// `summary` empty: the comparison's answer (`Comparison.answerLines`); `comparison` nil:
+    /// `evaluation.comparison(baseline:minAccuracy:)` (a caller that has ranked it already, as the
+    /// study has, passes its own).
     /// - Throws: `SparseSimError` (the setting `baseline`) when the baseline names no pair.
-    public init(title: String? = nil, summary: [String] = [], evaluation: Evaluation, provenance: Provenance,
-                baseline: Comparison.Baseline? = nil, minAccuracy: Double? = nil) throws {
+    public init(title: String? = nil, summary: [String] = [], evaluation: Evaluation, comparison: Comparison? = nil,
+                provenance: Provenance, baseline: Comparison.Baseline? = nil, minAccuracy: Double? = nil) throws {
         let runs = evaluation.runs
         let name = runs.count == 1 ? "\(runs[0].manifest.model.name), \(runs[0].manifest.method.name)" : "\(runs.count) runs"
         self.title = title ?? "SparseSim report: \(name)"
         self.evaluation = evaluation
         self.provenance = provenance
-        comparison = try evaluation.comparison(baseline: baseline, minAccuracy: minAccuracy)
-        self.summary = summary.isEmpty ? comparison.answerLines() : summary
+        self.comparison = try comparison ?? evaluation.comparison(baseline: baseline, minAccuracy: minAccuracy)
+        self.summary = summary.isEmpty ? self.comparison.answerLines() : summary
     }
 
     var specs: [SpecLoader.Loaded] { evaluation.specs }
@@ -111,7 +113,7 @@ public struct Report: Sendable {
         let series = specs.map { s in
             let own = entries.filter { $0.specFile == s.file }
             return SVGChart.Series(name: s.spec.name, values: own.map { $0.rankedAccuracy! * 100 }, xs: own.map(\.latencyUS),
-                                   labels: own.map { shortLabel($0.workload) })
+                                   labels: own.map { Comparison.shortName($0.workload) })
         }.filter { !$0.values.isEmpty }
         let front = (comparison.answer?.paretoLatency ?? []).compactMap(comparison.index(of:)).map { comparison.entries[$0] }
         let frontSeries = SVGChart.Series(name: "Pareto front", values: front.map { $0.rankedAccuracy! * 100 }, xs: front.map(\.latencyUS))
@@ -121,15 +123,10 @@ public struct Report: Sendable {
             + "</div>\n"
     }
 
-    func shortLabel(_ label: String) -> String {
-        let last = label.split(separator: "/").last.map(String.init) ?? label
-        return last.hasSuffix(".sstrace") ? String(last.dropLast(8)) : last
-    }
-
     /// One run: its summary, per-layer speedup, energy, DRAM traffic, density over training and masks.
     func runSection(_ run: Evaluation.Run, index: Int) throws -> String {
         let m = run.manifest
-        var out = "<h2>Run \(index + 1): \(htmlEscape(shortLabel(run.label)))</h2>\n<table>\n"
+        var out = "<h2>Run \(index + 1): \(htmlEscape(Comparison.shortName(run.label)))</h2>\n<table>\n"
         let parameters = m.method.parameters.keys.sorted().map { "\($0)=\(m.method.parameters[$0]!.description)" }.joined(separator: " ")
         let rows: [(String, String)] = [
             ("trace", run.label), ("network", "\(m.model.name), input \(m.model.inputShape.map(String.init).joined(separator: "×"))"),

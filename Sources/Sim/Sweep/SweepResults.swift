@@ -64,15 +64,8 @@ public struct SweepResults: Codable, Equatable, Sendable {
     /// failed points take no part.
     /// - Complexity: O(n²) in the point count.
     static func paretoFront(_ points: [SweepPoint]) -> [Int] {
-        let scored = points.compactMap { p in p.metrics.map { (p.index, Double($0.cycles), $0.energyPJ, $0.areaProxy) } }
-        var front: [Int] = []
-        for a in scored {
-            let dominated = scored.contains { b in
-                b.1 <= a.1 && b.2 <= a.2 && b.3 <= a.3 && (b.1 < a.1 || b.2 < a.2 || b.3 < a.3)
-            }
-            if !dominated { front.append(a.0) }
-        }
-        return front
+        let scored = points.compactMap { p in p.metrics.map { (p.index, [Double($0.cycles), $0.energyPJ, $0.areaProxy]) } }
+        return ParetoFront.indices(scored.map(\.1)).map { scored[$0].0 }
     }
 
     // MARK: Rendering

@@ -214,6 +214,6 @@ package final class SparseTraining {
     /// The mask forward uses for layer `i` (all ones for a dense layer).
     package func mask(of i: Int) -> Bitmask {
         guard let m = layers[i].weightMask else { return Bitmask(repeating: true, count: layers[i].weightCount) }
-        return Bitmask(m.readBuffer.map { $0 != 0 })
+        return Bitmask(nonZerosOf: m.readBuffer)
     }
 }

@@ -27,7 +27,7 @@ struct CompareCommand: ParsableCommand {
             Examples:
               sparsesim compare --trace runs/dense.sstrace --trace runs/rigl90.sstrace --trace runs/rigl90-2to4.sstrace \\
                 --hw HardwareSpecs/systolic-ws.xml --hw HardwareSpecs/scnn.xml --hw HardwareSpecs/stc-2to4.xml
-              sparsesim compare --trace runs/dense.sstrace --trace runs/rigl90.sstrace --hw HardwareSpecs/systolic-ws.xml \
+              sparsesim compare --trace runs/dense.sstrace --trace runs/rigl90.sstrace --hw HardwareSpecs/systolic-ws.xml \\
                 --hw HardwareSpecs/scnn.xml --baseline dense@systolic-ws --min-accuracy 85
               sparsesim compare --trace runs/r20-d4.sstrace --hw HardwareSpecs/escalate.xml --hw HardwareSpecs/eyeriss-v2.xml --format csv --output cmp.csv
             """

@@ -24,14 +24,14 @@ struct StructureStudyCommand: ParsableCommand {
             accuracy against latency and against energy.
 
             A re-run into the same DIR reuses finished runs whose settings match, resumes an \
-            interrupted run from its last epoch checkpoint, and refuses runs trained otherwise.
+            interrupted run from its last checkpoint, and refuses runs trained otherwise.
 
             Examples:
               sparsesim study structure --model lenet5 --sparsity 0.9 --methods rigl --structures unstructured,nm:2:4 \\
                 --epochs 2 --hw HardwareSpecs/systolic-ws.xml --hw HardwareSpecs/scnn.xml --hw HardwareSpecs/stc-2to4.xml --out studies/lenet5
               sparsesim study structure --model vgg-small --dataset fashion-mnist --sparsity 0.9 --methods rigl,swat-u \\
                 --structures unstructured,channel,block:4x4,nm:2:4 --epochs 10 --threads 2 \\
-                --hw HardwareSpecs/systolic-ws.xml --hw HardwareSpecs/scnn.xml --hw HardwareSpecs/sparten.xml --hw HardwareSpecs/stc-2to4.xml --out studies/vgg \
+                --hw HardwareSpecs/systolic-ws.xml --hw HardwareSpecs/scnn.xml --hw HardwareSpecs/sparten.xml --hw HardwareSpecs/stc-2to4.xml --out studies/vgg \\
                 --baseline dense@systolic-ws --min-accuracy 90
             """
     )
