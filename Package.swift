@@ -39,9 +39,12 @@ let package = Package(
         // The sparse kernels' inner loops, compiled per instruction set (AVX-512, AVX2, baseline)
         // and picked at load time: Swift code is built for baseline x86-64 only.
         .target(name: "CSparseKernels", path: "Sources/CSparseKernels"),
+        // oneDNN's convolutions, opened with dlopen when libdnnl.so.2 is installed (no link-time
+        // dependency: without it the engine keeps its own im2col + OpenBLAS convolutions).
+        .target(name: "COneDNN", path: "Sources/COneDNN"),
         .target(
             name: "Training",
-            dependencies: ["SparseSimCore", "Trace", "SparseFormats", "Decomposition", "CBLAS", "CZlib", "CSparseKernels"],
+            dependencies: ["SparseSimCore", "Trace", "SparseFormats", "Decomposition", "CBLAS", "CZlib", "CSparseKernels", "COneDNN"],
             linkerSettings: [.linkedLibrary("m")]
         ),
         // Sparse storage formats and their exact costs (bitmap, RLE, CSR/CSC, COO, N:M, blocks):

@@ -127,10 +127,11 @@ def torch_worker(args):
 # ---------------------------------------------------------------------------
 # The driver
 
-def run_sparsesim(binary, model, threads, steps, repetitions, methods, sparsity=0.9, structure="unstructured"):
+def run_sparsesim(binary, model, threads, steps, repetitions, methods, sparsity=0.9, structure="unstructured",
+                  convolutions="auto"):
     env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
     cmd = [binary, "bench", "train", "--models", model, "--threads", str(threads), "--methods", methods,
-           "--steps", str(steps), "--repetitions", str(repetitions), "--format", "json"]
+           "--steps", str(steps), "--repetitions", str(repetitions), "--convolutions", convolutions, "--format", "json"]
     if methods != "dense":
         cmd += ["--sparsity", str(sparsity), "--structure", structure]
     out = subprocess.run(cmd, env=env, capture_output=True, text=True)
@@ -160,6 +161,7 @@ def main(argv=None):
     ap.add_argument("--rounds", type=int, default=3, help="alternating rounds; the medians are over them")
     ap.add_argument("--steps", type=int, default=20, help="timed steps per measurement")
     ap.add_argument("--repetitions", type=int, default=1, help="timed repetitions per process (median)")
+    ap.add_argument("--convolutions", default="auto", help="SparseSim's --convolutions (auto, onednn, im2col)")
     ap.add_argument("--sparse", default="vgg-small", help="models whose sparse methods are also measured ('' for none)")
     ap.add_argument("--json", help="also write every measurement here")
     # the worker
@@ -186,14 +188,16 @@ def main(argv=None):
         for model in models:
             for t in threads:
                 print(f"round {r + 1}/{args.rounds}: {model}, {t} thread{'s' if t > 1 else ''}", file=sys.stderr)
-                for res in run_sparsesim(args.sparsesim, model, t, args.steps, args.repetitions, "dense"):
+                for res in run_sparsesim(args.sparsesim, model, t, args.steps, args.repetitions, "dense",
+                                         convolutions=args.convolutions):
                     rows.setdefault((model, t, "sparsesim dense"), []).append(res["samples_per_second"])
-                    kernels["sparsesim"] = f"OpenBLAS {res['blas_core']}"
+                    kernels["sparsesim"] = f"OpenBLAS {res['blas_core']}, convolutions {res['convolutions']}"
                 if model in sparse_models:
                     for method, structure, label in (("rigl", "unstructured", "rigl 90%"), ("swat-u", "unstructured", "swat-u 90%"),
                                                      ("rigl", "nm:2:4", "rigl nm:2:4")):
                         sparsity = 0.5 if structure == "nm:2:4" else 0.9
-                        for res in run_sparsesim(args.sparsesim, model, t, args.steps, args.repetitions, method, sparsity, structure):
+                        for res in run_sparsesim(args.sparsesim, model, t, args.steps, args.repetitions, method, sparsity,
+                                                 structure, args.convolutions):
                             rows.setdefault((model, t, f"sparsesim {label}"), []).append(res["samples_per_second"])
                 pt = run_torch(model, t, args.steps, args.repetitions)
                 rows.setdefault((model, t, "pytorch dense"), []).append(pt["samples_per_second"])

@@ -66,6 +66,26 @@ import Training
 
     // MARK: env
 
+    /// Without oneDNN (SPARSESIM_ONEDNN naming a missing file) `env` says so and why, `auto`
+    /// trains on im2col and records it, and asking for oneDNN is one line and exit 64.
+    @Test func withoutOneDNNConvolutionsFallBackToIm2col() throws {
+        let missing = ["SPARSESIM_ONEDNN": "/nonexistent/libdnnl.so.2"]
+        let env = try Self.run(["env"], environment: missing)
+        #expect(env.stdout.contains("convolutions            im2col + OpenBLAS (oneDNN unavailable: /nonexistent/libdnnl.so.2 not found (apt-get install libdnnl-dev))"), "\(env.stdout)")
+        let dir = NSTemporaryDirectory() + "sparsesim-noonednn-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let train = ["train", "--model", "lenet5", "--train-samples", "64", "--test-samples", "32", "--epochs", "1",
+                     "--batch-size", "32", "--format", "json"]
+        let fallback = try Self.run(train, environment: missing)
+        #expect(fallback.status == 0, "\(fallback.stderr)")
+        #expect(fallback.stdout.contains("\"convolutions\" : \"im2col + OpenBLAS\""), "\(fallback.stdout)")
+        let refused = try Self.run(train + ["--checkpoint-dir", dir, "--convolutions", "onednn"], environment: missing)
+        #expect(refused.status == 64)
+        #expect(refused.stderr == "sparsesim: error: <command line>:--convolutions: oneDNN is not available: /nonexistent/libdnnl.so.2 not found (apt-get install libdnnl-dev)\n",
+                "\(refused.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir))
+    }
+
     @Test func envReportsTheKernelAndWarnsWhenPinnedBelowTheCPU() throws {
         let cpu = CPUInfo.current().instructionSet
         let unpinned = try Self.run(["env", "--format", "json"], environment: ["OPENBLAS_CORETYPE": nil])
@@ -74,6 +94,9 @@ import Training
         let blas = try #require(object["blas"] as? [String: Any])
         #expect(blas["pinned_core_type"] == nil)
         #expect(blas["cpu_instruction_set"] as? String == cpu.rawValue)
+        // What runs the training convolutions: oneDNN with its version, or the fallback and why.
+        let convolutions = try #require(object["convolutions"] as? String)
+        #expect(convolutions.hasPrefix("oneDNN 2.") || convolutions.hasPrefix("im2col + OpenBLAS (oneDNN unavailable: "), "\(convolutions)")
         if cpu == .avx512 {
             // OpenBLAS picks AVX-512 kernels by itself on an AVX-512 CPU it knows; on one newer
             // than its CPU table (0.3.21 on Sapphire Rapids: Prescott, SSE) env says so and how

@@ -254,6 +254,9 @@ extension HostileInputTests {
         HostileCase("flags: missing value", status: 64, place: nil, says: "Missing value for '--epochs <epochs>'") { _ in ["train", "--model", "mlp", "--epochs"] },
         HostileCase("flags: negative epochs", status: 64, place: nil, says: "") { _ in ["train", "--model", "mlp", "--epochs", "-1"] },
         HostileCase("flags: unknown model", status: 64, place: "<command line>:--model", says: "unknown model 'resnet9000'") { _ in ["train", "--model", "resnet9000"] },
+        HostileCase("flags: unknown convolutions", status: 64, place: "<command line>:--convolutions", says: "unknown choice 'cudnn' (known: auto, onednn, im2col)") { _ in
+            ["train", "--model", "lenet5", "--convolutions", "cudnn"]
+        },
         HostileCase("flags: sparsity 1.5", status: 64, place: "<command line>:--sparsity", says: "1.5 is not in [0, 1)") { _ in
             ["train", "--model", "mlp", "--method", "rigl", "--sparsity", "1.5"]
         },

@@ -20,6 +20,9 @@ public struct Provenance: Codable, Equatable, Sendable {
     public var dataset: DatasetInfo?
     /// The OpenBLAS kernel family in use (`Haswell`, `SkylakeX`, ...), when BLAS was used.
     public var blasCore: String?
+    /// What ran the training engine's dense convolutions (`oneDNN 2.6.3 (avx2)`,
+    /// `im2col + OpenBLAS`), when a network was trained.
+    public var convolutions: String?
     /// UTC creation time, ISO 8601 (`SOURCE_DATE_EPOCH` pins it for reproducible bytes).
     public var createdAt: String
 
@@ -30,13 +33,14 @@ public struct Provenance: Codable, Equatable, Sendable {
         case commandLine = "command_line"
         case seed, threads, dataset
         case blasCore = "blas_core"
+        case convolutions
         case createdAt = "created_at"
     }
 
     /// A provenance record from every field.
     public init(
         tool: String, toolVersion: String, gitCommit: String?, commandLine: [String], seed: UInt64?,
-        threads: Int?, dataset: DatasetInfo?, blasCore: String?, createdAt: String
+        threads: Int?, dataset: DatasetInfo?, blasCore: String?, convolutions: String? = nil, createdAt: String
     ) {
         self.tool = tool
         self.toolVersion = toolVersion
@@ -46,6 +50,7 @@ public struct Provenance: Codable, Equatable, Sendable {
         self.threads = threads
         self.dataset = dataset
         self.blasCore = blasCore
+        self.convolutions = convolutions
         self.createdAt = createdAt
     }
 
@@ -53,12 +58,12 @@ public struct Provenance: Codable, Equatable, Sendable {
     /// runs from one, the process's command line and the current time (or `SOURCE_DATE_EPOCH`).
     public static func current(
         seed: UInt64? = nil, threads: Int? = nil, dataset: DatasetInfo? = nil, blasCore: String? = nil,
-        commandLine: [String] = CommandLine.arguments
+        convolutions: String? = nil, commandLine: [String] = CommandLine.arguments
     ) -> Provenance {
         Provenance(
             tool: "sparsesim", toolVersion: SparseSimVersion.string, gitCommit: GitCommit.ofRunningExecutable(),
             commandLine: commandLine, seed: seed, threads: threads, dataset: dataset, blasCore: blasCore,
-            createdAt: Self.timestamp())
+            convolutions: convolutions, createdAt: Self.timestamp())
     }
 
     /// The current UTC time as `YYYY-MM-DDTHH:MM:SSZ`, or `SOURCE_DATE_EPOCH` when that is set.

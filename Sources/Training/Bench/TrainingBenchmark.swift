@@ -14,6 +14,8 @@ package enum TrainingBenchmark {
         package var method: String, sparsity: Double
         /// The kernel choice of the sparse layers (`auto`, `dense`, `sparse`).
         package var kernels: String
+        /// What ran the dense convolutions (`onednn`, `im2col`; resolved from `auto`).
+        package var convolutions: String
         /// Median samples per second over the repetitions, and the best.
         package var samplesPerSecond: Double, bestSamplesPerSecond: Double
         /// Achieved GFLOP/s at the median: 3 × forward flops (forward, input and weight
@@ -25,35 +27,40 @@ package enum TrainingBenchmark {
         package var blasCore: String
     }
 
-    /// Measures `model` with `threads` threads under each of `configurations`: `warmup` steps
-    /// each, then `repetitions` rounds in which every configuration times `steps` steps in
-    /// turn (interleaved, so that a busy machine slows all of them alike), on the first
-    /// `batchSize · steps` Fashion-MNIST training samples. One result per configuration, in order.
-    /// - Throws: `SparseSimError` for an unknown model, a bad configuration or a missing dataset.
+    /// Measures `model` with `threads` threads under each of `configurations` and each choice of
+    /// `convolutions`: `warmup` steps each, then `repetitions` rounds in which every pair times
+    /// `steps` steps in turn (interleaved, so that a busy machine slows all of them alike), on
+    /// the first `batchSize · steps` Fashion-MNIST training samples. One result per pair, the
+    /// configurations outermost.
+    /// - Throws: `SparseSimError` for an unknown model, a bad configuration, oneDNN asked for and
+    ///   missing, or a missing dataset.
     package static func run(model: String, threads: Int, batchSize: Int = 128, steps: Int = 20, warmup: Int = 5,
                            repetitions: Int = 5, dataDirectory: String? = nil,
-                           configurations: [SparseConfiguration]) throws -> [Result] {
-        let trainers = try configurations.map { sparse in
+                           configurations: [SparseConfiguration],
+                           convolutions: [ConvolutionKernels] = [.auto]) throws -> [Result] {
+        let pairs = configurations.flatMap { sparse in convolutions.map { (sparse, $0) } }
+        let trainers = try pairs.map { sparse, kernels in
             try Trainer(TrainingConfiguration(model: model, dataDirectory: dataDirectory, epochs: 1000, batchSize: batchSize,
                                               seed: 1, threads: threads, trainSamples: batchSize * steps, testSamples: 1,
-                                              sparse: sparse))
+                                              sparse: sparse, convolutions: kernels))
         }
         for trainer in trainers { _ = trainer.timeSteps(warmup) }
         var rates = [[Double]](repeating: [], count: trainers.count)
         for _ in 0..<repetitions {
             for (i, trainer) in trainers.enumerated() {
-                BLAS.setThreads(threads)
+                BLAS.setThreads(1)
                 rates[i].append(Double(steps * batchSize) / trainer.timeSteps(steps))
             }
         }
-        return try zip(configurations, trainers).enumerated().map { i, pair in
-            let (sparse, trainer) = pair
+        return try zip(pairs, trainers).enumerated().map { i, pair in
+            let ((sparse, _), trainer) = pair
             let sorted = rates[i].sorted()
             let median = sorted[sorted.count / 2]
             let flops = trainer.model.forwardFlopsPerSample
             let sparsity = sparse.method.usesSparsity ? try sparse.effectiveSparsity() : 0
             return Result(model: model, threads: threads, batchSize: batchSize, method: sparse.method.rawValue,
-                          sparsity: sparsity, kernels: sparse.kernels.rawValue, samplesPerSecond: median,
+                          sparsity: sparsity, kernels: sparse.kernels.rawValue,
+                          convolutions: trainer.model.convolutionKernels.rawValue, samplesPerSecond: median,
                           bestSamplesPerSecond: sorted.last!, gflops: 3 * Double(flops) * median / 1e9,
                           forwardFlopsPerSample: flops, blasCore: BLAS.coreName)
         }

@@ -77,6 +77,13 @@ package final class Conv2d: WeightLayer, ThreadedLayer {
     let columnGrad = Tensor(shape: [0])
     /// Whether `columns` holds the last forward pass's im2col matrix (per image).
     var columnsValid = false
+    /// Whether the dense passes run on oneDNN (set through `Model.convolutionKernels`).
+    package var usesOneDNN = false
+    /// oneDNN's primitives per input geometry and thread count met so far (the training and the
+    /// test batch).
+    var oneDNNPrimitives: [OneDNNConvolution] = []
+    /// The primitives the last forward pass ran on (backward runs on them too), or nil.
+    var oneDNNPass: OneDNNConvolution?
     /// Per-thread scratch of the sparse kernels (Conv2d+Sparse.swift).
     let paddedScratch = Tensor(shape: [0]), wideScratch = Tensor(shape: [0])
     let transposedGradParts = Tensor(shape: [0])
@@ -99,9 +106,17 @@ package final class Conv2d: WeightLayer, ThreadedLayer {
         if sparse && pointwise { sparsity.keepSparseInput(x) }
         if sparsity.plan.usesRows { buildRows(h: h, w: w) }
         _ = sparsity.prepareDenseWeight(weight.value)
-        if sparsity.plan.forward {
+        let plan = sparsity.plan
+        oneDNNPass = nil
+        if plan.forward {
             columnsValid = false
             sparseForward(x, p: p, q: q)
+        } else if usesOneDNN, !plan.inputGradient, plan.weightGradient == .dense, let conv = oneDNNConvolution(n: n, h: h, w: w) {
+            // The whole batch at once; SWAT's threshold is applied to the input in backward.
+            columnsValid = false
+            conv.forward(x: x.readBuffer, weight: sparsity.backwardWeight(weight.value),
+                         bias: bias?.value.readBuffer, y: output.buffer)
+            oneDNNPass = conv
         } else {
             columnsValid = !pointwise
             denseForward(x, p: p, q: q, thresholdColumns: sparse)
@@ -148,6 +163,21 @@ package final class Conv2d: WeightLayer, ThreadedLayer {
         }
     }
 
+    /// oneDNN's primitives for an `n × C × h × w` input (made on first use; nil when oneDNN
+    /// refuses the geometry, which then runs on im2col).
+    func oneDNNConvolution(n: Int, h: Int, w: Int) -> OneDNNConvolution? {
+        let key: [Int32] = [Int32(n), Int32(h), Int32(w), Int32(threads)]
+        if let conv = oneDNNPrimitives.first(where: { [$0.geometry[0], $0.geometry[2], $0.geometry[3], $0.geometry[10]] == key }) {
+            return conv
+        }
+        guard let conv = OneDNNConvolution(batch: n, channels: inChannels, height: h, width: w, filters: outChannels,
+                                           kernel: kernel, stride: stride, padding: padding, groups: groups,
+                                           bias: bias != nil, threads: threads) else { return nil }
+        if oneDNNPrimitives.count == 4 { oneDNNPrimitives.removeFirst() }
+        oneDNNPrimitives.append(conv)
+        return conv
+    }
+
     static func addBias(_ bias: UnsafeBufferPointer<Float>, to y: UnsafeMutableBufferPointer<Float>, image i: Int, k: Int, pq: Int) {
         for kk in 0..<k {
             let base = (i &* k &+ kk) &* pq, v = bias[kk]
@@ -165,7 +195,7 @@ package final class Conv2d: WeightLayer, ThreadedLayer {
         let (p, q) = (dy.shape[2], dy.shape[3])
         let pq = p &* q, k = outChannels, cin = inChannels
         let g = dy.readBuffer
-        if let db = bias?.grad.buffer {
+        if let db = bias?.grad.buffer, oneDNNPass == nil {
             for kk in 0..<k { db[kk] = 0 }
             for i in 0..<n {
                 for kk in 0..<k {
@@ -180,6 +210,17 @@ package final class Conv2d: WeightLayer, ThreadedLayer {
         inputGrad.resize(needsInput ? x.shape : [0])
         let plan = sparsity.plan
         let sparseInputs = sparsity.forwardSparseInputs, tau = sparsity.activationThreshold
+        if let conv = oneDNNPass {
+            var thresholded: UnsafeBufferPointer<Float>?
+            if sparseInputs {
+                columns.resize(x.shape)
+                Masking.keepLarge(x.readBuffer, threshold: tau, into: columns.buffer)
+                thresholded = columns.readBuffer
+            }
+            conv.backward(x: thresholded, dy: g, weight: sparsity.backwardWeight(weight.value), dw: weight.grad.buffer,
+                          db: bias?.grad.buffer, dx: needsInput ? inputGrad.buffer : nil)
+            return inputGrad
+        }
         if plan.inputGradient && needsInput && !sparsity.inputRowsReady { buildInputRows(h: h, w: w, p: p) }
         let cg = inChannels / groups, kg = outChannels / groups
         let rows = cg &* kernel &* kernel

@@ -24,9 +24,18 @@ package final class Linear: WeightLayer, ThreadedLayer {
     /// Scratch of the sparse kernels: `xᵀ`, `dyᵀ`, and an output or gradient transposed.
     let transposedInput = Tensor(shape: [0]), transposedOutputGrad = Tensor(shape: [0]), transposedResult = Tensor(shape: [0])
 
-    /// Threads for the sparse kernels (groups of rows split between them); set through
-    /// `Model.threads`. The dense path's sgemm uses OpenBLAS's own threads.
+    /// Threads the layer splits its work between (the dense products by rows of the batch or
+    /// columns of the weight gradient, each piece a single-threaded sgemm; the sparse kernels by
+    /// groups of rows); set through `Model.threads`. OpenBLAS's own threads are not used: idle,
+    /// they spin in `sched_yield` for a long time after each call and take a core from the
+    /// layers that run next.
     package var threads = 1
+
+    /// The pieces a dense product of `macs` multiply-adds over `count` rows or columns is cut
+    /// into: one below 2¹⁸ multiply-adds, where a thread costs more than it saves.
+    func pieces(_ count: Int, macs: Int) -> [Range<Int>] {
+        Parallel.split(count, into: macs < 1 << 18 ? 1 : threads)
+    }
 
     // MARK: Sparsity
 
@@ -54,7 +63,7 @@ package final class Linear: WeightLayer, ThreadedLayer {
         return [shape[0], outputs]
     }
 
-    /// - Complexity: `2·N·in·out` flops (one sgemm); with the sparse kernel (a masked layer
+    /// - Complexity: `2·N·in·out` flops (one sgemm per thread's rows); with the sparse kernel (a masked layer
     ///   below the crossover density), `2·N·nnz` on the transposed input.
     package func forward(_ x: Tensor, phase: Phase) -> Tensor {
         let n = x.shape[0]
@@ -70,10 +79,16 @@ package final class Linear: WeightLayer, ThreadedLayer {
         if plan.forward {
             sparseForward(batch: n)
         } else {
-            let y = output.buffer, b = bias.value.readBuffer
-            for i in 0..<n { for j in 0..<outputs { y[i &* outputs &+ j] = b[j] } }
-            BLAS.sgemm(transB: true, m: n, n: outputs, k: inputs, a: x.readBuffer, lda: inputs,
-                       b: wt, ldb: inputs, beta: 1, c: y, ldc: outputs)
+            let y = output.buffer, b = bias.value.readBuffer, xs = x.readBuffer
+            let (inputs, outputs) = (self.inputs, self.outputs)
+            let rows = pieces(n, macs: n &* inputs &* outputs)
+            Parallel.run(rows.count, blasThreads: threads) { t in
+                let r = rows[t]
+                for i in r { for j in 0..<outputs { y[i &* outputs &+ j] = b[j] } }
+                BLAS.sgemm(transB: true, m: r.count, n: outputs, k: inputs, a: UnsafeBufferPointer(rebasing: xs[(r.lowerBound &* inputs)...]),
+                           lda: inputs, b: wt, ldb: inputs, beta: 1,
+                           c: UnsafeMutableBufferPointer(rebasing: y[(r.lowerBound &* outputs)...]), ldc: outputs)
+            }
         }
         return output
     }
@@ -88,10 +103,16 @@ package final class Linear: WeightLayer, ThreadedLayer {
         if plan.weightGradient == .sampled || plan.inputGradient && computesInputGradient { transposeOutputGradient(dy) }
         switch plan.weightGradient {
         case .dense:
-            // dW = dyᵀ · x
+            // dW = dyᵀ · x, by columns (input features).
             let xs = sparsity.forwardSparseInputs ? sparsity.sparseInput.readBuffer : x.readBuffer
-            BLAS.sgemm(transA: true, m: outputs, n: inputs, k: n, a: g, lda: outputs, b: xs, ldb: inputs,
-                       c: weight.grad.buffer, ldc: inputs)
+            let dw = weight.grad.buffer, (inputs, outputs) = (self.inputs, self.outputs)
+            let columns = pieces(inputs, macs: n &* inputs &* outputs)
+            Parallel.run(columns.count, blasThreads: threads) { t in
+                let c = columns[t]
+                BLAS.sgemm(transA: true, m: outputs, n: c.count, k: n, a: g, lda: outputs,
+                           b: UnsafeBufferPointer(rebasing: xs[c.lowerBound...]), ldb: inputs,
+                           c: UnsafeMutableBufferPointer(rebasing: dw[c.lowerBound...]), ldc: inputs)
+            }
         case .sampled:
             sampledWeightGradient(batch: n)
         case .sparseInput:
@@ -106,8 +127,14 @@ package final class Linear: WeightLayer, ThreadedLayer {
         if plan.inputGradient {
             sparseInputGradient(batch: n)
         } else {
-            BLAS.sgemm(m: n, n: inputs, k: outputs, a: g, lda: outputs, b: sparsity.backwardWeight(weight.value), ldb: inputs,
-                       c: inputGrad.buffer, ldc: inputs)
+            let w = sparsity.backwardWeight(weight.value), dx = inputGrad.buffer, (inputs, outputs) = (self.inputs, self.outputs)
+            let rows = pieces(n, macs: n &* inputs &* outputs)
+            Parallel.run(rows.count, blasThreads: threads) { t in
+                let r = rows[t]
+                BLAS.sgemm(m: r.count, n: inputs, k: outputs, a: UnsafeBufferPointer(rebasing: g[(r.lowerBound &* outputs)...]),
+                           lda: outputs, b: w, ldb: inputs,
+                           c: UnsafeMutableBufferPointer(rebasing: dx[(r.lowerBound &* inputs)...]), ldc: inputs)
+            }
         }
         return inputGrad
     }

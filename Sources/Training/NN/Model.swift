@@ -33,11 +33,18 @@ package final class Model {
     let firstTrainable: Int
 
     /// Threads the layers split their work between (convolutions split the batch, batch norm
-    /// its channels, ReLU and pooling their elements; OpenBLAS runs linear layers with as many
-    /// threads).
+    /// its channels, ReLU and pooling their elements, linear layers their rows or columns;
+    /// oneDNN's convolutions run on as many OpenMP threads).
     package var threads = 1 {
         didSet {
             for layer in layers { (layer as? ThreadedLayer)?.threads = threads }
+        }
+    }
+
+    /// What runs the dense convolution passes (already resolved: `onednn` or `im2col`).
+    package var convolutionKernels = ConvolutionKernels.im2col {
+        didSet {
+            for case let conv as Conv2d in weightLayers { conv.usesOneDNN = convolutionKernels == .onednn }
         }
     }
 

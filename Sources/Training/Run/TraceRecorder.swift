@@ -71,7 +71,7 @@ public final class TraceRecorder {
             let provenance = Provenance.current(
                 seed: config.seed, threads: config.threads,
                 dataset: DatasetInfo(name: trainer.train.name, checksum: Self.checksum(trainer.train, trainer.test)),
-                blasCore: BLAS.coreName, commandLine: commandLine)
+                blasCore: BLAS.coreName, convolutions: trainer.convolutionsProvenance, commandLine: commandLine)
             writer = try TraceWriter(path: path, model: model,
                                      method: TraceMethod(name: config.sparse.method.rawValue, parameters: parameters),
                                      provenance: provenance)

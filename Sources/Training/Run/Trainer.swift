@@ -188,8 +188,16 @@ public final class Trainer {
         }
         self.sparse = sparse
         self.rng = rng
-        BLAS.setThreads(config.threads)
+        // The layers split their own work between `threads` threads, each calling single-threaded
+        // sgemm; OpenBLAS's own threads would only spin between calls.
+        BLAS.setThreads(1)
         model.threads = config.threads
+        model.convolutionKernels = try (config.convolutions ?? .auto).resolved()
+    }
+
+    /// What runs the dense convolutions, as provenance records it (nil for a model without any).
+    public var convolutionsProvenance: String? {
+        model.weightLayers.contains { $0 is Conv2d } ? model.convolutionKernels.provenanceName : nil
     }
 
     /// Steps in one epoch.
@@ -326,7 +334,8 @@ public final class Trainer {
         var summary = Summary(testAccuracy: testAccuracy, testLoss: testLoss, trainLoss: last?.trainLoss ?? lastTrainLoss,
                               samplesPerSecond: Double(trainedSamples) / max(trainingSeconds, 1e-9), epochs: epoch, steps: step,
                               wallSeconds: Date().timeIntervalSince(started),
-                              provenance: Provenance.current(seed: configuration.seed, threads: configuration.threads, blasCore: BLAS.coreName))
+                              provenance: Provenance.current(seed: configuration.seed, threads: configuration.threads, blasCore: BLAS.coreName,
+                                                                      convolutions: convolutionsProvenance))
         if interrupted { summary.interrupted = true }
         if let q = configuration.quantization, !interrupted {
             let (loss, accuracy) = withQuantizedWeights { evaluate(test) }

@@ -32,7 +32,7 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     public var warmupEpochs: Int
     /// The seed behind initialization, shuffling, dropout and augmentation.
     public var seed: UInt64
-    /// BLAS threads.
+    /// Threads the layers split their work between (OpenBLAS itself runs single-threaded).
     public var threads: Int
     /// Use only the first this many training samples (nil: all).
     public var trainSamples: Int?
@@ -58,6 +58,8 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     /// `quantization` says, and the gradients pass straight through to the float weights;
     /// nil: only the final evaluation quantizes.
     public var quantizeAwareFrom: Int?
+    /// What runs the dense convolution passes; nil: `auto` (oneDNN when it loads).
+    public var convolutions: ConvolutionKernels?
 
     /// A configuration with the defaults of `sparsesim train`.
     public init(model: String, dataset: String = "fashion-mnist", dataDirectory: String? = nil, epochs: Int = 10,
@@ -66,7 +68,8 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
                 seed: UInt64 = 0, threads: Int = 1, trainSamples: Int? = nil, testSamples: Int? = nil, augment: Bool = false,
                 sparse: SparseConfiguration = SparseConfiguration(), initialMask: String? = nil,
                 initialWeights: String? = nil, decomposition: DecompositionSettings? = nil,
-                quantization: QuantizationBits? = nil, quantizeAwareFrom: Int? = nil) {
+                quantization: QuantizationBits? = nil, quantizeAwareFrom: Int? = nil,
+                convolutions: ConvolutionKernels? = nil) {
         self.model = model
         self.dataset = dataset
         self.dataDirectory = dataDirectory
@@ -90,6 +93,7 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         self.decomposition = decomposition
         self.quantization = quantization
         self.quantizeAwareFrom = quantizeAwareFrom
+        self.convolutions = convolutions
     }
 }
 

@@ -10,13 +10,18 @@ struct EnvironmentReport: Codable {
     var gitCommit: String?
     var blas: BLASEnvironment
     var libxml2Version: String
+    /// What runs the training engine's dense convolutions by default (`--convolutions auto`).
+    var convolutions: String
     var warning: String?
 
     static func current() -> EnvironmentReport {
         let blas = BLASEnvironment.current()
         return EnvironmentReport(
             sparsesimVersion: SparseSimVersion.string, gitCommit: GitCommit.ofRunningExecutable(), blas: blas,
-            libxml2Version: XMLLibrary.version, warning: blas.weakerCoreWarning)
+            libxml2Version: XMLLibrary.version,
+            convolutions: OneDNN.status.available ? OneDNN.status.description
+                : "im2col + OpenBLAS (oneDNN unavailable: \(OneDNN.status.description))",
+            warning: blas.weakerCoreWarning)
     }
 
     func renderTable() -> String {
@@ -31,6 +36,7 @@ struct EnvironmentReport: Codable {
             ("cpu logical processors", "\(b.logicalProcessors)"),
             ("cpu instruction set", "\(b.cpuInstructionSet)"),
             ("cpu vector features", b.cpuFeatures.joined(separator: " ")),
+            ("convolutions", convolutions),
             ("libxml2", libxml2Version),
             ("zlib", b.zlibVersion),
         ]

@@ -159,6 +159,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Kernels of the masked layers: auto (sparse below the measured crossover density), dense (masking only) or sparse.")
     var kernels: String = "auto"
 
+    @Option(help: "What runs the dense convolutions: auto (oneDNN when libdnnl.so.2 loads, else im2col), onednn or im2col.")
+    var convolutions: String = "auto"
+
     @Option(name: .customLong("init-mask"), help: "Train with a pruned trace's masks fixed (from `sparsesim prune --trace`; method static).")
     var initMask: String?
 
@@ -198,6 +201,14 @@ struct TrainCommand: ParsableCommand {
         if quantizeAwareFrom != nil && quantize == nil { throw ValidationError("--quantize-aware-from needs --quantize") }
     }
 
+    func convolutionChoice() throws -> ConvolutionKernels {
+        guard let choice = ConvolutionKernels(rawValue: convolutions) else {
+            throw SparseSimError(.usage, file: "<command line>", location: "--convolutions",
+                                 message: "unknown choice '\(convolutions)' (known: auto, onednn, im2col)")
+        }
+        return choice
+    }
+
     func sparseConfiguration() throws -> SparseConfiguration {
         // --init-mask trains its masks fixed: the default method becomes static.
         let m = try SparseMethod(parsing: initMask != nil && method == "dense" ? "static" : method)
@@ -225,7 +236,8 @@ struct TrainCommand: ParsableCommand {
             warmupEpochs: warmupEpochs, seed: seed, threads: threads, trainSamples: trainSamples, testSamples: testSamples,
             augment: augment, sparse: try sparseConfiguration(), initialMask: initMask, initialWeights: initWeights,
             decomposition: decompose.map { DecompositionSettings(bases: $0, sharing: BasisSharing(rawValue: basisSharing)!) },
-            quantization: try quantize.map { try QuantizationBits(parsing: $0) }, quantizeAwareFrom: quantizeAwareFrom)
+            quantization: try quantize.map { try QuantizationBits(parsing: $0) }, quantizeAwareFrom: quantizeAwareFrom,
+            convolutions: try convolutionChoice() == .auto ? nil : try convolutionChoice())
         let outputs = TrainingRun.Outputs(checkpointDirectory: checkpointDir, metricsPath: metrics, tracePath: trace,
                                           traceEvery: traceEvery, traceSamples: traceSamples, checkpointEverySteps: checkpointEverySteps)
         let run = try TrainingRun(configuration: config, outputs: outputs, resume: resume)

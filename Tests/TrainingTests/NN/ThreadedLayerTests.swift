@@ -63,6 +63,27 @@ import Testing
         }, input: Self.shape, seed: 15, exact: false)
     }
 
+    /// Linear layers split the batch (forward, input gradient) and the input features (weight
+    /// gradient) between threads, each piece one single-threaded sgemm.
+    @Test func linearAgreesAcrossThreads() throws {
+        for (inputs, outputs, batch) in [(784, 300, 128), (400, 120, 96), (84, 10, 5)] {
+            try Self.compare({
+                var rng = RandomGenerator(seed: 7)
+                return Linear("fc", inputs: inputs, outputs: outputs, rng: &rng)
+            }, input: [batch, inputs], seed: 17, exact: false)
+        }
+    }
+
+    /// oneDNN's convolutions at one and two OpenMP threads.
+    @Test(.enabled(if: OneDNN.status.available)) func oneDNNConvolutionAgreesAcrossThreads() throws {
+        try Self.compare({
+            var rng = RandomGenerator(seed: 5)
+            let conv = Conv2d("conv", inChannels: 32, outChannels: 16, kernel: 3, padding: 1, rng: &rng)
+            conv.usesOneDNN = true
+            return conv
+        }, input: Self.shape, seed: 15, exact: false)
+    }
+
     @Test func basicBlockAgreesAcrossThreads() throws {
         try Self.compare({
             var rng = RandomGenerator(seed: 6)

@@ -22,6 +22,7 @@ struct BenchTrainCommand: ParsableCommand {
               env -u OPENBLAS_CORETYPE sparsesim bench train --models vgg-small --threads 1,2 --format json
               env -u OPENBLAS_CORETYPE sparsesim bench train --models vgg-small,mlp --methods dense,rigl,swat-u --sparsity 0.9
               env -u OPENBLAS_CORETYPE sparsesim bench train --models vgg-small --methods rigl --kernels dense,sparse
+              env -u OPENBLAS_CORETYPE sparsesim bench train --models vgg-small,resnet20 --convolutions onednn,im2col
             """
     )
 
@@ -43,6 +44,9 @@ struct BenchTrainCommand: ParsableCommand {
     @Option(help: "Comma-separated kernel choices of the sparse methods: auto, dense (masking only), sparse.")
     var kernels: CommaList<String> = "auto"
 
+    @Option(help: "Comma-separated choices of what runs the dense convolutions: auto (oneDNN when libdnnl.so.2 loads, else im2col), onednn, im2col.")
+    var convolutions: CommaList<String> = "auto"
+
     @Option(name: .customLong("batch-size"), help: "Samples per step.")
     var batchSize: Int = 128
 
@@ -57,6 +61,16 @@ struct BenchTrainCommand: ParsableCommand {
 
     func kernelChoices() throws -> [SparseKernelMode] {
         try kernels.nonEmpty.map { try SparseKernelMode(parsing: $0) }
+    }
+
+    func convolutionChoices() throws -> [ConvolutionKernels] {
+        try convolutions.nonEmpty.map {
+            guard let choice = ConvolutionKernels(rawValue: $0) else {
+                throw SparseSimError(.usage, file: "<command line>", location: "--convolutions",
+                                     message: "unknown choice '\($0)' (known: auto, onednn, im2col)")
+            }
+            return choice
+        }
     }
 
     func validate() throws {
@@ -85,17 +99,18 @@ struct BenchTrainCommand: ParsableCommand {
         for model in models.nonEmpty {
             for t in threads.values! {
                 results += try TrainingBenchmark.run(model: model, threads: t, batchSize: batchSize, steps: steps,
-                                                     repetitions: repetitions, configurations: configurations)
+                                                     repetitions: repetitions, configurations: configurations,
+                                                     convolutions: try convolutionChoices())
             }
         }
         switch format {
         case .json:
             try Console.emit(try Console.json(results), to: nil)
         case .table:
-            var table = TextTable(["model", "method", "sparsity", "kernels", "threads", "batch", "samples/s", "best", "GFLOP/s",
+            var table = TextTable(["model", "method", "sparsity", "kernels", "convolutions", "threads", "batch", "samples/s", "best", "GFLOP/s",
                                    "MFLOP/sample fwd", "BLAS core"])
             for r in results {
-                table.add([r.model, r.method, formatted(r.sparsity, digits: 2), r.kernels, "\(r.threads)", "\(r.batchSize)",
+                table.add([r.model, r.method, formatted(r.sparsity, digits: 2), r.kernels, r.convolutions, "\(r.threads)", "\(r.batchSize)",
                            formatted(r.samplesPerSecond, digits: 0),
                            formatted(r.bestSamplesPerSecond, digits: 0), formatted(r.gflops, digits: 1),
                            formatted(Double(r.forwardFlopsPerSample) / 1e6, digits: 3), r.blasCore])
