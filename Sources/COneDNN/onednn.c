@@ -18,7 +18,7 @@
     X(dnnl_memory_desc_init_by_tag) X(dnnl_memory_desc_equal) X(dnnl_memory_create) X(dnnl_memory_destroy) \
     X(dnnl_memory_set_data_handle) X(dnnl_convolution_forward_desc_init) \
     X(dnnl_convolution_backward_data_desc_init) X(dnnl_convolution_backward_weights_desc_init) \
-    X(dnnl_primitive_desc_create) X(dnnl_primitive_desc_destroy) X(dnnl_primitive_desc_query) \
+    X(dnnl_primitive_desc_create) X(dnnl_primitive_desc_destroy) \
     X(dnnl_primitive_desc_query_md) X(dnnl_primitive_create) X(dnnl_primitive_destroy) X(dnnl_primitive_execute) \
     X(dnnl_reorder_primitive_desc_create) X(dnnl_get_effective_cpu_isa) X(dnnl_primitive_attr_create) \
     X(dnnl_primitive_attr_destroy) X(dnnl_primitive_attr_set_scratchpad_mode) X(dnnl_memory_desc_get_size)
@@ -55,9 +55,8 @@ static void load(void) {
     const char *path = getenv("SPARSESIM_ONEDNN");
     if (!path || !*path) path = "libdnnl.so.2";
     // OpenMP's threads otherwise spin for milliseconds after each convolution, taking a core
-    // from the engine's own threads (BatchNorm, pooling) that run next: measured, lenet5 at
-    // 2 threads trains twice as fast with passive waiting. libgomp reads this when it loads,
-    // which is now. A user's own setting wins.
+    // from the engine's own threads (BatchNorm, pooling) that run next (Docs/performance.md).
+    // libgomp reads this when it loads, which is now. A user's own setting wins.
     if (!getenv("OMP_WAIT_POLICY") && !getenv("GOMP_SPINCOUNT")) setenv("OMP_WAIT_POLICY", "PASSIVE", 0);
     void *handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
     if (!handle) {
@@ -168,7 +167,6 @@ struct ss_dnnl_conv {
     int src_w_shares, diff_dst_shares;                  // reuse of forward's src, of backward data's dy
     const float *last_input;
     int has_bias, threads;
-    char implementation[3][64];
 };
 
 /// oneDNN fixes a primitive's thread count when it creates it (from OpenMP's setting of the
@@ -240,12 +238,6 @@ ss_dnnl_conv *ss_dnnl_conv_create(const int g[11], char *message, size_t length)
     conv->src_w_shares = lib.dnnl_memory_desc_equal(query(fpd, dnnl_query_src_md), query(wpd, dnnl_query_src_md));
     conv->diff_dst_shares = lib.dnnl_memory_desc_equal(query(bpd, dnnl_query_diff_dst_md), query(wpd, dnnl_query_diff_dst_md));
 
-    const_dnnl_primitive_desc_t pds[3] = {fpd, bpd, wpd};
-    for (int i = 0; i < 3; i++) {
-        const char *impl = "";
-        lib.dnnl_primitive_desc_query(pds[i], dnnl_query_impl_info_str, 0, &impl);
-        snprintf(conv->implementation[i], sizeof conv->implementation[i], "%s", impl);
-    }
     SS_TRY(scratch_init(&conv->forward_scratch, fpd, &largest), "forward");
     SS_TRY(scratch_init(&conv->backward_data_scratch, bpd, &largest), "backward data");
     SS_TRY(scratch_init(&conv->backward_weights_scratch, wpd, &largest), "backward weights");
@@ -277,10 +269,6 @@ fail:
     if (attr) lib.dnnl_primitive_attr_destroy(attr);
     ss_dnnl_conv_destroy(conv);
     return NULL;
-}
-
-const char *ss_dnnl_conv_implementation(const ss_dnnl_conv *conv, int pass) {
-    return pass >= 0 && pass < 3 ? conv->implementation[pass] : "";
 }
 
 int ss_dnnl_conv_forward(ss_dnnl_conv *conv, const float *x, const float *w, const float *bias, float *y) {
@@ -374,7 +362,6 @@ ss_dnnl_conv *ss_dnnl_conv_create(const int geometry[11], char *message, size_t 
     ss_dnnl_load(message, length);
     return NULL;
 }
-const char *ss_dnnl_conv_implementation(const ss_dnnl_conv *conv, int pass) { (void)conv; (void)pass; return ""; }
 int ss_dnnl_conv_forward(ss_dnnl_conv *conv, const float *x, const float *w, const float *bias, float *y) {
     (void)conv; (void)x; (void)w; (void)bias; (void)y;
     return -1;

@@ -23,9 +23,6 @@ typedef struct ss_dnnl_conv ss_dnnl_conv;
 /// that many OpenMP threads. Returns NULL and writes why into `message` when oneDNN cannot.
 ss_dnnl_conv *ss_dnnl_conv_create(const int geometry[11], char *message, size_t length);
 
-/// The implementation oneDNN chose for a pass (0 forward, 1 backward data, 2 backward weights).
-const char *ss_dnnl_conv_implementation(const ss_dnnl_conv *conv, int pass);
-
 /// y = conv(x, w) + bias (bias may be NULL without has_bias). Keeps x in oneDNN's layout for
 /// ss_dnnl_conv_backward. Returns 0 on success.
 int ss_dnnl_conv_forward(ss_dnnl_conv *conv, const float *x, const float *w, const float *bias, float *y);

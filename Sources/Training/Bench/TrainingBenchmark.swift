@@ -48,7 +48,6 @@ package enum TrainingBenchmark {
         var rates = [[Double]](repeating: [], count: trainers.count)
         for _ in 0..<repetitions {
             for (i, trainer) in trainers.enumerated() {
-                BLAS.setThreads(1)
                 rates[i].append(Double(steps * batchSize) / trainer.timeSteps(steps))
             }
         }

@@ -166,8 +166,7 @@ package final class Conv2d: WeightLayer, ThreadedLayer {
     /// oneDNN's primitives for an `n × C × h × w` input (made on first use; nil when oneDNN
     /// refuses the geometry, which then runs on im2col).
     func oneDNNConvolution(n: Int, h: Int, w: Int) -> OneDNNConvolution? {
-        let key: [Int32] = [Int32(n), Int32(h), Int32(w), Int32(threads)]
-        if let conv = oneDNNPrimitives.first(where: { [$0.geometry[0], $0.geometry[2], $0.geometry[3], $0.geometry[10]] == key }) {
+        if let conv = oneDNNPrimitives.first(where: { $0.serves(batch: n, height: h, width: w, threads: threads) }) {
             return conv
         }
         guard let conv = OneDNNConvolution(batch: n, channels: inChannels, height: h, width: w, filters: outChannels,

@@ -13,6 +13,15 @@ public enum ConvolutionKernels: String, Codable, CaseIterable, Sendable {
     /// Per image im2col and OpenBLAS sgemm.
     case im2col
 
+    /// Parses a choice given for the setting `field`.
+    /// - Throws: `SparseSimError` naming the field and the known choices.
+    public init(parsing name: String, field: String = "convolutions") throws {
+        guard let choice = ConvolutionKernels(rawValue: name) else {
+            throw SparseSimError.setting(field, "unknown choice '\(name)' (known: \(Self.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        self = choice
+    }
+
     /// The implementation this choice runs on this machine (`auto` resolved).
     /// - Throws: `SparseSimError` (setting `convolutions`) for `onednn` when oneDNN is missing.
     package func resolved() throws -> ConvolutionKernels {

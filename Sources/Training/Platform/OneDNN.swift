@@ -36,8 +36,11 @@ final class OneDNNConvolution {
 
     deinit { ss_dnnl_conv_destroy(handle) }
 
-    /// The implementation oneDNN chose for each pass, e.g. `jit:avx2`.
-    var implementations: [String] { (0..<3).map { String(cString: ss_dnnl_conv_implementation(handle, Int32($0))) } }
+    /// Whether these primitives serve an input of `batch × C × height × width` at `threads`.
+    func serves(batch: Int, height: Int, width: Int, threads: Int) -> Bool {
+        geometry[0] == Int32(batch) && geometry[2] == Int32(height) && geometry[3] == Int32(width)
+            && geometry[10] == Int32(threads)
+    }
 
     /// `y = x ⊛ w (+ bias)`.
     /// - Precondition: the buffers hold the shapes of `geometry`.

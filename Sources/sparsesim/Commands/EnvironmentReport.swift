@@ -19,8 +19,8 @@ struct EnvironmentReport: Codable {
         return EnvironmentReport(
             sparsesimVersion: SparseSimVersion.string, gitCommit: GitCommit.ofRunningExecutable(), blas: blas,
             libxml2Version: XMLLibrary.version,
-            convolutions: OneDNN.status.available ? OneDNN.status.description
-                : "im2col + OpenBLAS (oneDNN unavailable: \(OneDNN.status.description))",
+            convolutions: ((try? ConvolutionKernels.auto.resolved()) ?? .im2col).provenanceName
+                + (OneDNN.status.available ? "" : " (oneDNN unavailable: \(OneDNN.status.description))"),
             warning: blas.weakerCoreWarning)
     }
 

@@ -201,12 +201,11 @@ struct TrainCommand: ParsableCommand {
         if quantizeAwareFrom != nil && quantize == nil { throw ValidationError("--quantize-aware-from needs --quantize") }
     }
 
-    func convolutionChoice() throws -> ConvolutionKernels {
-        guard let choice = ConvolutionKernels(rawValue: convolutions) else {
-            throw SparseSimError(.usage, file: "<command line>", location: "--convolutions",
-                                 message: "unknown choice '\(convolutions)' (known: auto, onednn, im2col)")
-        }
-        return choice
+    /// The `--convolutions` choice; `auto` is left out of the configuration (nil), as in
+    /// checkpoints written before the option existed.
+    func convolutionChoice() throws -> ConvolutionKernels? {
+        let choice = try ConvolutionKernels(parsing: convolutions)
+        return choice == .auto ? nil : choice
     }
 
     func sparseConfiguration() throws -> SparseConfiguration {
@@ -237,7 +236,7 @@ struct TrainCommand: ParsableCommand {
             augment: augment, sparse: try sparseConfiguration(), initialMask: initMask, initialWeights: initWeights,
             decomposition: decompose.map { DecompositionSettings(bases: $0, sharing: BasisSharing(rawValue: basisSharing)!) },
             quantization: try quantize.map { try QuantizationBits(parsing: $0) }, quantizeAwareFrom: quantizeAwareFrom,
-            convolutions: try convolutionChoice() == .auto ? nil : try convolutionChoice())
+            convolutions: try convolutionChoice())
         let outputs = TrainingRun.Outputs(checkpointDirectory: checkpointDir, metricsPath: metrics, tracePath: trace,
                                           traceEvery: traceEvery, traceSamples: traceSamples, checkpointEverySteps: checkpointEverySteps)
         let run = try TrainingRun(configuration: config, outputs: outputs, resume: resume)

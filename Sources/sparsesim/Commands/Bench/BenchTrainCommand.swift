@@ -64,13 +64,7 @@ struct BenchTrainCommand: ParsableCommand {
     }
 
     func convolutionChoices() throws -> [ConvolutionKernels] {
-        try convolutions.nonEmpty.map {
-            guard let choice = ConvolutionKernels(rawValue: $0) else {
-                throw SparseSimError(.usage, file: "<command line>", location: "--convolutions",
-                                     message: "unknown choice '\($0)' (known: auto, onednn, im2col)")
-            }
-            return choice
-        }
+        try convolutions.nonEmpty.map { try ConvolutionKernels(parsing: $0) }
     }
 
     func validate() throws {
