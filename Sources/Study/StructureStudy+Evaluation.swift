@@ -33,8 +33,10 @@ extension StructureStudy {
     ///   baseline names no run and spec.
     public func evaluate(records: [Record], specs: [SpecLoader.Loaded], provenance: Provenance,
                          baseline: Comparison.Baseline? = nil, minAccuracy: Double? = nil) throws -> (summary: Summary, report: Report) {
-        let evaluation = try Evaluation(tracePaths: runs.map(tracePath), labels: runs.map(\.label), specs: specs)
-        let comparison = try evaluation.comparison(provenance: provenance, baseline: baseline, minAccuracy: minAccuracy)
+        let simulated = primaryRuns
+        let evaluation = try Evaluation(tracePaths: simulated.map(tracePath), labels: simulated.map(\.label), specs: specs)
+        let comparison = try evaluation.comparison(provenance: provenance, baseline: baseline, minAccuracy: minAccuracy,
+                                                   spreads: try spreads(records))
         let lines = questionLine() + comparison.answerLines()
         let report = try Report(title: "SparseSim structure study: \(settings.model) on \(settings.dataset)", summary: lines,
                                 evaluation: evaluation, comparison: comparison, provenance: provenance)
@@ -51,26 +53,54 @@ extension StructureStudy {
         try AtomicFile.write(Self.csv(summary, runs: runs), to: files[2])
     }
 
+    /// Each run's test accuracy over the seeds, by label (empty with one seed), from the
+    /// records of every run.
+    /// - Throws: `SparseSimError` when a run has no record.
+    func spreads(_ records: [Record]) throws -> [String: SeedSpread] {
+        guard settings.effectiveSeeds.count > 1 else { return [:] }
+        let byName = Dictionary(records.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        var values: [String: [(UInt64, Double)]] = [:]
+        for run in runs {
+            guard let record = byName[run.name] else {
+                throw SparseSimError(file: path(run, ".json"), message: "run '\(run.name)' has no record: train the study first")
+            }
+            values[run.label, default: []].append((run.seed, record.summary.testAccuracy))
+        }
+        return values.mapValues { SeedSpread(seeds: $0.map(\.0), values: $0.map(\.1)) }
+    }
+
     /// The question, with what was trained.
     func questionLine() -> [String] {
         let nm = settings.structures.contains { $0.hasPrefix("nm:") } ? " (N:M at 1 − N/M)" : ""
         let methods = settings.methods.isEmpty ? "" : " \(settings.methods.joined(separator: ", ")) at \(formatted(settings.sparsity * 100, digits: 0)) % sparsity\(nm),"
         return ["Which mask structure on which hardware is fastest, and which uses the least energy, at what accuracy? "
                 + "\(settings.model) on \(settings.dataset),\(methods) \(settings.epochs) epoch\(settings.epochs == 1 ? "" : "s") each, "
-                + "runs: \(runs.map(\.label).joined(separator: ", ")); latency at each spec's clock, one inference of the traced batch."]
+                + "runs: \(primaryRuns.map(\.label).joined(separator: ", "))\(seedsPhrase()); latency at each spec's clock, one inference of the traced batch."]
+    }
+
+    /// `, each with seeds 0, 1, 2 (accuracy: mean ± std; seed 0's masks simulated)`, or nothing for one seed.
+    func seedsPhrase() -> String {
+        let seeds = settings.effectiveSeeds
+        guard seeds.count > 1 else { return "" }
+        return ", each with seeds \(seeds.map(String.init).joined(separator: ", ")) (accuracy: mean ± std; seed \(seeds[0])'s masks simulated)"
     }
 
     /// `summary.csv`: the comparison's rows with the run's method and structure, and accuracy × speedup.
     public static func csv(_ summary: Summary, runs: [Run]) -> String {
-        let byLabel = Dictionary(uniqueKeysWithValues: runs.map { ($0.label, $0) })
+        let byLabel = Dictionary(runs.filter(\.isPrimary).map { ($0.label, $0) }, uniquingKeysWith: { a, _ in a })
         var lines = summary.comparison.renderCSV().split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         guard !lines.isEmpty else { return "" }
-        lines[0] = "run,method,structure," + lines[0] + ",accuracy_times_speedup"
+        lines[0] = "run,method,structure," + lines[0] + ",accuracy_times_speedup,accuracy_mean,accuracy_std,seeds"
         for (i, e) in summary.comparison.entries.enumerated() {
             let r = byLabel[e.workload]
             let accuracy = e.quantizedAccuracy ?? e.accuracy
-            lines[i + 1] = [r?.name ?? "", r?.method ?? "", r?.structure ?? ""].joined(separator: ",") + "," + lines[i + 1]
-                + "," + (accuracy.map { "\($0 * e.speedup)" } ?? "")
+            let run: [String] = [r?.name ?? "", r?.method ?? "", r?.structure ?? ""]
+            var spread: [String] = ["", "", ""]
+            if let s = e.accuracySpread {
+                spread = ["\(s.mean)", "\(s.standardDeviation)", s.seeds.map(String.init).joined(separator: " ")]
+            }
+            let product: String = accuracy.map { "\($0 * e.speedup)" } ?? ""
+            lines[i + 1] = run.joined(separator: ",") + "," + lines[i + 1] + "," + product + "," + spread.joined(separator: ",")
         }
         return lines.joined(separator: "\n")
     }

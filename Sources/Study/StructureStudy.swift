@@ -39,6 +39,9 @@ public struct StructureStudy: Sendable {
         public var batchSize = 128
         /// The seed of every run.
         public var seed: UInt64 = 0
+        /// Train every run once per seed (nil: `seed` only); the first seed's runs are simulated,
+        /// and the answer ranks and reports the accuracy's mean ± standard deviation over all.
+        public var seeds: [UInt64]?
         /// Threads of every run.
         public var threads = 1
         /// Train on only the first this many samples (nil: all).
@@ -57,6 +60,9 @@ public struct StructureStudy: Sendable {
             self.structures = structures
             self.epochs = epochs
         }
+
+        /// The seeds the runs are trained with: `seeds`, or `[seed]`.
+        public var effectiveSeeds: [UInt64] { seeds ?? [seed] }
     }
 
     /// One training run of the study.
@@ -69,9 +75,14 @@ public struct StructureStudy: Sendable {
         public var structure: String
         /// What it trains.
         public var configuration: TrainingConfiguration
+        /// Whether it is the run of the first seed: the one simulated (the others add their
+        /// accuracy to its spread; they are named `NAME-seedS`).
+        public var isPrimary = true
 
-        /// How people read it: `dense`, `rigl unstructured`, `rigl nm:2:4`.
+        /// How people read it: `dense`, `rigl unstructured`, `rigl nm:2:4` (the same for every seed).
         public var label: String { method == "dense" ? "dense" : "\(method) \(structure)" }
+        /// The seed.
+        public var seed: UInt64 { configuration.seed }
     }
 
     /// A finished run: what `DIR/runs/NAME.json` holds.
@@ -88,8 +99,10 @@ public struct StructureStudy: Sendable {
     public let settings: Settings
     /// The study's directory.
     public let directory: String
-    /// The runs, dense first, then methods outer, structures inner.
+    /// The runs, dense first, then methods outer, structures inner, seeds innermost.
     public let runs: [Run]
+    /// The runs that are simulated: the first seed's.
+    public var primaryRuns: [Run] { runs.filter(\.isPrimary) }
 
     /// A study of `settings` in `directory`.
     /// - Throws: `SparseSimError` for an unknown model, method or structure, a combination the
@@ -102,15 +115,25 @@ public struct StructureStudy: Sendable {
         guard settings.epochs >= 1 else { throw bad("epochs", "must be at least 1") }
         guard !settings.methods.isEmpty || settings.includeDense else { throw bad("methods", "give at least one method") }
         guard settings.methods.isEmpty || !settings.structures.isEmpty else { throw bad("structures", "give at least one structure") }
+        let seeds = settings.effectiveSeeds
+        guard !seeds.isEmpty else { throw bad("seeds", "give at least one seed") }
+        guard Set(seeds).count == seeds.count else { throw bad("seeds", "give each seed once") }
         var runs: [Run] = []
-        func configuration(_ sparse: SparseConfiguration) -> TrainingConfiguration {
+        func configuration(_ sparse: SparseConfiguration, seed: UInt64) -> TrainingConfiguration {
             TrainingConfiguration(model: settings.model, dataset: settings.dataset, dataDirectory: settings.dataDirectory,
                                   epochs: settings.epochs, batchSize: settings.batchSize, learningRate: settings.learningRate,
-                                  seed: settings.seed, threads: settings.threads, trainSamples: settings.trainSamples,
+                                  seed: seed, threads: settings.threads, trainSamples: settings.trainSamples,
                                   testSamples: settings.testSamples, sparse: sparse)
         }
+        // One run per seed; the first keeps the plain name, so a one-seed study's runs are reused.
+        func addRuns(name: String, method: String, structure: String, sparse: SparseConfiguration) {
+            for (i, seed) in seeds.enumerated() {
+                runs.append(Run(name: i == 0 ? name : "\(name)-seed\(seed)", method: method, structure: structure,
+                                configuration: configuration(sparse, seed: seed), isPrimary: i == 0))
+            }
+        }
         if settings.includeDense {
-            runs.append(Run(name: "dense", method: "dense", structure: "-", configuration: configuration(SparseConfiguration())))
+            addRuns(name: "dense", method: "dense", structure: "-", sparse: SparseConfiguration())
         }
         for m in settings.methods {
             let method = try SparseMethod(parsing: m)
@@ -124,7 +147,7 @@ public struct StructureStudy: Sendable {
                 } catch let error as SparseSimError {
                     throw bad("structures", "\(m) with \(s): \(error.message)")
                 }
-                runs.append(Run(name: "\(m)-\(Self.slug(s))", method: m, structure: s, configuration: configuration(sparse)))
+                addRuns(name: "\(m)-\(Self.slug(s))", method: m, structure: s, sparse: sparse)
             }
         }
         var names = Set<String>()

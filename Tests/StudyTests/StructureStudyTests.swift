@@ -66,6 +66,39 @@ import Testing
         refused({ $0.epochs = 0 }, "<settings>:epochs: error: must be at least 1")
     }
 
+    /// `--seeds`: every run once per seed (later seeds named NAME-seedS), the first seed's
+    /// traces simulated, and each run's accuracy spread equal to a hand computation over its
+    /// seeds' records.
+    @Test func seedsTrainEveryRunPerSeedAndReportTheSpread() throws {
+        var s = Self.settings()
+        s.structures = ["unstructured"]
+        s.seeds = [3, 8]
+        let dir = Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let study = try StructureStudy(settings: s, directory: dir)
+        #expect(study.runs.map(\.name) == ["dense", "dense-seed8", "rigl-unstructured", "rigl-unstructured-seed8"])
+        #expect(study.runs.map(\.seed) == [3, 8, 3, 8] && study.primaryRuns.map(\.name) == ["dense", "rigl-unstructured"])
+        let records = try study.train()
+        #expect(records.map(\.name) == study.runs.map(\.name))
+        let (summary, _) = try study.evaluate(records: records, specs: [try Self.spec("systolic-ws")], provenance: Provenance.current())
+        #expect(summary.comparison.entries.map(\.workload) == ["dense", "rigl unstructured"])
+        for (e, pair) in zip(summary.comparison.entries, [(0, 1), (2, 3)]) {
+            let a = records[pair.0].summary.testAccuracy, b = records[pair.1].summary.testAccuracy
+            let spread = try #require(e.accuracySpread)
+            #expect(spread.seeds == [3, 8] && spread.values == [a, b])
+            #expect(abs(spread.mean - (a + b) / 2) < 1e-15 && abs(spread.standardDeviation - abs(a - b) / 2.0.squareRoot()) < 1e-12)
+            #expect(e.accuracy == a)  // the simulated trace is seed 3's
+        }
+        let (d, r) = (summary.comparison.entries[0].accuracySpread!, summary.comparison.entries[1].accuracySpread!)
+        let within = abs(d.mean - r.mean) <= (d.standardDeviation * d.standardDeviation + r.standardDeviation * r.standardDeviation).squareRoot()
+        #expect(summary.lines.last!.hasPrefix(within ? "Within the seed spread" : "Seed spread: no two runs"))
+        #expect(summary.lines[0].contains("each with seeds 3, 8"))
+        #expect(StructureStudy.csv(summary, runs: study.runs).split(separator: "\n")[1].hasSuffix(",\(d.mean),\(d.standardDeviation),3 8"))
+        // Duplicate seeds are refused.
+        s.seeds = [1, 1]
+        #expect(throws: SparseSimError.self) { try StructureStudy(settings: s, directory: dir) }
+    }
+
     // MARK: End to end
 
     @Test func studyTrainsSimulatesAnswersAndReuses() throws {
@@ -130,7 +163,7 @@ import Testing
         #expect(html.contains(htmlEscape(summary.lines[1])))
         #expect(html.components(separatedBy: "<h2>Run ").count - 1 == 3)
         let csv = StructureStudy.csv(summary, runs: study.runs).split(separator: "\n")
-        #expect(csv.count == 10 && csv[0].hasPrefix("run,method,structure,workload,") && csv[0].hasSuffix(",accuracy_times_speedup"))
+        #expect(csv.count == 10 && csv[0].hasPrefix("run,method,structure,workload,") && csv[0].hasSuffix(",accuracy_times_speedup,accuracy_mean,accuracy_std,seeds"))
         #expect(csv[7].hasPrefix("rigl-nm2-4,rigl,nm:2:4,rigl nm:2:4,mlp,"))
 
         // A second study into the directory reuses every run, untouched.

@@ -326,6 +326,60 @@ import Training
         #expect(again.stdout.contains("\"steps\" : 8"))
     }
 
+    /// `train --seeds`: one run per seed, each the same as `train --seed S` alone, its outputs
+    /// named after the seed, and the accuracy's mean ± std over them; a GMP run among them.
+    @Test func trainSeedsRunsEachSeedAndReportsTheSpread() throws {
+        let dir = NSTemporaryDirectory() + "seeds-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let common = ["train", "--model", "mlp", "--method", "gmp", "--sparsity", "0.8", "--train-samples", "256",
+                      "--test-samples", "100", "--epochs", "2", "--batch-size", "64"]
+        let r = try Self.run(common + ["--seeds", "4,9", "--checkpoint-dir", dir + "/ck", "--trace", dir + "/t.sstrace",
+                                       "--metrics", dir + "/m.jsonl", "--format", "json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let runs = try #require(object["runs"] as? [[String: Any]])
+        let spread = try #require(object["test_accuracy"] as? [String: Any])
+        let accuracies = runs.compactMap { $0["test_accuracy"] as? Double }
+        #expect(accuracies.count == 2 && spread["seeds"] as? [Int] == [4, 9] && spread["values"] as? [Double] == accuracies)
+        #expect(abs((spread["mean"] as? Double ?? -1) - (accuracies[0] + accuracies[1]) / 2) < 1e-12)
+        for seed in [4, 9] {
+            for path in ["/ck/seed-\(seed)/checkpoint.safetensors", "/t-seed\(seed).sstrace/manifest.json", "/m-seed\(seed).jsonl"] {
+                #expect(FileManager.default.fileExists(atPath: dir + path), "\(path)")
+            }
+        }
+        let alone = try Self.run(common + ["--seed", "9", "--format", "json"])
+        let single = try #require(try JSONSerialization.jsonObject(with: Data(alone.stdout.utf8)) as? [String: Any])
+        #expect(single["test_accuracy"] as? Double == accuracies[1])
+        let table = try Self.run(common + ["--seeds", "4,9"])
+        #expect(table.status == 0 && table.stdout.contains("mean ± std"), "\(table.stdout)")
+        let bad = try Self.run(common + ["--seeds", "1,x"])
+        #expect(bad.status == 64 && bad.stderr.contains("--seeds 1,x: expected seeds like 0,1,2"), "\(bad.stderr)")
+    }
+
+    /// `prune --method imp`: one row per round, densities (1 − p)^r up to rounding, a trace per
+    /// round, and a re-run that reuses them.
+    @Test func pruneIMPWritesEveryRound() throws {
+        let dir = NSTemporaryDirectory() + "imp-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let args = ["prune", "--model", "mlp", "--method", "imp", "--rounds", "2", "--rate", "0.5", "--epochs", "1",
+                    "--train-samples", "256", "--test-samples", "100", "--batch-size", "64", "--out", dir, "--format", "json"]
+        let r = try Self.run(args)
+        #expect(r.status == 0, "\(r.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let rounds = try #require(object["rounds"] as? [[String: Any]])
+        #expect(rounds.compactMap { $0["round"] as? Int } == [0, 1, 2])
+        for round in rounds {
+            let d = round["density"] as? Double ?? -1, e = round["expected_density"] as? Double ?? -2
+            #expect(abs(d - e) < 1e-5, "\(d) vs \(e)")
+            #expect(FileManager.default.fileExists(atPath: (round["trace"] as? String ?? "") + "/manifest.json"))
+        }
+        let again = try Self.run(args.dropLast(2) + ["--format", "table"])
+        #expect(again.status == 0 && again.stderr.contains("round 2: reused"), "\(again.stderr)")
+        #expect(again.stdout.contains("(1 - rate)^round %"))
+        let wrong = try Self.run(["prune", "--model", "mlp", "--method", "synflow", "--sparsity", "0.9", "--epochs", "3"])
+        #expect(wrong.status == 64 && wrong.stderr.contains("--out and --epochs are for --method imp"), "\(wrong.stderr)")
+    }
+
     @Test func trainErrors() throws {
         let unknown = try Self.run(["train", "--model", "alexnet"])
         #expect(unknown.status == 64 && unknown.stderr.contains("unknown model 'alexnet'"), "\(unknown.stderr)")

@@ -63,13 +63,17 @@ public struct Evaluation: Sendable {
     }
 
     /// The runs × specs matrix, runs outer, specs inner, measured against `baseline` and ranked
-    /// (`Comparison.rank`).
+    /// (`Comparison.rank`); `spreads` gives a run (by label) its accuracy over several seeds,
+    /// which the answer then ranks by (the mean) and reports.
     /// - Throws: `SparseSimError` (the setting `baseline`) when the baseline names no pair.
-    public func comparison(provenance: Provenance? = nil, baseline: Comparison.Baseline? = nil, minAccuracy: Double? = nil) throws -> Comparison {
+    public func comparison(provenance: Provenance? = nil, baseline: Comparison.Baseline? = nil, minAccuracy: Double? = nil,
+                           spreads: [String: SeedSpread] = [:]) throws -> Comparison {
         var entries: [Comparison.Entry] = []
         for run in runs {
             for (s, result) in zip(specs, run.results) {
-                entries.append(Comparison.Entry(label: run.label, workload: run.workload, metrics: run.metrics, specFile: s.file, result: result))
+                var entry = Comparison.Entry(label: run.label, workload: run.workload, metrics: run.metrics, specFile: s.file, result: result)
+                entry.accuracySpread = spreads[run.label]
+                entries.append(entry)
             }
         }
         var comparison = Comparison(entries: entries, provenance: provenance)

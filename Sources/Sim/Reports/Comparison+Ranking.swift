@@ -126,7 +126,7 @@ extension Comparison {
     /// The baseline and the answer as sentences (empty before `rank`).
     public func answerLines() -> [String] {
         guard let answer, let baseline, let b = index(of: baseline) else { return [] }
-        func accuracy(_ e: Entry) -> String { e.rankedAccuracy.map { formatted($0 * 100, digits: 2) + " %" } ?? "accuracy not recorded" }
+        func accuracy(_ e: Entry) -> String { e.accuracyText }
         func pair(_ e: Entry) -> String { "\(Self.shortName(e.workload)) on \(e.spec)" }
         func figures(_ e: Entry) -> String {
             "\(accuracy(e)), \(formatted(e.latencyUS, digits: 2)) µs, \(formatted(e.energyPJ / 1e6, digits: 2)) µJ"
@@ -151,11 +151,43 @@ extension Comparison {
         }
         if let l = frontLine("latency", answer.paretoLatency, { formatted($0.latencyUS, digits: 2) + " µs" }) { lines.append(l) }
         if let l = frontLine("energy", answer.paretoEnergy, { formatted($0.energyPJ / 1e6, digits: 2) + " µJ" }) { lines.append(l) }
+        if let l = spreadLine() { lines.append(l) }
         return lines
+    }
+
+    /// Which runs' accuracies are within each other's seed spread (nil when no run has one).
+    func spreadLine() -> String? {
+        var runs: [(name: String, spread: SeedSpread)] = []
+        for e in entries where !runs.contains(where: { $0.name == Self.shortName(e.workload) }) {
+            guard let s = e.accuracySpread, s.values.count > 1, e.quantizedAccuracy == nil else { continue }
+            runs.append((Self.shortName(e.workload), s))
+        }
+        guard runs.count > 1 else { return nil }
+        var pairs: [String] = []
+        for i in runs.indices {
+            for j in runs.indices where j > i && runs[i].spread.overlaps(runs[j].spread) {
+                let gap = abs(runs[i].spread.mean - runs[j].spread.mean) * 100
+                pairs.append("\(runs[i].name) and \(runs[j].name) (\(formatted(gap, digits: 2)) pt apart, "
+                             + "spread \(formatted(runs[i].spread.combinedDeviation(runs[j].spread) * 100, digits: 2)) pt)")
+            }
+        }
+        let rule = "means apart by at most √(σ₁² + σ₂²)"
+        return pairs.isEmpty
+            ? "Seed spread: no two runs are within each other's (\(rule))."
+            : "Within the seed spread (\(rule)), so not ranked by these seeds: " + pairs.joined(separator: "; ") + "."
     }
 }
 
 extension Comparison.Entry {
-    /// The accuracy the answer ranks by: the quantized one when the run quantized its weights.
-    var rankedAccuracy: Double? { quantizedAccuracy ?? accuracy }
+    /// The accuracy the answer ranks by: the quantized one when the run quantized its weights,
+    /// else the mean over seeds when the run was trained with several.
+    var rankedAccuracy: Double? { quantizedAccuracy ?? accuracySpread?.mean ?? accuracy }
+
+    /// The ranked accuracy in words: `87.95 %`, or `87.95 ± 0.41 % (3 seeds)`.
+    var accuracyText: String {
+        if quantizedAccuracy == nil, let spread = accuracySpread, spread.values.count > 1 {
+            return spread.text(scale: 100) + " % (\(spread.values.count) seeds)"
+        }
+        return rankedAccuracy.map { formatted($0 * 100, digits: 2) + " %" } ?? "accuracy not recorded"
+    }
 }

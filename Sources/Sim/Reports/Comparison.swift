@@ -38,6 +38,8 @@ public struct Comparison: Codable, Equatable, Sendable {
         public var accuracy: Double?
         /// Test accuracy with the weights quantized, when the run quantized them.
         public var quantizedAccuracy: Double?
+        /// The test accuracy of the same run trained with other seeds too (nil: one seed).
+        public var accuracySpread: SeedSpread?
         /// Kept weights ÷ all weights over every layer (layers without a mask count as dense).
         public var weightDensity: Double
         /// Non-zero inputs ÷ all inputs over the layers with recorded activations (nil: none recorded).
@@ -74,6 +76,7 @@ public struct Comparison: Codable, Equatable, Sendable {
         enum CodingKeys: String, CodingKey {
             case workload, network, accuracy
             case quantizedAccuracy = "quantized_accuracy"
+            case accuracySpread = "accuracy_spread"
             case weightDensity = "weight_density"
             case activationDensity = "activation_density"
             case spec
@@ -140,7 +143,7 @@ public struct Comparison: Codable, Equatable, Sendable {
 
         func value(_ e: Entry) -> Double? {
             switch self {
-            case .accuracy: e.accuracy
+            case .accuracy: e.accuracySpread?.mean ?? e.accuracy
             case .quantizedAccuracy: e.quantizedAccuracy
             case .speedup: e.speedup
             case .cycles: Double(e.cycles)
@@ -184,7 +187,8 @@ public struct Comparison: Codable, Equatable, Sendable {
             return v == best(column) && entries.count > 1 ? text + "*" : text + " "
         }
         for e in entries {
-            var row = [e.workload, e.spec, mark(.accuracy, e, e.accuracy.map { formatted($0 * 100, digits: 2) } ?? "-")]
+            var row = [e.workload, e.spec, mark(.accuracy, e, e.accuracySpread.flatMap { $0.values.count > 1 ? $0.text(scale: 100) : nil }
+                                                            ?? e.accuracy.map { formatted($0 * 100, digits: 2) } ?? "-")]
             if quantized { row.append(mark(.quantizedAccuracy, e, e.quantizedAccuracy.map { formatted($0 * 100, digits: 2) } ?? "-")) }
             row += [formatted(e.weightDensity, digits: 3), e.activationDensity.map { formatted($0, digits: 3) } ?? "-",
                     mark(.cycles, e, "\(e.cycles)"), mark(.latency, e, formatted(e.latencyUS, digits: 2)),

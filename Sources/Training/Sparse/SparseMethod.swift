@@ -24,14 +24,19 @@ public enum SparseMethod: String, CaseIterable, Codable, Sendable {
     case swatERK = "swat-erk"
     /// SWAT with per-layer densities reallocated by mean momentum.
     case swatM = "swat-m"
+    /// Gradual magnitude pruning (Zhu & Gupta 2017): dense at first, then the smallest weights
+    /// pruned on a cubic schedule until the target sparsity.
+    case gmp
 
     /// Whether the method keeps a mask that the optimizer respects (the weights off the mask
     /// stay zero).
-    public var isMaskBased: Bool { [.static, .set, .rigl, .snfs].contains(self) }
+    public var isMaskBased: Bool { [.static, .set, .rigl, .snfs, .gmp].contains(self) }
     /// Whether it is a SWAT variant (TopK weights in forward, sparse inputs in backward, dense update).
     public var isSWAT: Bool { [.swatU, .swatERK, .swatM].contains(self) }
     /// Whether it updates its mask during training (drop and grow).
     public var updatesMask: Bool { [.set, .rigl, .snfs].contains(self) }
+    /// Whether it starts dense and prunes on a schedule (GMP).
+    public var prunesGradually: Bool { self == .gmp }
     /// Whether it trains sparse weights at all.
     public var isSparse: Bool { isMaskBased || isSWAT }
     /// Whether `--sparsity`, `--distribution` and `--structure` mean anything to it (the sparse
@@ -77,12 +82,14 @@ public struct SparseConfiguration: Codable, Equatable, Sendable {
     public var stepOnUpdate: Bool
     /// Sparse or dense kernels for the masked layers (`auto`: by the measured crossovers).
     public var kernels: SparseKernelMode
+    /// GMP: when pruning starts, ends, and how often it prunes (see `GradualPruning`).
+    public var pruning: GradualPruning
 
     /// The configuration of `method` with the authors' defaults.
     public init(method: SparseMethod = .dense, sparsity: Double? = nil, distribution: SparsityDistribution = .erk,
                 structure: String = "unstructured", denseFirstLayer: Bool? = nil, denseLastLayer: Bool = false,
                 updateInterval: Int = 100, dropFraction: Double = 0.3, updateEnd: Double = 0.75, topkPeriod: Int = 10,
-                stepOnUpdate: Bool = false, kernels: SparseKernelMode = .auto) {
+                stepOnUpdate: Bool = false, kernels: SparseKernelMode = .auto, pruning: GradualPruning = GradualPruning()) {
         self.method = method
         self.sparsity = sparsity
         self.distribution = distribution
@@ -95,14 +102,16 @@ public struct SparseConfiguration: Codable, Equatable, Sendable {
         self.topkPeriod = topkPeriod
         self.stepOnUpdate = stepOnUpdate
         self.kernels = kernels
+        self.pruning = pruning
     }
 
     enum CodingKeys: String, CodingKey {
         case method, sparsity, distribution, structure, denseFirstLayer, denseLastLayer, updateInterval, dropFraction
-        case updateEnd, topkPeriod, stepOnUpdate, kernels
+        case updateEnd, topkPeriod, stepOnUpdate, kernels, pruning
     }
 
-    /// Decodes a configuration; checkpoints written before `kernels` existed read as `auto`.
+    /// Decodes a configuration; checkpoints written before `kernels` (or `pruning`) existed read
+    /// as `auto` (and the default schedule).
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init(method: try c.decode(SparseMethod.self, forKey: .method),
@@ -116,7 +125,27 @@ public struct SparseConfiguration: Codable, Equatable, Sendable {
                   updateEnd: try c.decode(Double.self, forKey: .updateEnd),
                   topkPeriod: try c.decode(Int.self, forKey: .topkPeriod),
                   stepOnUpdate: try c.decode(Bool.self, forKey: .stepOnUpdate),
-                  kernels: try c.decodeIfPresent(SparseKernelMode.self, forKey: .kernels) ?? .auto)
+                  kernels: try c.decodeIfPresent(SparseKernelMode.self, forKey: .kernels) ?? .auto,
+                  pruning: try c.decodeIfPresent(GradualPruning.self, forKey: .pruning) ?? GradualPruning())
+    }
+
+    /// Encodes every field; `pruning` only where it means something (GMP) or differs from the
+    /// default, so the other methods' checkpoints keep the bytes they had before GMP existed.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(method, forKey: .method)
+        try c.encodeIfPresent(sparsity, forKey: .sparsity)
+        try c.encode(distribution, forKey: .distribution)
+        try c.encode(structure, forKey: .structure)
+        try c.encodeIfPresent(denseFirstLayer, forKey: .denseFirstLayer)
+        try c.encode(denseLastLayer, forKey: .denseLastLayer)
+        try c.encode(updateInterval, forKey: .updateInterval)
+        try c.encode(dropFraction, forKey: .dropFraction)
+        try c.encode(updateEnd, forKey: .updateEnd)
+        try c.encode(topkPeriod, forKey: .topkPeriod)
+        try c.encode(stepOnUpdate, forKey: .stepOnUpdate)
+        try c.encode(kernels, forKey: .kernels)
+        if method.prunesGradually || pruning != GradualPruning() { try c.encode(pruning, forKey: .pruning) }
     }
 
     /// The parsed structure.
@@ -167,6 +196,7 @@ public struct SparseConfiguration: Codable, Equatable, Sendable {
         guard dropFraction >= 0 && dropFraction <= 1 else { throw bad("dropFraction", "must be in [0, 1]") }
         guard updateEnd > 0 && updateEnd <= 1 else { throw bad("updateEnd", "must be in (0, 1]") }
         guard topkPeriod >= 1 else { throw bad("topkPeriod", "must be at least 1") }
+        try pruning.validate()
     }
 
     /// The drop fraction at `step` of `total`: `α/2 · (1 + cos(π t / T_end))`, 0 after `T_end`.
@@ -176,9 +206,9 @@ public struct SparseConfiguration: Codable, Equatable, Sendable {
         return dropFraction / 2 * (1 + Foundation.cos(Double.pi * Double(step) / end))
     }
 
-    /// Every hyper-parameter, for trace manifests.
+    /// Every hyper-parameter, for trace manifests (GMP adds its schedule).
     public func parameters() throws -> [String: ParameterValue] {
-        [
+        var out: [String: ParameterValue] = [
             "sparsity": .double(try effectiveSparsity()),
             "distribution": .string(effectiveDistribution.rawValue),
             "structure": .string(structure),
@@ -191,5 +221,11 @@ public struct SparseConfiguration: Codable, Equatable, Sendable {
             "step_on_update": .bool(stepOnUpdate),
             "kernels": .string(kernels.rawValue),
         ]
+        if method.prunesGradually {
+            out["prune_start"] = .double(pruning.start)
+            out["prune_end"] = .double(pruning.end)
+            out["prune_frequency"] = pruning.frequency.map { .int($0) } ?? .string("auto")
+        }
+        return out
     }
 }

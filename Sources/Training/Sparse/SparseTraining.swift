@@ -3,8 +3,8 @@ import Trace
 
 // MARK: - SparseTraining
 
-/// Keeps a model's weight layers sparse during training: masks for static, SET, RigL and
-/// SNFS; TopK weight masks and sparse backward inputs for SWAT.
+/// Keeps a model's weight layers sparse during training: masks for static, SET, RigL, SNFS
+/// and GMP; TopK weight masks and sparse backward inputs for SWAT.
 ///
 /// The trainer calls `prepareForward(step:)` before each forward pass, then
 /// `afterBackward(step:totalSteps:rng:)` (which may update masks and says whether to skip the
@@ -65,7 +65,10 @@ package final class SparseTraining {
             layer.sparsity.kernelMode = configuration.kernels
             let mask = Tensor(shape: layer.weight.value.shape)
             layer.weightMask = mask
-            if method.isMaskBased {
+            if method.prunesGradually {
+                // GMP starts dense; its pruning steps shrink the mask.
+                mask.fill(1)
+            } else if method.isMaskBased {
                 let g = groups[i]
                 var scores = [Float](repeating: 0, count: g.count)
                 if magnitudeMasks {
@@ -132,6 +135,10 @@ package final class SparseTraining {
     package func afterBackward(step: Int, totalSteps: Int, rng: inout RandomGenerator) -> Bool {
         guard method.isMaskBased else { return false }
         var updated = false
+        if method.prunesGradually && configuration.pruning.prunes(at: step, totalSteps: totalSteps) {
+            pruneGradually(step: step, totalSteps: totalSteps)
+            updateSteps.append(step)
+        }
         if method.updatesMask && step > 0 && step % configuration.updateInterval == 0 {
             let fraction = configuration.dropFraction(step: step, total: totalSteps)
             if fraction > 0 {
@@ -199,7 +206,25 @@ package final class SparseTraining {
         return match
     }
 
-    // MARK: Inspection
+    /// Sets every layer's mask to `keep` (one flag per weight) and zeroes the weights and
+    /// momenta off it (iterative pruning's next round).
+    /// - Precondition: one flag per weight of every layer.
+    func fixMasks(_ keep: [[Bool]]) {
+        precondition(keep.count == layers.count, "one mask per layer")
+        for (i, layer) in layers.enumerated() {
+            guard let mask = layer.weightMask else { continue }
+            precondition(keep[i].count == mask.count, "one flag per weight")
+            let m = mask.buffer, w = layer.weight.value.buffer, v = momenta[i].buffer
+            for j in 0..<m.count where !keep[i][j] {
+                m[j] = 0
+                w[j] = 0
+                v[j] = 0
+            }
+            for j in 0..<m.count where keep[i][j] { m[j] = 1 }
+        }
+    }
+
+    // MARK: Inspection    // MARK: Inspection
 
     /// Non-zeros of each layer's mask.
     package var maskCounts: [Int] {

@@ -72,9 +72,9 @@ struct WeightGroups: Sendable {
     /// Element indices of group `g`: `members[offsets[g]..<offsets[g+1]]`.
     let members: [Int32]
     let offsets: [Int]
-    /// N:M only: buckets as ranges of group indices (groups are single elements), and `n`.
+    /// N:M only: buckets as ranges of group indices (groups are single elements), `n`, and `m`.
     let buckets: [Range<Int>]
-    let perBucket: Int
+    let perBucket: Int, bucketSize: Int
 
     var isNM: Bool { !buckets.isEmpty }
 
@@ -82,7 +82,7 @@ struct WeightGroups: Sendable {
         let rowLength = c &* r &* s
         let total = k &* rowLength
         var members: [Int32] = [], offsets = [0]
-        var buckets: [Range<Int>] = [], perBucket = 0
+        var buckets: [Range<Int>] = [], perBucket = 0, bucketSize = 0
         func contiguous(_ size: Int) {
             members = (0..<total).map { Int32($0) }
             offsets = Array(stride(from: 0, through: total, by: size))
@@ -108,6 +108,7 @@ struct WeightGroups: Sendable {
             let (n, m) = (p.n, p.m)
             contiguous(1)
             perBucket = n
+            bucketSize = m
             for row in 0..<k {
                 for start in stride(from: 0, to: rowLength, by: m) {
                     let lo = row &* rowLength &+ start
@@ -120,6 +121,7 @@ struct WeightGroups: Sendable {
         self.offsets = offsets
         self.buckets = buckets
         self.perBucket = perBucket
+        self.bucketSize = bucketSize
     }
 
     /// The sum of `values[i]` (or of `|values[i]|`) over each group's members.
@@ -154,14 +156,14 @@ struct WeightGroups: Sendable {
     }
 
     /// Kept groups: the `keep` highest `scores` (ties broken by lower index). With N:M, the
-    /// highest `perBucket` of every bucket instead (`keep` is ignored).
+    /// highest `perBucket` (default: `n`) of every bucket instead (`keep` is ignored).
     /// - Complexity: O(G log G).
-    func select(scores: [Float], keep: Int) -> [Bool] {
+    func select(scores: [Float], keep: Int, perBucket bucketKeep: Int? = nil) -> [Bool] {
         var kept = [Bool](repeating: false, count: count)
         if isNM {
             for bucket in buckets {
                 let order = bucket.sorted { scores[$0] != scores[$1] ? scores[$0] > scores[$1] : $0 < $1 }
-                for g in order.prefix(perBucket) { kept[g] = true }
+                for g in order.prefix(bucketKeep ?? perBucket) { kept[g] = true }
             }
             return kept
         }

@@ -10,7 +10,7 @@ import Training
 struct PruneCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "prune",
-        abstract: "Prune a network at initialization (SynFlow, SNIP, GraSP, magnitude, random) and report layer collapse.",
+        abstract: "Prune a network at initialization (SynFlow, SNIP, GraSP, magnitude, random) or by lottery-ticket rounds (imp).",
         discussion: """
             Every conv and linear weight is scored, and the globally largest scores are kept over \
             --iterations rounds whose kept fraction follows --schedule down to 10^-compression. \
@@ -25,7 +25,16 @@ struct PruneCommand: ParsableCommand {
             the small models with that mask fixed. The model is built as `train` builds it with \
             the same --seed, so training starts from the weights that were scored.
 
+            --method imp finds lottery tickets by iterative magnitude pruning: it trains the small \
+            model (round 0, dense), removes --rate of the kept weights with the smallest magnitudes \
+            (--scope global or per layer), rewinds the kept weights to step --rewind-step of round 0 \
+            (0: the initialization) and trains again from there, --rounds times. Every round writes \
+            its checkpoints, metrics, trace (masks, weights, activations) and record into --out; a \
+            re-run continues, inside a round too.
+
             Examples:
+              sparsesim prune --model lenet5 --method imp --rounds 3 --rate 0.2 --epochs 3 --out runs/lenet5-imp
+              sparsesim prune --model vgg-small --method imp --rounds 3 --rate 0.5 --rewind-step 500 --epochs 10 --threads 2 --out runs/vgg-imp
               sparsesim prune --model vgg16 --method synflow --compression 2
               sparsesim prune --model resnet50 --method synflow --compression 1 --threads 2 --format json
               sparsesim prune --model vgg16 --input-shape 3,32,32 --classes 10 --sweep-compression 0.5:4:0.5
@@ -37,7 +46,7 @@ struct PruneCommand: ParsableCommand {
     @Option(help: "Model: \((Model.names + Model.imageNetNames).joined(separator: ", ")).")
     var model: String
 
-    @Option(help: "Method: synflow, snip, grasp, magnitude, random (with --sweep-compression: a comma-separated list, default all).")
+    @Option(help: "Method: synflow, snip, grasp, magnitude, random (with --sweep-compression: a comma-separated list, default all), or imp (lottery tickets).")
     var method: String?
 
     @Option(help: "log10 of total / kept weights: 1 keeps 10 % (90 % sparse), 2 keeps 1 %, 3 keeps 0.1 %.")
@@ -85,7 +94,18 @@ struct PruneCommand: ParsableCommand {
     @Option(help: "Output format: table or json.")
     var format: OutputFormat = .table
 
+    @OptionGroup(title: "Iterative magnitude pruning (--method imp)") var imp: IterativePruningOptions
+
     func validate() throws {
+        if method == "imp" {
+            if compression != nil || sparsity != nil || sweepCompression != nil || trace != nil {
+                throw ValidationError("--method imp prunes by rounds (--rounds, --rate) and writes a trace per round into --out: no --compression, --sparsity, --sweep-compression or --trace")
+            }
+            return
+        }
+        if imp.out != nil || imp.epochs != nil {
+            throw ValidationError("--out and --epochs are for --method imp (prune at initialization writes --trace)")
+        }
         if compression != nil && sparsity != nil { throw ValidationError("give --compression or --sparsity, not both") }
         if sweepCompression != nil {
             if compression != nil || sparsity != nil { throw ValidationError("--sweep-compression replaces --compression and --sparsity") }
@@ -102,6 +122,10 @@ struct PruneCommand: ParsableCommand {
         }
         guard let schedule = PruningSchedule(rawValue: schedule) else {
             throw bad("--schedule", "unknown schedule '\(schedule)' (known: exponential, linear)")
+        }
+        if method == "imp" {
+            try runIterativePruning()
+            return
         }
         let shape = try inputShape.map { text -> [Int] in
             guard let parts = CommaList<Int>(argument: text)?.values, parts.count == 3 else {

@@ -33,8 +33,10 @@ struct TrainCommand: ParsableCommand {
               sparsesim train --model lenet5 --epochs 10 --threads 2 --checkpoint-dir runs/lenet5 --resume
               sparsesim train --model resnet20 --dataset cifar10 --data-dir ~/cifar-10-batches-bin --augment --epochs 30
               sparsesim train --model mlp --train-samples 2000 --max-steps 300 --format json
+              sparsesim train --model lenet5 --method rigl --epochs 3 --seeds 0,1,2 --metrics runs/lenet5.jsonl   (mean ± std over seeds)
               sparsesim train --model vgg-small --method rigl --sparsity 0.9 --distribution erk --threads 2
               sparsesim train --model vgg-small --method swat-u --sparsity 0.9 --structure channel
+              sparsesim train --model vgg-small --method gmp --sparsity 0.9 --epochs 10   (dense, pruned on a cubic schedule)
               sparsesim train --model mlp --method rigl --structure nm:2:4 --trace runs/mlp.sstrace --trace-every 500
               sparsesim train --model vgg-small --init-mask runs/synflow90.sstrace   (a mask from sparsesim prune, kept fixed)
 
@@ -94,6 +96,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "The seed behind every random choice.")
     var seed: UInt64 = 0
 
+    @Option(help: "Train once per seed, e.g. 0,1,2 (instead of --seed): DIR/seed-S checkpoints, NAME-seedS traces and metrics, and the test accuracy's mean ± std.")
+    var seeds: CommaList<UInt64>?
+
     @Option(help: "Threads: convolutions split the batch, other layers their channels or elements, OpenBLAS the linear layers. Results are bit-identical for a given count.")
     var threads: Int = 1
 
@@ -123,7 +128,7 @@ struct TrainCommand: ParsableCommand {
 
     // MARK: Sparse training
 
-    @Option(help: "Method: dense, small-dense, static, set, rigl, snfs, swat-u, swat-erk, swat-m.")
+    @Option(help: "Method: dense, small-dense, static, set, rigl, snfs, swat-u, swat-erk, swat-m, gmp.")
     var method: String = "dense"
 
     @Option(help: "Fraction of zero weights in the sparse layers (default 0.9; N:M fixes it at 1 - N/M).")
@@ -155,6 +160,15 @@ struct TrainCommand: ParsableCommand {
 
     @Flag(name: .customLong("step-on-update"), help: "Apply the SGD step on mask-update steps too (RigL's code skips it).")
     var stepOnUpdate = false
+
+    @Option(name: .customLong("prune-start"), help: "GMP: fraction of training at which pruning starts (default: the RigL paper's 20k of 97,656 steps).")
+    var pruneStart: Double?
+
+    @Option(name: .customLong("prune-end"), help: "GMP: fraction of training at which the final sparsity is reached (default: 75k of 97,656 steps).")
+    var pruneEnd: Double?
+
+    @Option(name: .customLong("prune-frequency"), help: "GMP: steps between pruning steps (default: 1,000 of 97,656 steps, scaled to the run).")
+    var pruneFrequency: Int?
 
     @Option(help: "Kernels of the masked layers: auto (sparse below the measured crossover density), dense (masking only) or sparse.")
     var kernels: String = "auto"
@@ -199,6 +213,10 @@ struct TrainCommand: ParsableCommand {
         guard BasisSharing(rawValue: basisSharing) != nil else { throw ValidationError("--basis-sharing must be layer or channel") }
         if basisSharing != "layer" && decompose == nil { throw ValidationError("--basis-sharing needs --decompose") }
         if quantizeAwareFrom != nil && quantize == nil { throw ValidationError("--quantize-aware-from needs --quantize") }
+        if let seeds {
+            guard let values = seeds.values, !values.isEmpty else { throw ValidationError("--seeds \(seeds.text): expected seeds like 0,1,2") }
+            guard Set(values).count == values.count else { throw ValidationError("--seeds \(seeds.text): give each seed once") }
+        }
     }
 
     /// The `--convolutions` choice; `auto` is left out of the configuration (nil), as in
@@ -223,13 +241,26 @@ struct TrainCommand: ParsableCommand {
         return SparseConfiguration(method: m, sparsity: sparsity, distribution: d, structure: structure,
                                    denseFirstLayer: denseFirstLayer, denseLastLayer: denseLastLayer,
                                    updateInterval: updateInterval, dropFraction: dropFraction, updateEnd: updateEnd,
-                                   topkPeriod: topkPeriod, stepOnUpdate: stepOnUpdate, kernels: k)
+                                   topkPeriod: topkPeriod, stepOnUpdate: stepOnUpdate, kernels: k,
+                                   pruning: try gradualPruning(method: m))
+    }
+
+    /// GMP's schedule from `--prune-start`, `--prune-end` and `--prune-frequency` (the paper's
+    /// scaled defaults where not given).
+    /// - Throws: `SparseSimError` when one is given to a method that does not prune gradually.
+    func gradualPruning(method: SparseMethod) throws -> GradualPruning {
+        let defaults = GradualPruning()
+        if !method.prunesGradually && (pruneStart != nil || pruneEnd != nil || pruneFrequency != nil) {
+            throw SparseSimError(.usage, file: "<command line>", location: "--method",
+                                 message: "--prune-start, --prune-end and --prune-frequency are for --method gmp")
+        }
+        return GradualPruning(start: pruneStart ?? defaults.start, end: pruneEnd ?? defaults.end, frequency: pruneFrequency)
     }
 
     func run() throws {
         // From the start: a signal while the data loads stops the run after its first step.
         StopSignals.install()
-        let config = TrainingConfiguration(
+        let base = TrainingConfiguration(
             model: model, dataset: dataset, dataDirectory: dataDir, epochs: epochs, maxSteps: maxSteps, batchSize: batchSize,
             learningRate: lr, momentum: momentum, nesterov: nesterov, weightDecay: weightDecay, schedule: schedule,
             warmupEpochs: warmupEpochs, seed: seed, threads: threads, trainSamples: trainSamples, testSamples: testSamples,
@@ -239,6 +270,47 @@ struct TrainCommand: ParsableCommand {
             convolutions: try convolutionChoice())
         let outputs = TrainingRun.Outputs(checkpointDirectory: checkpointDir, metricsPath: metrics, tracePath: trace,
                                           traceEvery: traceEvery, traceSamples: traceSamples, checkpointEverySteps: checkpointEverySteps)
+        guard let seedList = seeds?.values else {
+            let (summary, method) = try train(base, outputs: outputs)
+            switch format {
+            case .json: try Console.emit(try Console.json(summary), to: nil)
+            case .table: try Console.emit(table([(nil, summary)], method: method).render(), to: nil)
+            }
+            return
+        }
+        // One run per seed, one after the other; an interrupted one stops the list (--resume
+        // continues every seed from its own checkpoint).
+        var results: [(UInt64?, Trainer.Summary)] = [], method = ""
+        for s in seedList {
+            var config = base
+            config.seed = s
+            Console.error("sparsesim: seed \(s) (\(results.count + 1) of \(seedList.count))")
+            let (summary, m) = try train(config, outputs: outputs.seeded(s))
+            results.append((s, summary))
+            method = m
+        }
+        let spread = SeedSpread(seeds: seedList, values: results.map(\.1.testAccuracy))
+        switch format {
+        case .json:
+            try Console.emit(try Console.json(SeededSummary(runs: results.map(\.1), testAccuracy: spread)), to: nil)
+        case .table:
+            try Console.emit(table(results, method: method, spread: spread).render(), to: nil)
+        }
+    }
+
+    /// `train --seeds --format json`: every seed's summary and the test accuracy's spread.
+    struct SeededSummary: Encodable {
+        var runs: [Trainer.Summary]
+        var testAccuracy: SeedSpread
+        enum CodingKeys: String, CodingKey {
+            case runs
+            case testAccuracy = "test_accuracy"
+        }
+    }
+
+    /// Trains one run (fresh or resumed), with progress on standard error; returns its summary
+    /// and the method as the table names it.
+    func train(_ config: TrainingConfiguration, outputs: TrainingRun.Outputs) throws -> (Trainer.Summary, String) {
         let run = try TrainingRun(configuration: config, outputs: outputs, resume: resume)
         let trainer = run.trainer
         if trainer.initialMaskWeightsMatch == false {
@@ -251,7 +323,7 @@ struct TrainCommand: ParsableCommand {
                 ? "sparsesim: resuming inside epoch \(epoch + 1) at its step \(trainer.stepInEpoch) of \(trainer.stepsPerEpoch) (step \(step) of \(trainer.totalSteps))"
                 : "sparsesim: resuming at epoch \(epoch), step \(step) of \(trainer.totalSteps)")
         case .noCheckpointYet:
-            Console.error("sparsesim: no checkpoint in \(checkpointDir!) yet (the run stopped in its first epoch): starting at step 0")
+            Console.error("sparsesim: no checkpoint in \(outputs.checkpointDirectory!) yet (the run stopped in its first epoch): starting at step 0")
         }
         let live = isatty(2) == 1
         var lastDraw = Date.distantPast
@@ -272,24 +344,34 @@ struct TrainCommand: ParsableCommand {
                                      m.learningRate, m.samplesPerSecond, m.seconds))
             }
         }, shouldStop: { StopSignals.requested })
-        switch format {
-        case .json:
-            try Console.emit(try Console.json(summary), to: nil)
-        case .table:
-            var header = ["model", "method", "dataset", "epochs", "steps", "test acc %", "test loss", "train loss",
-                          "samples/s", "wall s"]
-            var method = trainer.configuration.sparse.method.rawValue + (initMask == nil ? "" : " (init-mask)")
-            if let d = decompose { method += " (decomposed M=\(d) \(basisSharing))" }
+        var method = trainer.configuration.sparse.method.rawValue + (initMask == nil ? "" : " (init-mask)")
+        if let d = decompose { method += " (decomposed M=\(d) \(basisSharing))" }
+        return (summary, method)
+    }
+
+    /// The summary table: one row per run (with its seed, and a mean ± std row, when there are
+    /// several).
+    func table(_ runs: [(UInt64?, Trainer.Summary)], method: String, spread: SeedSpread? = nil) -> TextTable {
+        let seeded = runs.contains { $0.0 != nil }
+        let bits = quantize == nil ? nil : runs.first?.1.quantization
+        var header = ["model", "method", "dataset", "epochs", "steps", "test acc %", "test loss", "train loss", "samples/s", "wall s"]
+        if let bits { header.append("quantized acc % (\(bits))") }
+        if seeded { header.insert("seed", at: 2) }
+        var table = TextTable(header)
+        for (seed, summary) in runs {
             var row = [model, method, dataset, "\(summary.epochs)", "\(summary.steps)", formatted(summary.testAccuracy * 100, digits: 2),
                        formatted(summary.testLoss, digits: 4), formatted(summary.trainLoss, digits: 4),
                        formatted(summary.samplesPerSecond, digits: 0), formatted(summary.wallSeconds, digits: 1)]
-            if let q = summary.quantizedTestAccuracy, let bits = summary.quantization {
-                header.append("quantized acc % (\(bits))")
-                row.append(formatted(q * 100, digits: 2))
-            }
-            var table = TextTable(header)
+            if bits != nil { row.append(summary.quantizedTestAccuracy.map { formatted($0 * 100, digits: 2) } ?? "-") }
+            if seeded { row.insert(seed.map { "\($0)" } ?? "", at: 2) }
             table.add(row)
-            try Console.emit(table.render(), to: nil)
         }
+        if let spread {
+            var row = [String](repeating: "", count: header.count)
+            row[0] = "mean ± std"
+            row[header.firstIndex(of: "test acc %")!] = spread.text(scale: 100)
+            table.add(row)
+        }
+        return table
     }
 }

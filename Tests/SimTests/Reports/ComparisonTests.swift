@@ -157,6 +157,36 @@ import Testing
         #expect(c.answer?.fastest == nil && c.answerLines()[1] == "No run reaches 95.00 % accuracy (the best: 90.00 %).")
     }
 
+    /// With seed spreads, the answer ranks by the mean accuracy, writes mean ± std, and names
+    /// the runs whose means are within √(σ₁² + σ₂²) of each other (checked by hand).
+    @Test func seedSpreadsRankByTheMeanAndNameTheOverlaps() throws {
+        var c = try Self.matrix()
+        let spreads = ["runs/dense.sstrace": SeedSpread(seeds: [0, 1, 2], values: [0.90, 0.88, 0.86]),   // 0.88 ± 0.02
+                       "runs/rigl.sstrace": SeedSpread(seeds: [0, 1, 2], values: [0.88, 0.87, 0.89]),    // 0.88 ± 0.01
+                       "runs/nm.sstrace": SeedSpread(seeds: [0, 1, 2], values: [0.85, 0.84, 0.83])]      // 0.84 ± 0.01
+        for i in c.entries.indices { c.entries[i].accuracySpread = spreads[c.entries[i].workload] }
+        try c.rank(minAccuracy: 0.87)
+        // dense (0.88) and rigl (0.88) pass the floor by their means; nm (0.84) does not.
+        #expect(c.answer?.fastest == PairReference(run: "runs/rigl.sstrace", spec: "scnn"))
+        let lines = c.answerLines()
+        #expect(lines[0] == "Baseline: dense on sys: 88.00 ± 2.00 % (3 seeds), 2.00 µs, 8.00 µJ (2000 cycles at 1000 MHz).")
+        // |0.88 − 0.88| = 0 ≤ √(0.02² + 0.01²); |0.88 − 0.84| = 0.04 > √(0.02² + 0.01²) = 0.0224 and > √2·0.01.
+        #expect(lines.last == "Within the seed spread (means apart by at most √(σ₁² + σ₂²)), so not ranked by these seeds: "
+                + "dense and rigl (0.00 pt apart, spread 2.24 pt).")
+        #expect(c.renderTable().contains("88.00 ± 2.00"))
+        // Spreads that all separate say so.
+        for i in c.entries.indices where c.entries[i].workload == "runs/dense.sstrace" {
+            c.entries[i].accuracySpread = SeedSpread(seeds: [0, 1, 2], values: [0.95, 0.95, 0.95])
+        }
+        try c.rank()
+        #expect(c.answerLines().last == "Seed spread: no two runs are within each other's (means apart by at most √(σ₁² + σ₂²)).")
+        // The JSON carries the spread; without one, the key is absent.
+        let json = String(decoding: try JSONCoding.encode(c, keys: .asDeclared), as: UTF8.self)
+        #expect(json.contains("\"accuracy_spread\""))
+        let plain = String(decoding: try JSONCoding.encode(try Self.matrix(), keys: .asDeclared), as: UTF8.self)
+        #expect(!plain.contains("accuracy_spread"))
+    }
+
     @Test func baselineErrorsNameTheSetting() throws {
         var c = try Self.matrix()
         for (text, message) in [("dense", "'dense' is not RUN@SPEC"), ("@sys", "is not RUN@SPEC"),

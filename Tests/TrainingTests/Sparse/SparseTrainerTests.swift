@@ -16,7 +16,7 @@ import Testing
 
     /// Interrupted and resumed sparse runs end bit-identical to uninterrupted ones (masks,
     /// thresholds and densities are in the checkpoint).
-    @Test(arguments: [SparseMethod.rigl, .snfs, .set, .static, .swatU, .swatM])
+    @Test(arguments: [SparseMethod.rigl, .snfs, .set, .static, .gmp, .swatU, .swatM])
     func resumeIsBitIdentical(method: SparseMethod) throws {
         let config = Self.config(method)
         let a = TrainerTests.temporaryDirectory("sa"), c = TrainerTests.temporaryDirectory("sc")
@@ -75,6 +75,18 @@ import Testing
                 }
             }
         }
+    }
+
+    /// A GMP run starts dense and ends with every sparse layer at its ERK target count.
+    @Test func gmpEndsAtTheTargetSparsity() throws {
+        let trainer = try Trainer(Self.config(.gmp))
+        let sparse = try #require(trainer.sparse)
+        #expect(sparse.maskCounts == trainer.model.weightLayers.map(\.weightCount))
+        try trainer.run()
+        let targets = zip(trainer.model.weightLayers, sparse.densities).map { TopK.keptCount(density: $1, of: $0.weightCount) }
+        #expect(sparse.maskCounts == targets)
+        #expect(sparse.densities[0] == 1 && sparse.maskCounts[0] == trainer.model.weightLayers[0].weightCount)
+        #expect(!sparse.updateSteps.isEmpty)
     }
 
     /// Sparse training still learns (RigL at 80 % on 2,000 samples beats chance by far).

@@ -177,6 +177,96 @@ import Testing
     }
 
     /// Small-dense: the width whose weights match the sparse model's kept count.
+    /// GMP: dense until the schedule starts; at every pruning step each layer keeps exactly the
+    /// scheduled count of its largest-magnitude weights among those still kept (a brute-force
+    /// ranking), pruned weights never come back, and the end is the target sparsity.
+    @Test func gmpFollowsTheCubicScheduleByMagnitude() throws {
+        var rng = RandomGenerator(seed: 4)
+        let model = try Self.tinyModel(&rng)
+        let sgd = SGD(parameters: model.parameters, momentum: 0.9, weightDecay: 0, nesterov: false)
+        var config = SparseConfiguration(method: .gmp, sparsity: 0.9, distribution: .uniform, denseFirstLayer: false)
+        config.pruning = GradualPruning(start: 0.2, end: 0.6, frequency: 5)
+        let sparse = try SparseTraining(configuration: config, model: model, optimizer: sgd, rng: &rng)
+        let total = 100
+        #expect(sparse.maskCounts == [144, 2880])
+        var previous = model.weightLayers.map { $0.weightMask!.array }
+        var pruningSteps: [Int] = []
+        for step in 0..<total {
+            Self.randomize(model, sgd, &rng)
+            let weights = model.weightLayers.map { $0.weight.value.array }
+            #expect(!sparse.afterBackward(step: step, totalSteps: total, rng: &rng), "GMP never skips the optimizer step")
+            let masks = model.weightLayers.map { $0.weightMask!.array }
+            if masks != previous || config.pruning.prunes(at: step, totalSteps: total) { pruningSteps.append(step) }
+            let s = config.pruning.sparsity(final: 0.9, at: step, totalSteps: total)
+            for (i, layer) in model.weightLayers.enumerated() where config.pruning.prunes(at: step, totalSteps: total) {
+                let kept = masks[i].count { $0 != 0 }
+                #expect(kept == TopK.keptCount(density: 1 - s, of: layer.weightCount), "step \(step) layer \(i)")
+                // Nothing pruned comes back; every kept weight is at least as large as every newly pruned one.
+                #expect(zip(masks[i], previous[i]).allSatisfy { $0 == 0 || $1 != 0 })
+                let keptMin = (0..<masks[i].count).filter { masks[i][$0] != 0 }.map { abs(weights[i][$0]) }.min() ?? .infinity
+                let prunedMax = (0..<masks[i].count).filter { masks[i][$0] == 0 && previous[i][$0] != 0 }
+                    .map { abs(weights[i][$0]) }.max() ?? -1
+                #expect(keptMin >= prunedMax, "step \(step) layer \(i)")
+            }
+            sgd.step(lr: 0.01)
+            sparse.afterOptimizerStep()
+            previous = masks
+        }
+        #expect(pruningSteps == Array(stride(from: 20, through: 59, by: 5)) + [60])
+        #expect(sparse.updateSteps == pruningSteps)
+        #expect(sparse.maskCounts == [TopK.keptCount(density: 0.1, of: 144), TopK.keptCount(density: 0.1, of: 2880)])
+        for layer in model.weightLayers {
+            let w = layer.weight.value.readBuffer, m = layer.weightMask!.readBuffer
+            #expect((0..<w.count).allSatisfy { m[$0] != 0 || w[$0] == 0 })
+        }
+    }
+
+    /// GMP with N:M: every bucket of 4 keeps round(4 · density) (at least 2) during the
+    /// schedule and exactly 2 at its end; channel structure prunes whole kernels.
+    @Test func gmpWithStructures() throws {
+        for structure in ["nm:2:4", "channel"] {
+            var rng = RandomGenerator(seed: 5)
+            let model = try Self.tinyModel(&rng)
+            let sgd = SGD(parameters: model.parameters, momentum: 0.9, weightDecay: 0, nesterov: false)
+            var config = SparseConfiguration(method: .gmp, sparsity: structure == "channel" ? 0.75 : nil,
+                                             distribution: .uniform, structure: structure, denseFirstLayer: false)
+            config.pruning = GradualPruning(start: 0, end: 0.5, frequency: 10)
+            let sparse = try SparseTraining(configuration: config, model: model, optimizer: sgd, rng: &rng)
+            for step in 0..<100 {
+                Self.randomize(model, sgd, &rng)
+                _ = sparse.afterBackward(step: step, totalSteps: 100, rng: &rng)
+                sgd.step(lr: 0.01)
+                sparse.afterOptimizerStep()
+                let s = config.pruning.sparsity(final: 0.5, at: step, totalSteps: 100)
+                for layer in model.weightLayers {
+                    let m = layer.weightMask!.array, d = layer.weightDimensions
+                    let row = m.count / d.k
+                    if structure == "channel" {
+                        for slice in 0..<(m.count / (d.r * d.s)) {
+                            #expect(Set(m[(slice * d.r * d.s)..<((slice + 1) * d.r * d.s)]).count == 1)
+                        }
+                        continue
+                    }
+                    guard config.pruning.prunes(at: step, totalSteps: 100) || step == 99 else { continue }
+                    let perBucket = min(4, max(2, Int((4 * (1 - s)).rounded())))
+                    for r in 0..<d.k {
+                        for start in stride(from: 0, to: row, by: 4) {
+                            let kept = m[(r * row + start)..<(r * row + min(row, start + 4))].count { $0 != 0 }
+                            #expect(kept == min(perBucket, row - start), "step \(step)")
+                        }
+                    }
+                }
+            }
+            if structure == "channel" {
+                // conv: 16 kernels of 3×3; fc: 1×1 "kernels" are single weights.
+                #expect(sparse.maskCounts == [TopK.keptCount(density: 0.25, of: 16) * 9, TopK.keptCount(density: 0.25, of: 2880)])
+            } else {
+                // conv rows of 18 are buckets 4, 4, 4, 4, 2: 2 + 2 + 2 + 2 + 2 kept per filter.
+                #expect(sparse.maskCounts == [8 * 10, 1440])
+            }
+        }
+    }
+
     @Test func smallDenseMatchesTheParameterCount() throws {
         let config = SparseConfiguration(method: .smallDense, sparsity: 0.9, distribution: .uniform)
         let (width, target, actual) = try Model.smallDenseWidth("vgg-small", inputShape: [1, 28, 28], classes: 10,

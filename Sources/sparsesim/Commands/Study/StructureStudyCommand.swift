@@ -26,9 +26,16 @@ struct StructureStudyCommand: ParsableCommand {
             A re-run into the same DIR reuses finished runs whose settings match, resumes an \
             interrupted run from its last checkpoint, and refuses runs trained otherwise.
 
+            --seeds trains every run once per seed (runs of later seeds are named NAME-seedS); the \
+            first seed's traces are simulated, accuracies are reported and ranked as mean ± sample \
+            standard deviation over the seeds, and the answer names the runs whose means are apart \
+            by at most sqrt(s1^2 + s2^2), which these seeds cannot rank.
+
             Examples:
               sparsesim study structure --model lenet5 --sparsity 0.9 --methods rigl --structures unstructured,nm:2:4 \\
                 --epochs 2 --hw HardwareSpecs/systolic-ws.xml --hw HardwareSpecs/scnn.xml --hw HardwareSpecs/stc-2to4.xml --out studies/lenet5
+              sparsesim study structure --model lenet5 --methods rigl,gmp --structures unstructured,nm:2:4 --epochs 3 --seeds 0,1,2 \\
+                --hw HardwareSpecs/systolic-ws.xml --hw HardwareSpecs/stc-2to4.xml --out studies/lenet5-seeds
               sparsesim study structure --model vgg-small --dataset fashion-mnist --sparsity 0.9 --methods rigl,swat-u \\
                 --structures unstructured,channel,block:4x4,nm:2:4 --epochs 10 --threads 2 \\
                 --hw HardwareSpecs/systolic-ws.xml --hw HardwareSpecs/scnn.xml --hw HardwareSpecs/sparten.xml --hw HardwareSpecs/stc-2to4.xml --out studies/vgg \\
@@ -48,7 +55,7 @@ struct StructureStudyCommand: ParsableCommand {
     @Option(help: "Sparsity of the unstructured, channel, filter and block runs (N:M runs: 1 - N/M).")
     var sparsity: Double = 0.9
 
-    @Option(help: "Sparse methods, comma-separated (rigl, set, snfs, static, swat-u, swat-erk, swat-m).")
+    @Option(help: "Sparse methods, comma-separated (rigl, set, snfs, static, gmp, swat-u, swat-erk, swat-m).")
     var methods: CommaList<String> = "rigl"
 
     @Option(help: "Mask structures, comma-separated (unstructured, channel, filter, block:BxB, nm:N:M).")
@@ -68,6 +75,9 @@ struct StructureStudyCommand: ParsableCommand {
 
     @Option(help: "The seed of every run.")
     var seed: UInt64 = 0
+
+    @Option(help: "Train every run once per seed, e.g. 0,1,2 (instead of --seed): accuracy as mean ± std, and the answer says which runs are within each other's spread.")
+    var seeds: CommaList<UInt64>?
 
     @Option(help: "Threads of every run.")
     var threads: Int = 1
@@ -95,6 +105,10 @@ struct StructureStudyCommand: ParsableCommand {
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
         guard sparsity >= 0 && sparsity < 1 else { throw ValidationError("--sparsity must be in [0, 1)") }
         if noDense && methods.nonEmpty.isEmpty { throw ValidationError("--no-dense with no --methods leaves nothing to train") }
+        if let seeds {
+            guard let values = seeds.values, !values.isEmpty else { throw ValidationError("--seeds \(seeds.text): expected seeds like 0,1,2") }
+            guard Set(values).count == values.count else { throw ValidationError("--seeds \(seeds.text): give each seed once") }
+        }
     }
 
     func run() throws {
@@ -104,7 +118,8 @@ struct StructureStudyCommand: ParsableCommand {
         settings.sparsity = sparsity
         settings.learningRate = lr
         settings.batchSize = batchSize
-        settings.seed = seed
+        settings.seed = seeds?.values?.first ?? seed
+        settings.seeds = seeds?.values
         settings.threads = threads
         settings.trainSamples = trainSamples
         settings.testSamples = testSamples
@@ -127,7 +142,7 @@ struct StructureStudyCommand: ParsableCommand {
                 Console.error("study: \(run.name): done, test acc \(formatted(record.summary.testAccuracy * 100, digits: 2)) %")
             }
         }, shouldStop: { StopSignals.requested })
-        let (summary, report) = try study.evaluate(records: records, specs: loaded, provenance: .current(seed: seed, threads: threads),
+        let (summary, report) = try study.evaluate(records: records, specs: loaded, provenance: .current(seed: settings.seed, threads: threads),
                                                    baseline: baseline, minAccuracy: ranking.minAccuracyFraction)
         try study.write(summary, report: report)
         // The answer leads (summary.lines); the table follows without repeating it.
