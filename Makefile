@@ -9,6 +9,7 @@ SWIFT ?= swift
 RELEASE_BIN := .build/release/sparsesim
 DEMO_EPOCHS ?= 3
 DEMO_THREADS ?= 2
+DEMO_SEEDS ?= 0,1,2
 FUZZ_TIME ?= 30
 
 .PHONY: all bootstrap build release test test-interop demo bench bench-reference fuzz clean schema
@@ -59,10 +60,11 @@ demo: release
 	@$(RELEASE_BIN) spec validate HardwareSpecs/*.xml
 	@echo
 	@echo "== sparsesim study structure: LeNet-5 on Fashion-MNIST, dense and RigL at 90 % (unstructured, 2:4),"
-	@echo "   $(DEMO_EPOCHS) epochs each, traced and simulated on the systolic, SCNN, 2:4 and ESCALATE presets"
+	@echo "   $(DEMO_EPOCHS) epochs each, seeds $(DEMO_SEEDS) (accuracy as mean ± std), traced and simulated on the"
+	@echo "   systolic, SCNN, 2:4 and ESCALATE presets"
 	@echo "   (a re-run reuses the runs in demo/; remove demo/ to train again)"
 	@env -u OPENBLAS_CORETYPE $(RELEASE_BIN) study structure --model lenet5 --dataset fashion-mnist \
-		--methods rigl --structures unstructured,nm:2:4 --sparsity 0.9 --epochs $(DEMO_EPOCHS) --threads $(DEMO_THREADS) \
+		--methods rigl --structures unstructured,nm:2:4 --sparsity 0.9 --epochs $(DEMO_EPOCHS) --seeds $(DEMO_SEEDS) --threads $(DEMO_THREADS) \
 		--hw HardwareSpecs/systolic-ws.xml --hw HardwareSpecs/scnn.xml --hw HardwareSpecs/stc-2to4.xml --hw HardwareSpecs/escalate.xml \
 		--out demo
 	@echo

@@ -67,6 +67,8 @@ let package = Package(
                            .product(name: "Yams", package: "Yams")],
             linkerSettings: [.linkedLibrary("m")]
         ),
+        // Analyses of recorded traces (SVCCA between two runs' representations): reads traces only.
+        .target(name: "Analysis", dependencies: ["SparseSimCore", "Trace"]),
         // Where training and simulation meet: jobs that train networks and simulate their traces.
         .target(name: "Study", dependencies: ["SparseSimCore", "Training", "Sim", "Trace"]),
 
@@ -74,7 +76,7 @@ let package = Package(
         .executableTarget(
             name: "sparsesim",
             dependencies: [
-                "SparseSimCore", "Trace", "SparseFormats", "Decomposition", "Sim", "Training", "Study",
+                "SparseSimCore", "Trace", "SparseFormats", "Decomposition", "Sim", "Training", "Study", "Analysis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -89,6 +91,7 @@ let package = Package(
         .testTarget(name: "DataflowTests", dependencies: ["SparseSimCore", "Dataflow"], exclude: ["Fixtures"]),
         .testTarget(name: "TrainingTests", dependencies: ["SparseSimCore", "Training", "Trace", "TestSupport"]),
         .testTarget(name: "SimTests", dependencies: ["SparseSimCore", "Sim", "Trace", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "AnalysisTests", dependencies: ["SparseSimCore", "Analysis", "Trace", "Training", "TestSupport"]),
         .testTarget(name: "StudyTests", dependencies: ["SparseSimCore", "Study", "Sim", "Training", "Trace"]),
         .testTarget(name: "sparsesimTests", dependencies: ["sparsesim", "SparseSimCore", "Trace", "Training", "Decomposition", "TestSupport"], exclude: ["Fixtures"]),
     ]

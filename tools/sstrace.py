@@ -50,6 +50,12 @@ def input_shape(layer):
     return [layer["n"], layer["c"], layer["h"], layer["w"]]
 
 
+def output_shape(layer):
+    if layer["kind"] == "linear":
+        return [layer["n"], layer["k"]]
+    return [layer["n"], layer["k"], layer["p"], layer["q"]]
+
+
 def conv_shape(name, n, k, c, r, h, stride=1, padding=0, groups=1):
     p = (h + 2 * padding - r) // stride + 1
     return {"name": name, "kind": "conv", "n": n, "k": k, "c": c, "r": r, "s": r, "h": h, "w": h,
@@ -97,7 +103,7 @@ def load(path):
     """Loads and checks a trace: a dict with 'manifest' and 'snapshots'.
 
     snapshots[i] = {"step", "epoch", "metrics", "layers": {name: {"weights", "weight_mask",
-    "input_activations" (or None), "weight_density", "activation_density",
+    "input_activations" (or None), "output_activations" (or None), "weight_density", "activation_density",
     "backward_activation_density" (SWAT, or None)}}}
     Raises TraceError on any inconsistency.
     """
@@ -134,7 +140,11 @@ def load(path):
                 actual = float(np.count_nonzero(a)) / a.size if a.size else 0.0
                 if entry.get("activation_density") is None or abs(actual - entry["activation_density"]) > DENSITY_TOLERANCE:
                     raise TraceError(f"{where}.activation_density: recorded {entry.get('activation_density')}, activations have {actual}")
-            layers[entry["name"]] = {"weights": w, "weight_mask": m, "input_activations": a,
+            o = None
+            if entry.get("output_activations") is not None:
+                o = _load_npy(_resolve(path, entry["output_activations"], where + ".output_activations"), "<f4",
+                              output_shape(shape), "output_activations")
+            layers[entry["name"]] = {"weights": w, "weight_mask": m, "input_activations": a, "output_activations": o,
                                      "weight_density": entry["weight_density"],
                                      "activation_density": entry.get("activation_density"),
                                      "backward_activation_density": entry.get("backward_activation_density")}

@@ -54,6 +54,9 @@ extension TraceManifest {
                 }
                 try Self.checkRelativePath(layer.weights, file: file, location: "\(lat).weights")
                 try Self.checkRelativePath(layer.weightMask, file: file, location: "\(lat).weight_mask")
+                if let outs = layer.outputActivations {
+                    try Self.checkRelativePath(outs, file: file, location: "\(lat).output_activations")
+                }
                 if let acts = layer.inputActivations {
                     try Self.checkRelativePath(acts, file: file, location: "\(lat).input_activations")
                 }

@@ -86,6 +86,9 @@ public struct TraceSnapshotLayer: Codable, Equatable, Sendable {
     public var weightMask: String
     /// `<f4` input activations of the fixed sample batch, `N×C×H×W` (linear: `N×C`); absent when not recorded.
     public var inputActivations: String?
+    /// `<f4` output activations of the same batch, `N×K×P×Q` (linear: `N×K`): the layer's own
+    /// result, before any BatchNorm or activation function; absent unless recorded.
+    public var outputActivations: String?
     /// The fraction of true bits in the mask.
     public var weightDensity: Double
     /// The fraction of non-zero input activations; absent when activations are not recorded.
@@ -101,6 +104,7 @@ public struct TraceSnapshotLayer: Codable, Equatable, Sendable {
         case name, weights
         case weightMask = "weight_mask"
         case inputActivations = "input_activations"
+        case outputActivations = "output_activations"
         case weightDensity = "weight_density"
         case activationDensity = "activation_density"
         case backwardActivationDensity = "backward_activation_density"
@@ -111,8 +115,9 @@ public struct TraceSnapshotLayer: Codable, Equatable, Sendable {
     public init(
         name: String, weights: String, weightMask: String, inputActivations: String?,
         weightDensity: Double, activationDensity: Double?, backwardActivationDensity: Double? = nil,
-        decomposition: TraceDecomposition? = nil
+        decomposition: TraceDecomposition? = nil, outputActivations: String? = nil
     ) {
+        self.outputActivations = outputActivations
         self.backwardActivationDensity = backwardActivationDensity
         self.decomposition = decomposition
         self.name = name

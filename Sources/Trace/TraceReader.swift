@@ -62,6 +62,8 @@ public struct TraceReader: Sendable {
         public var inputActivations: [Float]?
         /// The bases and coefficients of a decomposed layer.
         public var decomposition: DecomposedTensors?
+        /// Output activations, `shape.outputShape`, when recorded.
+        public var outputActivations: [Float]? = nil
     }
 
     /// The index in `manifest.snapshots` of the snapshot at `step`, if any.
@@ -136,6 +138,10 @@ public struct TraceReader: Sendable {
             throw SparseSimError(file: manifestPath, location: "\(at).input_activations",
                                  message: "activation_density is given but input_activations is missing")
         }
+        let outputs = try entry.outputActivations.map { relative in
+            try finite(try tensor(relative, field: "output_activations", dtype: .float32, shape: shape.outputShape).floats!,
+                       relative, field: "output_activations", shape: shape.outputShape)
+        }
         var decomposition: DecomposedTensors?
         if let d = entry.decomposition {
             let basisShape = d.basisShape(shape), coefficientShape = d.coefficientShape(shape)
@@ -156,7 +162,8 @@ public struct TraceReader: Sendable {
                                               coefficientMask: kept, quantization: d.quantization,
                                               reconstructionError: d.reconstructionError)
         }
-        return LayerData(shape: shape, weights: weights, mask: mask, inputActivations: activations, decomposition: decomposition)
+        return LayerData(shape: shape, weights: weights, mask: mask, inputActivations: activations, decomposition: decomposition,
+                         outputActivations: outputs)
     }
 
     // MARK: Structure checks
@@ -170,6 +177,9 @@ public struct TraceReader: Sendable {
                 _ = try resolve(layer.weightMask, file: file, location: "\(lat).weight_mask")
                 if let acts = layer.inputActivations {
                     _ = try resolve(acts, file: file, location: "\(lat).input_activations")
+                }
+                if let outs = layer.outputActivations {
+                    _ = try resolve(outs, file: file, location: "\(lat).output_activations")
                 }
                 if let d = layer.decomposition {
                     _ = try resolve(d.basisKernels, file: file, location: "\(lat).decomposition.basis_kernels")

@@ -51,6 +51,8 @@ public struct TraceWriter: Sendable {
         public var mask: Bitmask
         /// Input activations of the fixed sample batch in `inputShape` order, if recorded.
         public var inputActivations: [Float]?
+        /// Output activations of the same batch in `outputShape` order, if recorded.
+        public var outputActivations: [Float]?
         /// SWAT: the fraction of training inputs kept for the weight gradient.
         public var backwardActivationDensity: Double?
         /// ESCALATE: the bases and coefficients of a decomposed layer (`weights` and `mask` are
@@ -59,7 +61,9 @@ public struct TraceWriter: Sendable {
 
         /// A layer's tensors.
         public init(name: String, weights: [Float], mask: Bitmask, inputActivations: [Float]? = nil,
-                    backwardActivationDensity: Double? = nil, decomposition: DecomposedTensors? = nil) {
+                    backwardActivationDensity: Double? = nil, decomposition: DecomposedTensors? = nil,
+                    outputActivations: [Float]? = nil) {
+            self.outputActivations = outputActivations
             self.backwardActivationDensity = backwardActivationDensity
             self.decomposition = decomposition
             self.name = name
@@ -114,6 +118,9 @@ public struct TraceWriter: Sendable {
             if let acts = layer.inputActivations, acts.count != shape.inputCount {
                 throw fail("layers[\(i)].input_activations", "\(acts.count) activations, input shape \(shape.inputShape) needs \(shape.inputCount)")
             }
+            if let outs = layer.outputActivations, outs.count != shape.outputShape.reduce(1, *) {
+                throw fail("layers[\(i)].output_activations", "\(outs.count) activations, output shape \(shape.outputShape) needs \(shape.outputShape.reduce(1, *))")
+            }
             let prefix = "\(directory)/\(layer.name)"
             let weightsPath = prefix + ".weights.npy"
             let maskPath = prefix + ".mask.npy"
@@ -126,6 +133,12 @@ public struct TraceWriter: Sendable {
                 try NPY.write(NPYArray(acts, shape: shape.inputShape), to: path + "/" + p)
                 inputsPath = p
                 activationDensity = Self.nonzeroFraction(acts)
+            }
+            var outputsPath: String?
+            if let outs = layer.outputActivations {
+                let p = prefix + ".outputs.npy"
+                try NPY.write(NPYArray(outs, shape: shape.outputShape), to: path + "/" + p)
+                outputsPath = p
             }
             var decomposition: TraceDecomposition?
             if let d = layer.decomposition {
@@ -151,7 +164,8 @@ public struct TraceWriter: Sendable {
             entries.append(TraceSnapshotLayer(
                 name: layer.name, weights: weightsPath, weightMask: maskPath, inputActivations: inputsPath,
                 weightDensity: layer.mask.density, activationDensity: activationDensity,
-                backwardActivationDensity: layer.backwardActivationDensity, decomposition: decomposition))
+                backwardActivationDensity: layer.backwardActivationDensity, decomposition: decomposition,
+                outputActivations: outputsPath))
         }
         let snapshot = TraceSnapshot(step: step, epoch: epoch, metrics: metrics, layers: entries)
         manifest.snapshots.append(snapshot)

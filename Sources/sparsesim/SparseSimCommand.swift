@@ -29,7 +29,7 @@ struct SparseSimCommand: ParsableCommand {
                 --hw HardwareSpecs/systolic-ws.xml --hw HardwareSpecs/stc-2to4.xml --out studies/lenet5
             """,
         version: SparseSimVersion.string,
-        subcommands: [EnvCommand.self, TrainCommand.self, PruneCommand.self, DecomposeCommand.self, SpecCommand.self, SimulateCommand.self, CompareCommand.self, StudyCommand.self, SweepCommand.self, ReportCommand.self, TraceCommand.self, BenchCommand.self]
+        subcommands: [EnvCommand.self, TrainCommand.self, PruneCommand.self, DecomposeCommand.self, SpecCommand.self, SimulateCommand.self, CompareCommand.self, StudyCommand.self, SweepCommand.self, ReportCommand.self, TraceCommand.self, AnalyzeCommand.self, BenchCommand.self]
     )
 
     /// Parses, runs, and turns every error into the right message and exit status.

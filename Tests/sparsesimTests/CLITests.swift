@@ -380,6 +380,28 @@ import Training
         #expect(wrong.status == 64 && wrong.stderr.contains("--out and --epochs are for --method imp"), "\(wrong.stderr)")
     }
 
+    /// `analyze svcca`: a trace against itself is 1 in every layer (JSON and CSV), and bad
+    /// requests get one line and exit 64.
+    @Test func analyzeSVCCA() throws {
+        let json = try Self.run(["analyze", "svcca", "--trace", Self.fixture, "--trace", Self.fixture, "--format", "json"])
+        #expect(json.status == 0, "\(json.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let layers = try #require(object["layers"] as? [[String: Any]])
+        #expect(layers.compactMap { $0["name"] as? String } == ["conv1", "conv2", "fc"])
+        for layer in layers {
+            let mean = (layer["svcca"] as? [String: Any])?["mean"] as? Double ?? -1
+            #expect(abs(mean - 1) < 1e-6, "\(layer)")
+        }
+        let csv = try Self.run(["analyze", "svcca", "--trace", Self.fixture, "--trace", Self.fixture, "--layers", "conv2", "--format", "csv"])
+        #expect(csv.status == 0 && csv.stdout.hasPrefix("layer,neurons,points,kept_a,kept_b,mean_correlation\nconv2,"), "\(csv.stdout)")
+        let one = try Self.run(["analyze", "svcca", "--trace", Self.fixture])
+        #expect(one.status == 64 && one.stderr.contains("give --trace twice"), "\(one.stderr)")
+        let variance = try Self.run(["analyze", "svcca", "--trace", Self.fixture, "--trace", Self.fixture, "--variance", "0"])
+        #expect(variance.status == 64 && variance.stderr.contains("--variance") && variance.stderr.contains("0.0 is not in (0, 1]"), "\(variance.stderr)")
+        let layer = try Self.run(["analyze", "svcca", "--trace", Self.fixture, "--trace", Self.fixture, "--layers", "fc9"])
+        #expect(layer.status == 64 && layer.stderr.contains("no layer 'fc9' (layers: conv1, conv2, fc)"), "\(layer.stderr)")
+    }
+
     @Test func trainErrors() throws {
         let unknown = try Self.run(["train", "--model", "alexnet"])
         #expect(unknown.status == 64 && unknown.stderr.contains("unknown model 'alexnet'"), "\(unknown.stderr)")

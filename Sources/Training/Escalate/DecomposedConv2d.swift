@@ -121,6 +121,7 @@ package final class DecomposedConv2d: WeightLayer, ThreadedLayer {
     package var weightDimensions: (k: Int, c: Int, r: Int, s: Int) { (outChannels, inChannels * bases, 1, 1) }
     package var sparsity: LayerSparsity { coefficientConv.sparsity }
     package var lastInput: Tensor? { input }
+    package var lastOutput: Tensor? { coefficientConv.lastOutput }
 
     /// Threads of both convolutions.
     package var threads: Int {

@@ -31,6 +31,7 @@ package final class Conv2d: WeightLayer, ThreadedLayer {
     package var weightDimensions: (k: Int, c: Int, r: Int, s: Int) { (outChannels, inChannels / groups, kernel, kernel) }
     package let sparsity = LayerSparsity()
     package var lastInput: Tensor? { input }
+    package var lastOutput: Tensor? { input == nil ? nil : output }
 
     /// A convolution; Kaiming-normal weights (fan-in `C/g·R·S`, ReLU gain), zero bias.
     /// - Precondition: channels divisible by `groups`; `kernel, stride >= 1`; `padding >= 0`.

@@ -42,6 +42,7 @@ package final class Linear: WeightLayer, ThreadedLayer {
     package var weightDimensions: (k: Int, c: Int, r: Int, s: Int) { (outputs, inputs, 1, 1) }
     package let sparsity = LayerSparsity()
     package var lastInput: Tensor? { input }
+    package var lastOutput: Tensor? { input == nil ? nil : output }
 
     /// A layer from `inputs` to `outputs` features, Kaiming-normal weights (fan-in, ReLU gain),
     /// zero bias.

@@ -15,6 +15,8 @@ import Trace
 public final class TraceRecorder {
     /// Steps between snapshots (nil: only the start and the end).
     public let every: Int?
+    /// Which activations each snapshot records.
+    public let activations: TraceActivations
     /// The trace being written.
     public private(set) var writer: TraceWriter
     let samples = Tensor(shape: [0])
@@ -27,7 +29,8 @@ public final class TraceRecorder {
     /// - Throws: `SparseSimError` for a bad count, an existing non-empty `path` (new trace), or a
     ///   trace that does not match the run (resuming).
     public init(path: String, trainer: Trainer, every: Int?, sampleCount: Int, resuming: Bool,
-                commandLine: [String] = CommandLine.arguments) throws {
+                activations: TraceActivations = .inputs, commandLine: [String] = CommandLine.arguments) throws {
+        self.activations = activations
         func bad(_ field: String, _ message: String) -> SparseSimError { .setting(field, message) }
         if let every, every < 0 { throw bad("traceEvery", "must not be negative (0: only the start and the end)") }
         guard sampleCount >= 1 else { throw bad("traceSamples", "must be at least 1") }
@@ -103,14 +106,16 @@ public final class TraceRecorder {
                 let quantization = trainer.quantizedWeights ? trainer.configuration.quantization?.description : nil
                 layers.append(TraceWriter.LayerTensors(
                     name: layer.name, weights: kernels, mask: Bitmask(nonZerosOf: kernels),
-                    inputActivations: layer.lastInput?.array, backwardActivationDensity: backward,
+                    inputActivations: activations.recordsInputs ? layer.lastInput?.array : nil, backwardActivationDensity: backward,
                     decomposition: DecomposedTensors(bases: d.bases, sharing: d.sharing, basisValues: d.basis.value.array,
-                                                     coefficients: coefficients, coefficientMask: mask, quantization: quantization)))
+                                                     coefficients: coefficients, coefficientMask: mask, quantization: quantization),
+                    outputActivations: activations.recordsOutputs ? layer.lastOutput?.array : nil))
                 continue
             }
             layers.append(TraceWriter.LayerTensors(name: layer.name, weights: layer.weight.value.array, mask: mask,
-                                                   inputActivations: layer.lastInput?.array,
-                                                   backwardActivationDensity: backward))
+                                                   inputActivations: activations.recordsInputs ? layer.lastInput?.array : nil,
+                                                   backwardActivationDensity: backward,
+                                                   outputActivations: activations.recordsOutputs ? layer.lastOutput?.array : nil))
         }
         var values = metrics.filter { $0.value.isFinite }
         if trainer.lastTrainLoss.isFinite { values["train_loss"] = trainer.lastTrainLoss }

@@ -23,10 +23,14 @@ public final class TrainingRun {
         public var traceSamples: Int
         /// Steps between checkpoints inside an epoch (nil or 0: at epoch ends only).
         public var checkpointEverySteps: Int?
+        /// Which activations the trace records.
+        public var traceActivations: TraceActivations
 
         /// Outputs; every one optional.
         public init(checkpointDirectory: String? = nil, metricsPath: String? = nil, tracePath: String? = nil,
-                    traceEvery: Int? = nil, traceSamples: Int = 16, checkpointEverySteps: Int? = nil) {
+                    traceEvery: Int? = nil, traceSamples: Int = 16, checkpointEverySteps: Int? = nil,
+                    traceActivations: TraceActivations = .inputs) {
+            self.traceActivations = traceActivations
             self.checkpointEverySteps = checkpointEverySteps
             self.checkpointDirectory = checkpointDirectory
             self.metricsPath = metricsPath
@@ -82,7 +86,7 @@ public final class TrainingRun {
         self.start = start
         recorder = try outputs.tracePath.map {
             try TraceRecorder(path: $0, trainer: trainer, every: outputs.traceEvery, sampleCount: outputs.traceSamples,
-                              resuming: resume, commandLine: commandLine)
+                              resuming: resume, activations: outputs.traceActivations, commandLine: commandLine)
         }
     }
 

@@ -19,6 +19,8 @@ package protocol WeightLayer: Layer {
     var sparsity: LayerSparsity { get }
     /// The layer's input of the last forward pass.
     var lastInput: Tensor? { get }
+    /// The layer's own output of the last forward pass (before BatchNorm or an activation).
+    var lastOutput: Tensor? { get }
 }
 
 extension WeightLayer {

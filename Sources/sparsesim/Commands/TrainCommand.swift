@@ -203,6 +203,9 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .customLong("trace-samples"), help: "Test samples whose activations the trace records.")
     var traceSamples: Int = 16
 
+    @Option(name: .customLong("trace-activations"), help: "Activations the trace records per layer: inputs (what the simulator reads), outputs (the layers' own results, for analyze svcca) or both.")
+    var traceActivations: String = "inputs"
+
     func validate() throws {
         if resume && checkpointDir == nil { throw ValidationError("--resume needs --checkpoint-dir") }
         if let n = checkpointEverySteps {
@@ -245,6 +248,15 @@ struct TrainCommand: ParsableCommand {
                                    pruning: try gradualPruning(method: m))
     }
 
+    /// The `--trace-activations` choice.
+    func activationChoice() throws -> TraceActivations {
+        guard let choice = TraceActivations(rawValue: traceActivations) else {
+            throw SparseSimError(.usage, file: "<command line>", location: "--trace-activations",
+                                 message: "unknown choice '\(traceActivations)' (known: inputs, outputs, both)")
+        }
+        return choice
+    }
+
     /// GMP's schedule from `--prune-start`, `--prune-end` and `--prune-frequency` (the paper's
     /// scaled defaults where not given).
     /// - Throws: `SparseSimError` when one is given to a method that does not prune gradually.
@@ -269,7 +281,8 @@ struct TrainCommand: ParsableCommand {
             quantization: try quantize.map { try QuantizationBits(parsing: $0) }, quantizeAwareFrom: quantizeAwareFrom,
             convolutions: try convolutionChoice())
         let outputs = TrainingRun.Outputs(checkpointDirectory: checkpointDir, metricsPath: metrics, tracePath: trace,
-                                          traceEvery: traceEvery, traceSamples: traceSamples, checkpointEverySteps: checkpointEverySteps)
+                                          traceEvery: traceEvery, traceSamples: traceSamples, checkpointEverySteps: checkpointEverySteps,
+                                          traceActivations: try activationChoice())
         guard let seedList = seeds?.values else {
             let (summary, method) = try train(base, outputs: outputs)
             switch format {
