@@ -112,4 +112,28 @@ import Training
             #expect(r.stdout.isEmpty)
         }
     }
+
+    /// `prune --method imp`: one row per round, densities (1 − p)^r up to rounding, a trace per
+    /// round, and a re-run that reuses them.
+    @Test func pruneIMPWritesEveryRound() throws {
+        let dir = NSTemporaryDirectory() + "imp-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let args = ["prune", "--model", "mlp", "--method", "imp", "--rounds", "2", "--rate", "0.5", "--epochs", "1",
+                    "--train-samples", "256", "--test-samples", "100", "--batch-size", "64", "--out", dir, "--format", "json"]
+        let r = try CLITests.run(args)
+        #expect(r.status == 0, "\(r.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let rounds = try #require(object["rounds"] as? [[String: Any]])
+        #expect(rounds.compactMap { $0["round"] as? Int } == [0, 1, 2])
+        for round in rounds {
+            let d = round["density"] as? Double ?? -1, e = round["expected_density"] as? Double ?? -2
+            #expect(abs(d - e) < 1e-5, "\(d) vs \(e)")
+            #expect(FileManager.default.fileExists(atPath: (round["trace"] as? String ?? "") + "/manifest.json"))
+        }
+        let again = try CLITests.run(args.dropLast(2) + ["--format", "table"])
+        #expect(again.status == 0 && again.stderr.contains("round 2: reused"), "\(again.stderr)")
+        #expect(again.stdout.contains("(1 - rate)^round %"))
+        let wrong = try CLITests.run(["prune", "--model", "mlp", "--method", "synflow", "--sparsity", "0.9", "--epochs", "3"])
+        #expect(wrong.status == 64 && wrong.stderr.contains("--out and --epochs are for --method imp"), "\(wrong.stderr)")
+    }
 }
