@@ -6,6 +6,7 @@ extension HostileInputTests {
     // MARK: - The cases
 
     static let all: [HostileCase] = specCases + traceCases + npyCases + safetensorsCases + topologyCases + idxCases + flagCases
+        + methodCases
 
     static let specCases: [HostileCase] = [
         HostileCase("spec: empty file", status: 1, place: "$D/s.xml:1", says: "not an XML document") { d in
@@ -259,15 +260,6 @@ extension HostileInputTests {
         },
         HostileCase("flags: sparsity 1.5", status: 64, place: "<command line>:--sparsity", says: "1.5 is not in [0, 1)") { _ in
             ["train", "--model", "mlp", "--method", "rigl", "--sparsity", "1.5"]
-        },
-        HostileCase("flags: GMP ends before it starts", status: 64, place: "<command line>:--prune-end", says: "0.3 must be in (--prune-start = 0.5, 1]") { _ in
-            ["train", "--model", "mlp", "--method", "gmp", "--prune-start", "0.5", "--prune-end", "0.3"]
-        },
-        HostileCase("flags: GMP schedule for RigL", status: 64, place: "<command line>:--method", says: "--prune-start, --prune-end and --prune-frequency are for --method gmp") { _ in
-            ["train", "--model", "mlp", "--method", "rigl", "--prune-frequency", "10"]
-        },
-        HostileCase("flags: IMP rate outside (0, 1)", status: 64, place: "<command line>:--rate", says: "1.5 is not in (0, 1)") { d in
-            ["prune", "--model", "mlp", "--method", "imp", "--rate", "1.5", "--epochs", "1", "--out", d + "/imp"]
         },
         HostileCase("flags: zero threads", status: 64, place: nil, says: "") { _ in ["env", "--threads", "0"] },
         HostileCase("flags: simulate without --hw", status: 64, place: nil, says: "give at least one --hw SPEC.xml") { _ in ["simulate", "--model", "lenet5"] },

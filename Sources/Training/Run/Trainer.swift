@@ -360,6 +360,7 @@ public final class Trainer {
     func backwardStep(lr: Float) {
         model.backward()
         endQuantizedStep()
+        sparse?.learningRate = lr
         let skip = sparse?.afterBackward(step: step, totalSteps: totalSteps, rng: &rng) ?? false
         if !skip { optimizer.step(lr: lr) }
         sparse?.afterOptimizerStep()

@@ -27,16 +27,20 @@ public enum SparseMethod: String, CaseIterable, Codable, Sendable {
     /// Gradual magnitude pruning (Zhu & Gupta 2017): dense at first, then the smallest weights
     /// pruned on a cubic schedule until the target sparsity.
     case gmp
+    /// Gem-Miner: scores trained with the weights frozen find a mask at initialization.
+    case gemMiner = "gem-miner"
 
     /// Whether the method keeps a mask that the optimizer respects (the weights off the mask
     /// stay zero).
-    public var isMaskBased: Bool { [.static, .set, .rigl, .snfs, .gmp].contains(self) }
+    public var isMaskBased: Bool { [.static, .set, .rigl, .snfs, .gmp, .gemMiner].contains(self) }
     /// Whether it is a SWAT variant (TopK weights in forward, sparse inputs in backward, dense update).
     public var isSWAT: Bool { [.swatU, .swatERK, .swatM].contains(self) }
     /// Whether it updates its mask during training (drop and grow).
     public var updatesMask: Bool { [.set, .rigl, .snfs].contains(self) }
     /// Whether it starts dense and prunes on a schedule (GMP).
     public var prunesGradually: Bool { self == .gmp }
+    /// Whether it searches a mask with the weights frozen (Gem-Miner).
+    public var searchesMask: Bool { self == .gemMiner }
     /// Whether it trains sparse weights at all.
     public var isSparse: Bool { isMaskBased || isSWAT }
     /// Whether `--sparsity`, `--distribution` and `--structure` mean anything to it (the sparse
@@ -84,12 +88,16 @@ public struct SparseConfiguration: Codable, Equatable, Sendable {
     public var kernels: SparseKernelMode
     /// GMP: when pruning starts, ends, and how often it prunes (see `GradualPruning`).
     public var pruning: GradualPruning
+    /// Gem-Miner: the score regularizer and the thresholding periods.
+    public var gemMiner: GemMinerSettings
 
     /// The configuration of `method` with the authors' defaults.
     public init(method: SparseMethod = .dense, sparsity: Double? = nil, distribution: SparsityDistribution = .erk,
                 structure: String = "unstructured", denseFirstLayer: Bool? = nil, denseLastLayer: Bool = false,
                 updateInterval: Int = 100, dropFraction: Double = 0.3, updateEnd: Double = 0.75, topkPeriod: Int = 10,
-                stepOnUpdate: Bool = false, kernels: SparseKernelMode = .auto, pruning: GradualPruning = GradualPruning()) {
+                stepOnUpdate: Bool = false, kernels: SparseKernelMode = .auto, pruning: GradualPruning = GradualPruning(),
+                gemMiner: GemMinerSettings = GemMinerSettings()) {
+        self.gemMiner = gemMiner
         self.method = method
         self.sparsity = sparsity
         self.distribution = distribution
@@ -107,7 +115,7 @@ public struct SparseConfiguration: Codable, Equatable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case method, sparsity, distribution, structure, denseFirstLayer, denseLastLayer, updateInterval, dropFraction
-        case updateEnd, topkPeriod, stepOnUpdate, kernels, pruning
+        case updateEnd, topkPeriod, stepOnUpdate, kernels, pruning, gemMiner
     }
 
     /// Decodes a configuration; checkpoints written before `kernels` (or `pruning`) existed read
@@ -126,7 +134,8 @@ public struct SparseConfiguration: Codable, Equatable, Sendable {
                   topkPeriod: try c.decode(Int.self, forKey: .topkPeriod),
                   stepOnUpdate: try c.decode(Bool.self, forKey: .stepOnUpdate),
                   kernels: try c.decodeIfPresent(SparseKernelMode.self, forKey: .kernels) ?? .auto,
-                  pruning: try c.decodeIfPresent(GradualPruning.self, forKey: .pruning) ?? GradualPruning())
+                  pruning: try c.decodeIfPresent(GradualPruning.self, forKey: .pruning) ?? GradualPruning(),
+                  gemMiner: try c.decodeIfPresent(GemMinerSettings.self, forKey: .gemMiner) ?? GemMinerSettings())
     }
 
     /// Encodes every field; `pruning` only where it means something (GMP) or differs from the
@@ -146,6 +155,7 @@ public struct SparseConfiguration: Codable, Equatable, Sendable {
         try c.encode(stepOnUpdate, forKey: .stepOnUpdate)
         try c.encode(kernels, forKey: .kernels)
         if method.prunesGradually || pruning != GradualPruning() { try c.encode(pruning, forKey: .pruning) }
+        if method.searchesMask || gemMiner != GemMinerSettings() { try c.encode(gemMiner, forKey: .gemMiner) }
     }
 
     /// The parsed structure.
@@ -197,6 +207,10 @@ public struct SparseConfiguration: Codable, Equatable, Sendable {
         guard updateEnd > 0 && updateEnd <= 1 else { throw bad("updateEnd", "must be in (0, 1]") }
         guard topkPeriod >= 1 else { throw bad("topkPeriod", "must be at least 1") }
         try pruning.validate()
+        try gemMiner.validate()
+        if method.searchesMask && structure != "unstructured" {
+            throw bad("structure", "Gem-Miner searches unstructured masks (one score per weight), not \(structure)")
+        }
     }
 
     /// The drop fraction at `step` of `total`: `α/2 · (1 + cos(π t / T_end))`, 0 after `T_end`.
@@ -225,6 +239,10 @@ public struct SparseConfiguration: Codable, Equatable, Sendable {
             out["prune_start"] = .double(pruning.start)
             out["prune_end"] = .double(pruning.end)
             out["prune_frequency"] = pruning.frequency.map { .int($0) } ?? .string("auto")
+        }
+        if method.searchesMask {
+            out["score_l2"] = .double(gemMiner.lambda)
+            out["thresholding_periods"] = .int(gemMiner.periods)
         }
         return out
     }

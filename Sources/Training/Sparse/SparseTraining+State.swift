@@ -24,9 +24,14 @@ extension SparseTraining {
     /// The name of layer `i`'s mask in a checkpoint.
     func maskName(_ i: Int) -> String { "sparse.\(layers[i].name).mask" }
 
-    /// Masks to save, by checkpoint name.
+    /// Masks (and Gem-Miner's scores and their momenta) to save, by checkpoint name.
     var checkpointMasks: [(name: String, tensor: Tensor)] {
-        layers.indices.compactMap { i in layers[i].weightMask.map { (maskName(i), $0) } }
+        var out = layers.indices.compactMap { i in layers[i].weightMask.map { (maskName(i), $0) } }
+        for i in scores.indices where isSparse[i] {
+            out.append(("sparse.\(layers[i].name).scores", scores[i]))
+            out.append(("sparse.\(layers[i].name).score_momentum", scoreMomenta[i]))
+        }
+        return out
     }
 
     /// The state as JSON (sorted keys).

@@ -30,6 +30,10 @@ package final class SparseTraining {
     var thresholdScratch: [Float] = []
     /// Steps at which masks changed (mask updates), for tests and metrics.
     package internal(set) var updateSteps: [Int] = []
+    /// Gem-Miner: each sparse layer's scores (−1: pruned for good) and their momenta.
+    var scores: [Tensor] = [], scoreMomenta: [Tensor] = []
+    /// The learning rate of the current step (the trainer sets it; Gem-Miner's scores use it).
+    package var learningRate: Float = 0
 
     var method: SparseMethod { configuration.method }
 
@@ -61,6 +65,10 @@ package final class SparseTraining {
             return optimizer.momenta[i]
         }
         weightThresholds = [Float](repeating: -.infinity, count: n)
+        if configuration.method.searchesMask {
+            scores = layers.map { _ in Tensor(shape: [0]) }
+            scoreMomenta = layers.map { _ in Tensor(shape: [0]) }
+        }
         for (i, layer) in layers.enumerated() where isSparse[i] {
             layer.sparsity.kernelMode = configuration.kernels
             let mask = Tensor(shape: layer.weight.value.shape)
@@ -68,6 +76,16 @@ package final class SparseTraining {
             if method.prunesGradually {
                 // GMP starts dense; its pruning steps shrink the mask.
                 mask.fill(1)
+            } else if method.searchesMask {
+                // Gem-Miner: uniform scores in [0, 1); the mask keeps the scores above 0.5.
+                let s = Tensor(shape: layer.weight.value.shape)
+                let b = s.buffer, m = mask.buffer
+                for j in 0..<b.count {
+                    b[j] = rng.nextUniform()
+                    m[j] = b[j] > 0.5 ? 1 : 0
+                }
+                scores[i] = s
+                scoreMomenta[i] = Tensor(shape: layer.weight.value.shape)
             } else if method.isMaskBased {
                 let g = groups[i]
                 var scores = [Float](repeating: 0, count: g.count)
@@ -95,7 +113,8 @@ package final class SparseTraining {
             // growth follows the momentum of dense gradients) and on RigL's update steps (it
             // grows by the dense gradient).
             let update = method == .rigl && step > 0 && step % configuration.updateInterval == 0
-            let samples = method != .snfs && !update
+            // Gem-Miner's scores follow the gradient at every position.
+            let samples = method != .snfs && !update && !method.searchesMask
             for (i, layer) in layers.enumerated() where isSparse[i] { layer.sparsity.samplesWeightGradient = samples }
         }
         guard method.isSWAT else { return }
@@ -134,6 +153,10 @@ package final class SparseTraining {
     ///   `--step-on-update`).
     package func afterBackward(step: Int, totalSteps: Int, rng: inout RandomGenerator) -> Bool {
         guard method.isMaskBased else { return false }
+        if method.searchesMask {
+            searchStep(step: step, totalSteps: totalSteps)
+            return true  // the weights stay frozen: no optimizer step
+        }
         var updated = false
         if method.prunesGradually && configuration.pruning.prunes(at: step, totalSteps: totalSteps) {
             pruneGradually(step: step, totalSteps: totalSteps)
@@ -161,7 +184,7 @@ package final class SparseTraining {
     /// Mask methods: weights off the mask are zero, and so are their momenta (except SNFS,
     /// which grows by the momentum of inactive weights).
     package func afterOptimizerStep() {
-        guard method.isMaskBased else { return }
+        guard method.isMaskBased, !method.searchesMask else { return }
         let keepsMomentum = method == .snfs
         for (i, layer) in layers.enumerated() where isSparse[i] {
             let mask = layer.weightMask!.readBuffer, w = layer.weight.value.buffer, v = momenta[i].buffer

@@ -37,6 +37,8 @@ struct TrainCommand: ParsableCommand {
               sparsesim train --model vgg-small --method rigl --sparsity 0.9 --distribution erk --threads 2
               sparsesim train --model vgg-small --method swat-u --sparsity 0.9 --structure channel
               sparsesim train --model vgg-small --method gmp --sparsity 0.9 --epochs 10   (dense, pruned on a cubic schedule)
+              sparsesim train --model vgg-small --method gem-miner --sparsity 0.9 --epochs 5 --lr 0.1 --trace runs/gem.sstrace
+              sparsesim train --model vgg-small --init-mask runs/gem.sstrace --epochs 10   (Gem-Miner: search, then train the gem)
               sparsesim train --model mlp --method rigl --structure nm:2:4 --trace runs/mlp.sstrace --trace-every 500
               sparsesim train --model vgg-small --init-mask runs/synflow90.sstrace   (a mask from sparsesim prune, kept fixed)
 
@@ -128,7 +130,7 @@ struct TrainCommand: ParsableCommand {
 
     // MARK: Sparse training
 
-    @Option(help: "Method: dense, small-dense, static, set, rigl, snfs, swat-u, swat-erk, swat-m, gmp.")
+    @Option(help: "Method: dense, small-dense, static, set, rigl, snfs, swat-u, swat-erk, swat-m, gmp, gem-miner.")
     var method: String = "dense"
 
     @Option(help: "Fraction of zero weights in the sparse layers (default 0.9; N:M fixes it at 1 - N/M).")
@@ -169,6 +171,12 @@ struct TrainCommand: ParsableCommand {
 
     @Option(name: .customLong("prune-frequency"), help: "GMP: steps between pruning steps (default: 1,000 of 97,656 steps, scaled to the run).")
     var pruneFrequency: Int?
+
+    @Option(name: .customLong("score-l2"), help: "Gem-Miner: the L2 regularizer's weight on the scores (default 1e-4).")
+    var scoreL2: Double?
+
+    @Option(name: .customLong("thresholding-periods"), help: "Gem-Miner: steps at which the lowest scores are pruned for good (default 30).")
+    var thresholdingPeriods: Int?
 
     @Option(help: "Kernels of the masked layers: auto (sparse below the measured crossover density), dense (masking only) or sparse.")
     var kernels: String = "auto"
@@ -245,28 +253,7 @@ struct TrainCommand: ParsableCommand {
                                    denseFirstLayer: denseFirstLayer, denseLastLayer: denseLastLayer,
                                    updateInterval: updateInterval, dropFraction: dropFraction, updateEnd: updateEnd,
                                    topkPeriod: topkPeriod, stepOnUpdate: stepOnUpdate, kernels: k,
-                                   pruning: try gradualPruning(method: m))
-    }
-
-    /// The `--trace-activations` choice.
-    func activationChoice() throws -> TraceActivations {
-        guard let choice = TraceActivations(rawValue: traceActivations) else {
-            throw SparseSimError(.usage, file: "<command line>", location: "--trace-activations",
-                                 message: "unknown choice '\(traceActivations)' (known: inputs, outputs, both)")
-        }
-        return choice
-    }
-
-    /// GMP's schedule from `--prune-start`, `--prune-end` and `--prune-frequency` (the paper's
-    /// scaled defaults where not given).
-    /// - Throws: `SparseSimError` when one is given to a method that does not prune gradually.
-    func gradualPruning(method: SparseMethod) throws -> GradualPruning {
-        let defaults = GradualPruning()
-        if !method.prunesGradually && (pruneStart != nil || pruneEnd != nil || pruneFrequency != nil) {
-            throw SparseSimError(.usage, file: "<command line>", location: "--method",
-                                 message: "--prune-start, --prune-end and --prune-frequency are for --method gmp")
-        }
-        return GradualPruning(start: pruneStart ?? defaults.start, end: pruneEnd ?? defaults.end, frequency: pruneFrequency)
+                                   pruning: try gradualPruning(method: m), gemMiner: try gemMinerSettings(method: m))
     }
 
     func run() throws {
@@ -311,16 +298,6 @@ struct TrainCommand: ParsableCommand {
         }
     }
 
-    /// `train --seeds --format json`: every seed's summary and the test accuracy's spread.
-    struct SeededSummary: Encodable {
-        var runs: [Trainer.Summary]
-        var testAccuracy: SeedSpread
-        enum CodingKeys: String, CodingKey {
-            case runs
-            case testAccuracy = "test_accuracy"
-        }
-    }
-
     /// Trains one run (fresh or resumed), with progress on standard error; returns its summary
     /// and the method as the table names it.
     func train(_ config: TrainingConfiguration, outputs: TrainingRun.Outputs) throws -> (Trainer.Summary, String) {
@@ -360,31 +337,5 @@ struct TrainCommand: ParsableCommand {
         var method = trainer.configuration.sparse.method.rawValue + (initMask == nil ? "" : " (init-mask)")
         if let d = decompose { method += " (decomposed M=\(d) \(basisSharing))" }
         return (summary, method)
-    }
-
-    /// The summary table: one row per run (with its seed, and a mean ± std row, when there are
-    /// several).
-    func table(_ runs: [(UInt64?, Trainer.Summary)], method: String, spread: SeedSpread? = nil) -> TextTable {
-        let seeded = runs.contains { $0.0 != nil }
-        let bits = quantize == nil ? nil : runs.first?.1.quantization
-        var header = ["model", "method", "dataset", "epochs", "steps", "test acc %", "test loss", "train loss", "samples/s", "wall s"]
-        if let bits { header.append("quantized acc % (\(bits))") }
-        if seeded { header.insert("seed", at: 2) }
-        var table = TextTable(header)
-        for (seed, summary) in runs {
-            var row = [model, method, dataset, "\(summary.epochs)", "\(summary.steps)", formatted(summary.testAccuracy * 100, digits: 2),
-                       formatted(summary.testLoss, digits: 4), formatted(summary.trainLoss, digits: 4),
-                       formatted(summary.samplesPerSecond, digits: 0), formatted(summary.wallSeconds, digits: 1)]
-            if bits != nil { row.append(summary.quantizedTestAccuracy.map { formatted($0 * 100, digits: 2) } ?? "-") }
-            if seeded { row.insert(seed.map { "\($0)" } ?? "", at: 2) }
-            table.add(row)
-        }
-        if let spread {
-            var row = [String](repeating: "", count: header.count)
-            row[0] = "mean ± std"
-            row[header.firstIndex(of: "test acc %")!] = spread.text(scale: 100)
-            table.add(row)
-        }
-        return table
     }
 }

@@ -16,7 +16,7 @@ import Testing
 
     /// Interrupted and resumed sparse runs end bit-identical to uninterrupted ones (masks,
     /// thresholds and densities are in the checkpoint).
-    @Test(arguments: [SparseMethod.rigl, .snfs, .set, .static, .gmp, .swatU, .swatM])
+    @Test(arguments: [SparseMethod.rigl, .snfs, .set, .static, .gmp, .gemMiner, .swatU, .swatM])
     func resumeIsBitIdentical(method: SparseMethod) throws {
         let config = Self.config(method)
         let a = TrainerTests.temporaryDirectory("sa"), c = TrainerTests.temporaryDirectory("sc")
@@ -87,6 +87,20 @@ import Testing
         #expect(sparse.maskCounts == targets)
         #expect(sparse.densities[0] == 1 && sparse.maskCounts[0] == trainer.model.weightLayers[0].weightCount)
         #expect(!sparse.updateSteps.isEmpty)
+    }
+
+    /// A Gem-Miner search through the trainer leaves every parameter (BatchNorm's too) as it
+    /// was initialized and ends with the target count of weights kept.
+    @Test func gemMinerRunKeepsEveryParameter() throws {
+        let trainer = try Trainer(Self.config(.gemMiner))
+        let initial = trainer.model.parameters.map(\.value.array)
+        let sparse = try #require(trainer.sparse)
+        try trainer.run()
+        #expect(trainer.model.parameters.map(\.value.array) == initial)
+        let targets = zip(trainer.model.weightLayers, sparse.densities).enumerated().map { i, pair in
+            sparse.isSparse[i] ? TopK.keptCount(density: pair.1, of: pair.0.weightCount) : pair.0.weightCount
+        }
+        #expect(sparse.maskCounts.reduce(0, +) == targets.reduce(0, +))
     }
 
     /// Sparse training still learns (RigL at 80 % on 2,000 samples beats chance by far).

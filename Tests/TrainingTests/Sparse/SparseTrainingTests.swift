@@ -267,6 +267,52 @@ import Testing
         }
     }
 
+    /// Gem-Miner: the weights never change; each live score moves by the hand-computed SGD
+    /// step on `g·w + 2λs` and is clipped; pruned scores never return; every thresholding step
+    /// keeps at most its scheduled count; the last step keeps exactly the target, and the mask is
+    /// always `s > 0.5`.
+    @Test func gemMinerSearchesWithFrozenWeights() throws {
+        var rng = RandomGenerator(seed: 6)
+        let model = try Self.tinyModel(&rng)
+        let sgd = SGD(parameters: model.parameters, momentum: 0.9, weightDecay: 0, nesterov: false)
+        var config = SparseConfiguration(method: .gemMiner, sparsity: 0.8, distribution: .uniform, denseFirstLayer: false)
+        config.gemMiner = GemMinerSettings(lambda: 1e-3, periods: 5)
+        let sparse = try SparseTraining(configuration: config, model: model, optimizer: sgd, rng: &rng)
+        let weights = model.parameters.map(\.value.array)
+        let total = 50, all = 144 + 2880, target = TopK.keptCount(density: 0.2, of: 144) + TopK.keptCount(density: 0.2, of: 2880)
+        var pruned = [Set<Int>](repeating: [], count: 2)
+        for step in 0..<total {
+            Self.randomize(model, sgd, &rng)
+            sparse.learningRate = 0.1
+            let before = sparse.scores.map(\.array), momenta = sparse.scoreMomenta.map(\.array)
+            #expect(sparse.afterBackward(step: step, totalSteps: total, rng: &rng), "the optimizer step is always skipped")
+            sparse.afterOptimizerStep()
+            #expect(model.parameters.map(\.value.array) == weights, "step \(step): weights changed")
+            let thresholding = (1...5).contains { config.gemMiner.thresholdingStep($0, totalSteps: total) == step }
+            var live = 0
+            for (i, layer) in model.weightLayers.enumerated() {
+                let s = sparse.scores[i].array, m = layer.weightMask!.array
+                let g = layer.weight.grad.array, w = layer.weight.value.array
+                for j in 0..<s.count {
+                    #expect(m[j] == (s[j] > 0.5 ? 1 : 0))
+                    if pruned[i].contains(j) { #expect(s[j] == -1) }
+                    if s[j] < 0 { pruned[i].insert(j); continue }
+                    live += 1
+                    if !thresholding && before[i][j] >= 0 {
+                        let v = 0.9 * momenta[i][j] + (g[j] * w[j] + 2 * 1e-3 * before[i][j])
+                        #expect(s[j] == min(1, max(0, before[i][j] - 0.1 * v)))
+                    }
+                }
+            }
+            if let k = (1...5).last(where: { config.gemMiner.thresholdingStep($0, totalSteps: total) == step }) {
+                let scheduled = k == 5 ? target : max(target, Int((Double(all) * Foundation.pow(Double(target) / Double(all), Double(k) / 5)).rounded()))
+                #expect(live <= scheduled, "step \(step): \(live) live, scheduled \(scheduled)")
+            }
+        }
+        #expect(sparse.maskCounts.reduce(0, +) == target)
+        #expect(sparse.updateSteps == [9, 19, 29, 39, 49])
+    }
+
     @Test func smallDenseMatchesTheParameterCount() throws {
         let config = SparseConfiguration(method: .smallDense, sparsity: 0.9, distribution: .uniform)
         let (width, target, actual) = try Model.smallDenseWidth("vgg-small", inputShape: [1, 28, 28], classes: 10,

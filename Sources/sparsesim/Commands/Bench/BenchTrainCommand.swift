@@ -29,7 +29,7 @@ struct BenchTrainCommand: ParsableCommand {
     @Option(help: "Comma-separated models.")
     var models: CommaList<String> = "mlp,lenet5,vgg-small"
 
-    @Option(help: "Comma-separated training methods (dense, static, set, rigl, snfs, gmp, swat-u, swat-erk, swat-m, small-dense).")
+    @Option(help: "Comma-separated training methods (dense, static, set, rigl, snfs, gmp, gem-miner, swat-u, swat-erk, swat-m, small-dense).")
     var methods: CommaList<String> = "dense"
 
     @Option(help: "Sparsity of the sparse methods.")

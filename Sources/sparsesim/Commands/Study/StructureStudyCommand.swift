@@ -55,7 +55,7 @@ struct StructureStudyCommand: ParsableCommand {
     @Option(help: "Sparsity of the unstructured, channel, filter and block runs (N:M runs: 1 - N/M).")
     var sparsity: Double = 0.9
 
-    @Option(help: "Sparse methods, comma-separated (rigl, set, snfs, static, gmp, swat-u, swat-erk, swat-m).")
+    @Option(help: "Sparse methods, comma-separated (rigl, set, snfs, static, gmp, gem-miner, swat-u, swat-erk, swat-m).")
     var methods: CommaList<String> = "rigl"
 
     @Option(help: "Mask structures, comma-separated (unstructured, channel, filter, block:BxB, nm:N:M).")
