@@ -211,7 +211,11 @@ import Testing
     // MARK: SNIP and GraSP
 
     /// SNIP's scores are `|g ⊙ θ|` with `g` from the training engine's forward and backward
-    /// (evaluation mode), and one round keeps the top of them.
+    /// (evaluation mode), and one round keeps the top of them. The two passes agree to rounding,
+    /// not bit for bit: OpenBLAS's thread count is one per process, and tests running beside
+    /// this one change it between the passes (its small-matrix and threaded sgemm paths sum in
+    /// different orders), so the scores are compared within 1e-5 and the kept set is checked
+    /// against the pruner's own scores.
     @Test func snipEqualsGradientTimesWeight() throws {
         var rng = RandomGenerator(seed: 7)
         let model = try Model.make("vgg-small", width: 0.25, rng: &rng)
@@ -223,11 +227,20 @@ import Testing
             zip(layer.weight.value.array, layer.weight.grad.array).map { abs(Double($0) * Double($1)) }
         }
         let pruner = Pruner(model: model)
-        #expect(try pruner.scores(.snip, batch: batch, rng: &rng) == reference)
-        let flat = reference.flatMap { $0 }
+        let scores = try pruner.scores(.snip, batch: batch, rng: &rng)
+        Self.expectClose(scores, reference, relative: 1e-5, "SNIP")
+        let flat = scores.flatMap { $0 }
         let keep = flat.count / 20
         _ = try pruner.prune(PruningConfiguration(method: .snip, density: Double(keep) / Double(flat.count)), batch: batch, rng: &rng)
-        #expect(pruner.masks.flatMap(\.bools) == ScoreSelectionTests.bySorting(flat, keep: keep))
+        // The round scores again: its kept set is the top `keep` of scores that agree with
+        // `scores` to rounding, so it may differ from `scores`' own top only at the threshold.
+        let kept = pruner.masks.flatMap(\.bools)
+        #expect(kept.count { $0 } == keep)
+        let expected = ScoreSelectionTests.bySorting(flat, keep: keep)
+        let threshold = flat.sorted(by: >)[keep - 1], scale = flat.max() ?? 0
+        for i in flat.indices where kept[i] != expected[i] {
+            #expect(abs(flat[i] - threshold) <= 1e-5 * scale, "weight \(i) (score \(flat[i])) swapped away from the threshold \(threshold)")
+        }
     }
 
     /// GraSP on one linear layer `z = Wx + b`, where the Hessian of the mean cross-entropy of
