@@ -71,6 +71,21 @@ public struct TraceReader: Sendable {
         manifest.snapshots.firstIndex { $0.step == step }
     }
 
+    /// The index in `manifest.snapshots` of the snapshot `name` names: `last`, or a recorded step.
+    /// - Throws: `SparseSimError` naming the trace when it has no snapshots or none at that step.
+    public func snapshotIndex(named name: String) throws -> Int {
+        if name == "last" {
+            guard let last = manifest.snapshots.indices.last else {
+                throw SparseSimError(file: path, location: "snapshots", message: "the trace has no snapshots")
+            }
+            return last
+        }
+        guard let step = Int(name), let index = snapshotIndex(step: step) else {
+            throw SparseSimError(file: path, location: "snapshots", message: "no snapshot at step \(name)")
+        }
+        return index
+    }
+
     /// Reads and checks the tensors of `layer` in snapshot number `snapshot`.
     /// - Throws: `SparseSimError` for an unknown layer or snapshot, or a tensor whose
     ///   dtype, shape or density does not match the manifest.

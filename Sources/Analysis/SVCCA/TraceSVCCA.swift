@@ -30,30 +30,11 @@ public enum TraceSVCCA {
         /// Whether the layer has at least 10 data points per kept direction. With fewer the two
         /// reduced subspaces fill most of the centred data space and the correlations approach
         /// 1 whatever the networks learned (at `points = kept + 1`, exactly 1).
-        public var enoughPoints: Bool { points >= 10 * max(svcca.keptA, svcca.keptB) }
+        public var enoughPoints: Bool
 
         enum CodingKeys: String, CodingKey {
             case name, neurons, points, svcca
             case enoughPoints = "enough_points"
-        }
-
-        /// Decodes a layer (`enough_points` is derived, not read).
-        public init(from decoder: any Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            name = try c.decode(String.self, forKey: .name)
-            neurons = try c.decode(Int.self, forKey: .neurons)
-            points = try c.decode(Int.self, forKey: .points)
-            svcca = try c.decode(SVCCA.Result.self, forKey: .svcca)
-        }
-
-        /// Encodes the layer with `enough_points`.
-        public func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(name, forKey: .name)
-            try c.encode(neurons, forKey: .neurons)
-            try c.encode(points, forKey: .points)
-            try c.encode(svcca, forKey: .svcca)
-            try c.encode(enoughPoints, forKey: .enoughPoints)
         }
 
         /// A layer's comparison.
@@ -62,6 +43,7 @@ public enum TraceSVCCA {
             self.neurons = neurons
             self.points = points
             self.svcca = svcca
+            enoughPoints = points >= 10 * max(svcca.keptA, svcca.keptB)
         }
     }
 
@@ -99,7 +81,7 @@ public enum TraceSVCCA {
             throw SparseSimError(file: manifestB, location: "model.layers",
                                  message: "the traces are of different networks (\(ra.manifest.model.name) and \(rb.manifest.model.name), or other layer shapes): SVCCA compares the same layers on the same inputs")
         }
-        let sa = try index(ra, a, snapshot), sb = try index(rb, b, snapshot)
+        let sa = try ra.snapshotIndex(named: snapshot), sb = try rb.snapshotIndex(named: snapshot)
         let shapes = ra.manifest.model.layers
         let names = shapes.map(\.name)
         if let wanted, let unknown = wanted.first(where: { !names.contains($0) }) {
@@ -154,13 +136,6 @@ public enum TraceSVCCA {
                                  message: "no layer has recorded \(side == .inputs ? "input" : "output") activations in both traces")
         }
         return Report(traceA: a, traceB: b, stepA: stepA, stepB: stepB, variance: variance, activations: side, layers: out)
-    }
-
-    /// The snapshot index `snapshot` names in `reader`.
-    static func index(_ reader: TraceReader, _ path: String, _ snapshot: String) throws -> Int {
-        if snapshot == "last", let last = reader.manifest.snapshots.indices.last { return last }
-        if let step = Int(snapshot), let i = reader.snapshotIndex(step: step) { return i }
-        throw SparseSimError.setting("snapshot", "'\(snapshot)' is not `last` or a recorded step of \(path) (steps: \(reader.manifest.snapshots.map { String($0.step) }.joined(separator: ", ")))")
     }
 
     /// `[N, C, H, W]` → C neurons over N·H·W points; `[N, C]` → C neurons over N points.

@@ -46,18 +46,7 @@ extension Workload {
     public static func fromTrace(at path: String, snapshot: String = "last") throws
         -> (workload: Workload, metrics: [String: Double], manifest: TraceManifest) {
         let reader = try TraceReader(path: path, verifyTensors: false)
-        let steps = reader.manifest.snapshots.map(\.step)
-        let step: Int
-        if snapshot == "last" {
-            guard let last = steps.last else { throw SparseSimError(file: path, location: "snapshots", message: "the trace has no snapshots") }
-            step = last
-        } else {
-            guard let s = Int(snapshot), steps.contains(s) else {
-                throw SparseSimError(file: path, location: "snapshots", message: "no snapshot at step \(snapshot)")
-            }
-            step = s
-        }
-        let index = reader.snapshotIndex(step: step)!
+        let index = try reader.snapshotIndex(named: snapshot)
         return (try Workload(trace: reader, snapshot: index), reader.manifest.snapshots[index].metrics, reader.manifest)
     }
 }

@@ -224,10 +224,7 @@ struct TrainCommand: ParsableCommand {
         guard BasisSharing(rawValue: basisSharing) != nil else { throw ValidationError("--basis-sharing must be layer or channel") }
         if basisSharing != "layer" && decompose == nil { throw ValidationError("--basis-sharing needs --decompose") }
         if quantizeAwareFrom != nil && quantize == nil { throw ValidationError("--quantize-aware-from needs --quantize") }
-        if let seeds {
-            guard let values = seeds.values, !values.isEmpty else { throw ValidationError("--seeds \(seeds.text): expected seeds like 0,1,2") }
-            guard Set(values).count == values.count else { throw ValidationError("--seeds \(seeds.text): give each seed once") }
-        }
+        try seeds?.validateSeeds()
     }
 
     /// The `--convolutions` choice; `auto` is left out of the configuration (nil), as in

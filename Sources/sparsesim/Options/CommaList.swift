@@ -30,3 +30,12 @@ struct CommaList<Element: LosslessStringConvertible>: ExpressibleByArgument, Sen
 extension CommaList: ExpressibleByStringLiteral {
     init(stringLiteral value: String) { self.init(argument: value)! }
 }
+
+extension CommaList where Element == UInt64 {
+    /// Checks a `--seeds` list: seeds that parse, each given once.
+    /// - Throws: `ValidationError` quoting the text.
+    func validateSeeds() throws {
+        guard let values, !values.isEmpty else { throw ValidationError("--seeds \(text): expected seeds like 0,1,2") }
+        guard Set(values).count == values.count else { throw ValidationError("--seeds \(text): give each seed once") }
+    }
+}

@@ -105,10 +105,7 @@ struct StructureStudyCommand: ParsableCommand {
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
         guard sparsity >= 0 && sparsity < 1 else { throw ValidationError("--sparsity must be in [0, 1)") }
         if noDense && methods.nonEmpty.isEmpty { throw ValidationError("--no-dense with no --methods leaves nothing to train") }
-        if let seeds {
-            guard let values = seeds.values, !values.isEmpty else { throw ValidationError("--seeds \(seeds.text): expected seeds like 0,1,2") }
-            guard Set(values).count == values.count else { throw ValidationError("--seeds \(seeds.text): give each seed once") }
-        }
+        try seeds?.validateSeeds()
     }
 
     func run() throws {
