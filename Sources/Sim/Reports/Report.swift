@@ -20,6 +20,8 @@ public struct Report: Sendable {
     public var comparison: Comparison
     /// How the report was made.
     public var provenance: Provenance
+    /// How alike the runs' representations are per layer (`sparsesim report --svcca`), or nil.
+    public var similarity: Similarity?
 
     /// A report of `evaluation`; `title` nil: the network and method (or the number of runs);
     /// `summary` empty: the comparison's answer (`Comparison.answerLines`); `comparison` nil:
@@ -48,6 +50,7 @@ public struct Report: Sendable {
         for line in summary { body += "<p class=\"summary\">\(htmlEscape(line))</p>\n" }
         if !specs.isEmpty { body += comparisonSection() }
         if !specs.isEmpty && comparison.entries.count > 1 { body += scatterSection() }
+        if let similarity { body += similaritySection(similarity) }
         for (i, run) in runs.enumerated() { body += try runSection(run, index: i) }
         body += specSection()
         body += "<h2>Provenance</h2>\n<pre>\(htmlEscape(String(decoding: try JSONCoding.encode(provenance), as: UTF8.self)))</pre>\n"

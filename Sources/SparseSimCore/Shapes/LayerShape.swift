@@ -87,6 +87,14 @@ public struct LayerShape: Codable, Equatable, Hashable, Sendable {
         let span = input + 2 * padding - kernel
         return span < 0 ? 0 : span / stride + 1
     }
+
+    /// The side of a feature map of side `input` resized by `ratio` (bilinear resizing, as the
+    /// Evenly Cascaded Network's layers do): `max(1, ⌊input · ratio⌋)`.
+    /// - Precondition: `0 < ratio ≤ 1`.
+    public static func resizedSize(input: Int, ratio: Double) -> Int {
+        precondition(ratio > 0 && ratio <= 1, "resize ratio must be in (0, 1]")
+        return max(1, Int((Double(input) * ratio).rounded(.down)))
+    }
 }
 
 // MARK: - Derived sizes

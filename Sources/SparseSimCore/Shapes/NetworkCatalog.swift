@@ -8,7 +8,7 @@
 /// an accelerator's PE array runs), but they shape the layers after them.
 public enum NetworkCatalog {
     /// The catalog's network names.
-    public static let names = ["alexnet", "resnet18", "resnet50", "vgg16", "mobilenet-v1", "mlp", "lenet5", "vgg-small", "resnet20"]
+    public static let names = ["alexnet", "resnet18", "resnet50", "vgg16", "mobilenet-v1", "mlp", "lenet5", "vgg-small", "resnet20", "ecn"]
 
     /// The model called `name` at batch size `batch`, or nil for an unknown name.
     /// - Precondition: `batch >= 1`.
@@ -24,6 +24,7 @@ public enum NetworkCatalog {
         case "lenet5": return NetworkShape(name: name, inputShape: [1, 28, 28], layers: lenet5(batch: batch))
         case "vgg-small": return NetworkShape(name: name, inputShape: [1, 28, 28], layers: vggSmall(batch: batch))
         case "resnet20": return NetworkShape(name: name, inputShape: [1, 28, 28], layers: resnet20(batch: batch))
+        case "ecn": return NetworkShape(name: name, inputShape: [1, 28, 28], layers: ecn(batch: batch))
         default: return nil
         }
     }
@@ -155,6 +156,34 @@ public enum NetworkCatalog {
                 layers.append(.conv("layer\(stage + 1).\(b).conv2", N: n, K: width, C: width, R: 3, H: h, padding: 1))
                 c = width
             }
+        }
+        layers.append(.linear("fc", N: n, K: 10, C: c))
+        return layers
+    }
+
+    /// The Evenly Cascaded Network of the training engine (Ye et al. 2018): its sizes.
+    public enum ECN {
+        /// Channels of the 3×3 stem convolution.
+        public static let stem = 16
+        /// Channels each cascading layer adds (the paper's growth rate).
+        public static let growth = 16
+        /// Cascading layers.
+        public static let cascades = 6
+        /// The constant ratio every cascading layer resizes its feature maps by (the paper's
+        /// scaling rate; its Figure 1 uses 0.75).
+        public static let ratio = 0.75
+    }
+
+    /// ECN on 1×28×28: a 3×3 stem conv (16 channels), six cascading layers whose 3×3 convs read
+    /// C channels and write C + 16 at the current size before a bilinear resize by 0.75
+    /// (28, 21, 15, 11, 8, 6, then 4 after the last), global average pool, fc 112→10.
+    static func ecn(batch n: Int) -> [LayerShape] {
+        var layers = [LayerShape.conv("conv1", N: n, K: ECN.stem, C: 1, R: 3, H: 28, padding: 1)]
+        var h = 28, c = ECN.stem
+        for i in 1...ECN.cascades {
+            layers.append(.conv("cascade\(i).conv", N: n, K: c + ECN.growth, C: c, R: 3, H: h, padding: 1))
+            h = LayerShape.resizedSize(input: h, ratio: ECN.ratio)
+            c += ECN.growth
         }
         layers.append(.linear("fc", N: n, K: 10, C: c))
         return layers

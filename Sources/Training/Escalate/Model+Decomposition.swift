@@ -26,6 +26,11 @@ extension Model {
                 try block.decomposeConvolutions(bases: bases, sharing: sharing)
                 replaced += block.weightLayers.filter { $0 is DecomposedConv2d }.count - before
                 out.append(block)
+            } else if let block = layer as? CascadeBlock {
+                let before = block.weightLayers.filter { $0 is DecomposedConv2d }.count
+                try block.decomposeConvolutions(bases: bases, sharing: sharing)
+                replaced += block.weightLayers.filter { $0 is DecomposedConv2d }.count - before
+                out.append(block)
             } else {
                 out.append(layer)
             }

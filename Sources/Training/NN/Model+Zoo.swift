@@ -5,7 +5,7 @@ import Trace
 
 extension Model {
     /// The models `sparsesim train` builds.
-    package static let names = ["mlp", "lenet5", "vgg-small", "resnet20"]
+    package static let names = ["mlp", "lenet5", "vgg-small", "resnet20", "ecn"]
     /// The ImageNet networks at 3×224×224 (prune at init and simulation; not trained here).
     package static let imageNetNames = ["resnet18", "resnet50", "vgg16", "mobilenet-v1"]
 
@@ -63,6 +63,19 @@ extension Model {
                 }
             }
             layers += [GlobalAvgPool("pool"), Linear("fc", inputs: channels, outputs: classes, rng: &rng)]
+        case "ecn":
+            // Evenly Cascaded Network: a 3×3 stem, six cascading layers that each add `growth`
+            // channels and shrink the maps by the scaling rate 0.75 (28 → 21 → 15 → 11 → 8 → 6 → 4),
+            // then BatchNorm + ReLU, global average pooling and the classifier.
+            var channels = x(NetworkCatalog.ECN.stem)
+            layers = [Conv2d("conv1", inChannels: c, outChannels: channels, kernel: 3, padding: 1, bias: false, rng: &rng)]
+            for i in 1...NetworkCatalog.ECN.cascades {
+                layers.append(CascadeBlock("cascade\(i)", inChannels: channels, growth: x(NetworkCatalog.ECN.growth),
+                                           ratio: NetworkCatalog.ECN.ratio, rng: &rng))
+                channels += x(NetworkCatalog.ECN.growth)
+            }
+            layers += [BatchNorm2d("bn", channels: channels, relu: true), GlobalAvgPool("pool"),
+                       Linear("fc", inputs: channels, outputs: classes, rng: &rng)]
         case "resnet18", "resnet50":
             layers = [Conv2d("conv1", inChannels: c, outChannels: x(64), kernel: 7, stride: 2, padding: 3, bias: false, rng: &rng),
                       BatchNorm2d("bn1", channels: x(64), relu: true), MaxPool2d("maxpool", size: 3, stride: 2, padding: 1)]

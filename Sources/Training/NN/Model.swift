@@ -5,7 +5,7 @@ import Trace
 
 /// A network: layers run in order, with a softmax cross-entropy loss on top.
 package final class Model {
-    /// The model's name (`mlp`, `lenet5`, `vgg-small`, `resnet20`).
+    /// The model's name (`Model.names`, `Model.imageNetNames`).
     package let name: String
     /// One sample's shape, e.g. `[1, 28, 28]`.
     package let inputShape: [Int]
@@ -53,6 +53,7 @@ package final class Model {
         layers.flatMap { layer -> [any WeightLayer] in
             if let block = layer as? BasicBlock { return block.weightLayers }
             if let block = layer as? Bottleneck { return block.weightLayers }
+            if let block = layer as? CascadeBlock { return block.weightLayers }
             if let w = layer as? any WeightLayer { return [w] }
             return []
         }

@@ -11,7 +11,7 @@ import Training
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Train a network (mlp, lenet5, vgg-small, resnet20) on Fashion-MNIST, MNIST or CIFAR-10.",
+        abstract: "Train a network (mlp, lenet5, vgg-small, resnet20, ecn) on Fashion-MNIST, MNIST or CIFAR-10.",
         discussion: """
             One --seed drives initialization, shuffling, dropout and augmentation: the same command \
             with the same --threads gives bit-identical checkpoints. Checkpoints are safetensors files \

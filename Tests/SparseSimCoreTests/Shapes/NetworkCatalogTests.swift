@@ -45,6 +45,15 @@ import Testing
         #expect(w == 144 + (6 * 2304) + (9216 / 2 + 9216 * 5) + (36864 / 2 + 36864 * 5) + 640)
         #expect(abs(Double(w) / 0.27e6 - 1) < 0.03)
         #expect(r20.layers.last!.C == 64 && r20.layers[13].P == 7)
+        // ECN: cascading layer i reads 16i channels at 28, 21, 15, 11, 8, 6 (× 0.75, floored) and
+        // writes 16i + 16; by hand, 29,526,880 MACs per sample.
+        let ecn = try #require(NetworkCatalog.model("ecn"))
+        #expect(ecn.layers.map(\.H) == [28, 28, 21, 15, 11, 8, 6, 1])
+        #expect(ecn.layers.dropFirst().dropLast().map(\.K) == [32, 48, 64, 80, 96, 112])
+        let byHand: [Int] = [16 * 9 * 784, 32 * 16 * 9 * 784, 48 * 32 * 9 * 441, 64 * 48 * 9 * 225, 80 * 64 * 9 * 121,
+                             96 * 80 * 9 * 64, 112 * 96 * 9 * 36, 112 * 10]
+        #expect(ecn.layers.map(\.macs) == byHand)
+        #expect(ecn.layers.reduce(0) { $0 + $1.macs } == 29_526_880)
     }
 
     /// AlexNet's convolutions at batch 4 are Eyeriss's JSSC 2017 Table V GMACs (0.42, 0.90,

@@ -56,9 +56,9 @@ import Testing
         for (name, e) in errors { #expect(e < 1e-3, "\(sharing) \(name): \(e)") }
     }
 
-    /// vgg-small and resnet20 decompose every 3×3 convolution; with M = 9 the logits are the
-    /// undecomposed model's.
-    @Test(arguments: ["vgg-small", "resnet20", "lenet5"])
+    /// vgg-small, resnet20 and ecn decompose every 3×3 convolution (inside residual blocks and
+    /// cascading layers too); with M = 9 the logits are the undecomposed model's.
+    @Test(arguments: ["vgg-small", "resnet20", "lenet5", "ecn"])
     func decomposedModels(name: String) throws {
         var rng = RandomGenerator(seed: 3)
         let model = try Model.make(name, rng: &rng)

@@ -26,6 +26,10 @@ import Testing
         let weights = NetworkCatalog.model("resnet20")!.layers.reduce(0) { $0 + $1.weightCount }
         let bnChannels = 16 + 6 * 16 + 6 * 32 + 6 * 64
         #expect(resnet.parameterCount == weights + 2 * bnChannels + 10)
+        // ECN: stem 9·16; cascading layer i reads C = 16i channels and writes C + 16 (9·C·(C+16)
+        // weights, 2·C BatchNorm parameters); the final BatchNorm (2·112) and fc 112·10 + 10.
+        let cascades = (1...6).reduce(0) { n, i in n + 9 * 16 * i * (16 * i + 16) + 2 * 16 * i }
+        #expect(try Model.make("ecn", rng: &rng).parameterCount == 144 + cascades + 224 + 1_130)
     }
 
     @Test func unknownModelIsAnError() {
@@ -35,7 +39,7 @@ import Testing
 
     /// The whole model's parameter gradients against finite differences of the real loss
     /// (ReLU and max-pool kinks skipped), on a tiny batch.
-    @Test(arguments: ["lenet5", "vgg-small"])
+    @Test(arguments: ["lenet5", "vgg-small", "ecn"])
     func modelGradient(name: String) throws {
         var rng = RandomGenerator(seed: 2)
         let model = try Model.make(name, rng: &rng)
@@ -45,7 +49,8 @@ import Testing
             _ = model.loss.forward(model.forward(x, phase: .training), labels: l)
             model.backward()
             let relus = model.layers.compactMap { $0 as? ReLU }
-            let fused = model.layers.compactMap { $0 as? BatchNorm2d }.filter(\.fusesReLU)
+            let fused = (model.layers.compactMap { $0 as? BatchNorm2d } + model.layers.compactMap { ($0 as? CascadeBlock)?.bn })
+                .filter(\.fusesReLU)
             let pools = model.layers.compactMap { $0 as? MaxPool2d }
             func pattern() -> [Bool] {
                 relus.flatMap { $0.output.array.map { $0 > 0 } } + fused.flatMap { $0.output.array.map { $0 > 0 } } + pools.flatMap { $0.argmax.map { $0 % 2 == 0 } }
@@ -71,8 +76,13 @@ import Testing
                 }
                 var diff = 0.0, nn = 0.0, na = 0.0
                 for (a, b) in zip(num, ana) { diff += (a - b) * (a - b); nn += a * a; na += b * b }
+                // ECN chains seven BatchNorms in training mode over a batch of two, so the Float
+                // forward's round-off reaches ≈ 1e-2 of its small deep gradients (a smaller ε makes
+                // it worse, not better); a wrong gradient is off by 0.1–1. Each of its layers is
+                // checked alone to 1e-3 (CascadeBlockTests, Resize2dTests).
+                let limit = name == "ecn" ? 3e-2 : 1e-2
                 if nn > 1e-10 || na > 1e-10 {
-                    #expect(diff.squareRoot() / max(nn.squareRoot(), na.squareRoot()) < 1e-2, "\(name) \(p.name)")
+                    #expect(diff.squareRoot() / max(nn.squareRoot(), na.squareRoot()) < limit, "\(name) \(p.name)")
                 }
             }
             _ = try #require(model.parameters.count > 0)

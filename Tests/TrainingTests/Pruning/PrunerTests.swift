@@ -123,7 +123,7 @@ import Testing
 
     /// On real architectures (biases, max pooling, BatchNorm with non-zero shifts and running
     /// means, residual blocks) the rescaled scores equal the unrescaled forward/backward's.
-    @Test(arguments: ["lenet5", "vgg-small", "resnet20"])
+    @Test(arguments: ["lenet5", "vgg-small", "resnet20", "ecn"])
     func synflowRescalingIsExactOnNetworks(_ name: String) throws {
         var rng = RandomGenerator(seed: 3)
         let model = try Model.make(name, inputShape: [1, 28, 28], classes: 10, width: 0.25, rng: &rng)

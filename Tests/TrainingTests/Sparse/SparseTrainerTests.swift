@@ -103,6 +103,38 @@ import Testing
         #expect(sparse.maskCounts.reduce(0, +) == targets.reduce(0, +))
     }
 
+    /// ECN trains sparse like the other models: RigL masks its stem-less convolutions inside
+    /// the cascading layers at ERK's counts, the trace names them `cascadeN.conv`, and an
+    /// interrupted run resumes bit-identical.
+    @Test func ecnTrainsSparseResumesAndTraces() throws {
+        var config = Self.config(.rigl, sparsity: 0.9)
+        config.model = "ecn"
+        (config.trainSamples, config.batchSize, config.testSamples) = (96, 32, 32)
+        let a = TrainerTests.temporaryDirectory("ea"), c = TrainerTests.temporaryDirectory("ec")
+        defer { for d in [a, c] { try? FileManager.default.removeItem(atPath: d) } }
+        let trainer = try Trainer(config)
+        let recorder = try TraceRecorder(path: a + "/run.sstrace", trainer: trainer, every: 5, sampleCount: 4, resuming: false)
+        try trainer.run(checkpointDirectory: a, trace: recorder)
+        let sparse = try #require(trainer.sparse)
+        let layers = trainer.model.weightLayers
+        #expect(layers.map(\.name) == ["conv1"] + (1...6).map { "cascade\($0).conv" } + ["fc"])
+        let targets = zip(layers, sparse.densities).enumerated().map { i, pair in
+            sparse.isSparse[i] ? TopK.keptCount(density: pair.1, of: pair.0.weightCount) : pair.0.weightCount
+        }
+        #expect(sparse.maskCounts == targets)
+        let kept = Double(targets.reduce(0, +) - layers[0].weightCount), all = Double(layers.dropFirst().reduce(0) { $0 + $1.weightCount })
+        #expect(abs(kept / all - 0.1) < 0.01, "ERK keeps 10 % of the sparse layers: \(kept / all)")
+        let reader = try TraceReader(path: a + "/run.sstrace")
+        #expect(reader.manifest.model.layers.map(\.name) == layers.map(\.name))
+        #expect(reader.manifest.model.layers == NetworkCatalog.model("ecn", batch: 4)!.layers)
+
+        try Trainer(config).run(checkpointDirectory: c, epochLimit: 1)
+        let resumed = try Trainer(config)
+        try resumed.resume(from: c)
+        try resumed.run(checkpointDirectory: c)
+        #expect(FileManager.default.contents(atPath: "\(c)/checkpoint.safetensors") == FileManager.default.contents(atPath: "\(a)/checkpoint.safetensors"))
+    }
+
     /// Sparse training still learns (RigL at 80 % on 2,000 samples beats chance by far).
     @Test func sparseTrainingLearns() throws {
         var config = TrainingConfiguration(model: "mlp", epochs: 100, maxSteps: 200, batchSize: 128, learningRate: 0.05,

@@ -35,6 +35,43 @@ import Testing
         #expect(usage.status == 64 && usage.stderr.contains("--out"), "\(usage.stderr)")
     }
 
+    /// `--svcca`: a section with SVCCA's mean correlation per layer of each trace against the
+    /// first — 1 for a trace against itself, and `analyze svcca`'s values for two seeds of a
+    /// network — and one line (exit 64) with a single trace.
+    @Test func svccaSection() throws {
+        let same = Self.temporary("same.html")
+        defer { try? FileManager.default.removeItem(atPath: same) }
+        let r = try CLITests.run(["report", "--trace", CLITests.fixture, "--trace", CLITests.fixture, "--svcca", "inputs", "--out", same])
+        #expect(r.status == 0, "\(r.stderr)")
+        let html = try String(contentsOfFile: same, encoding: .utf8)
+        #expect(html.contains("<h2>Representation similarity (SVCCA)</h2>"))
+        #expect(html.contains("<th>conv1</th><th>conv2</th><th>fc</th></tr>"))
+        #expect(html.contains("<td>1.000</td><td>1.000</td><td>1.000</td></tr>"), "a trace against itself")
+
+        var traces: [String] = []
+        for seed in ["1", "2"] {
+            let t = Self.temporary("seed\(seed).sstrace")
+            let train = try CLITests.run(["train", "--model", "mlp", "--train-samples", "256", "--test-samples", "64", "--max-steps", "4",
+                                          "--seed", seed, "--trace", t, "--trace-samples", "64", "--trace-activations", "outputs"])
+            #expect(train.status == 0, "\(train.stderr)")
+            traces.append(t)
+        }
+        defer { for t in traces { try? FileManager.default.removeItem(atPath: t) } }
+        let out = Self.temporary("seeds.html")
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let report = try CLITests.run(["report", "--trace", traces[0], "--trace", traces[1], "--svcca", "outputs", "--out", out])
+        #expect(report.status == 0, "\(report.stderr)")
+        let analyze = try CLITests.run(["analyze", "svcca", "--trace", traces[0], "--trace", traces[1], "--activations", "outputs", "--format", "csv"])
+        #expect(analyze.status == 0, "\(analyze.stderr)")
+        let means = analyze.stdout.split(separator: "\n").dropFirst().map { Double($0.split(separator: ",").last!)! }
+        #expect(means.count == 3 && means.contains { $0 < 0.999 }, "two seeds differ somewhere: \(means)")
+        let row = means.map { "<td>\(String(format: "%.3f", $0))</td>" }.joined() + "</tr>"
+        #expect(try String(contentsOfFile: out, encoding: .utf8).contains(row), "the report's row is analyze's: \(row)")
+
+        let one = try CLITests.run(["report", "--trace", CLITests.fixture, "--svcca", "inputs", "--out", Self.temporary("one.html")])
+        #expect(one.status == 64 && one.stderr.contains("--svcca compares traces"), "\(one.stderr)")
+    }
+
     /// Skipped, visibly, where Chromium is not installed (scripts/bootstrap installs it).
     @Test(.enabled(if: chromium != nil, "chromium is not installed (apt-get install chromium)"))
     func rendersInHeadlessChromium() throws {
