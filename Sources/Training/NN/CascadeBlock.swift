@@ -57,13 +57,8 @@ package final class CascadeBlock: Layer, ThreadedLayer {
     package func forward(_ x: Tensor, phase: Phase) -> Tensor {
         let u = conv.forward(bn.forward(x, phase: phase), phase: phase)
         sum.copy(from: u)
-        let (n, c, out) = (x.shape[0], inChannels, inChannels + growth)
-        let plane = x.shape[2] &* x.shape[3]
-        let xs = x.readBuffer, s = sum.buffer
-        for i in 0..<n {
-            let src = i &* c &* plane, dst = i &* out &* plane
-            for e in 0..<(c &* plane) { s[dst &+ e] += xs[src &+ e] }
-        }
+        Self.addLowStream(x.readBuffer, channels: inChannels, of: inChannels, into: sum.buffer, of: inChannels + growth,
+                          samples: x.shape[0], plane: x.shape[2] &* x.shape[3])
         return resize.forward(sum, phase: phase)
     }
 
@@ -71,14 +66,21 @@ package final class CascadeBlock: Layer, ThreadedLayer {
         let dz = resize.backward(dy)
         let dmain = bn.backward(conv.backward(dz))
         inputGrad.copy(from: dmain)
-        let (n, c, out) = (inputGrad.shape[0], inChannels, inChannels + growth)
-        let plane = inputGrad.shape[2] &* inputGrad.shape[3]
-        let g = dz.readBuffer, d = inputGrad.buffer
-        for i in 0..<n {
-            let dst = i &* c &* plane, src = i &* out &* plane
-            for e in 0..<(c &* plane) { d[dst &+ e] += g[src &+ e] }
-        }
+        Self.addLowStream(dz.readBuffer, channels: inChannels, of: inChannels + growth, into: inputGrad.buffer, of: inChannels,
+                          samples: inputGrad.shape[0], plane: inputGrad.shape[2] &* inputGrad.shape[3])
         return inputGrad
+    }
+
+    /// Adds the first `channels` channels of every sample of `source` (`sourceChannels` per
+    /// sample) into the first `channels` of `target` (`targetChannels` per sample): the identity
+    /// shortcut of the low-level stream forward (input → sum) and backward (sum's gradient → input's).
+    static func addLowStream(_ source: UnsafeBufferPointer<Float>, channels: Int, of sourceChannels: Int,
+                             into target: UnsafeMutableBufferPointer<Float>, of targetChannels: Int, samples: Int, plane: Int) {
+        let count = channels &* plane
+        for i in 0..<samples {
+            let src = i &* sourceChannels &* plane, dst = i &* targetChannels &* plane
+            for e in 0..<count { target[dst &+ e] += source[src &+ e] }
+        }
     }
 
     package func layerShapes(input shape: [Int]) -> [LayerShape] { conv.layerShapes(input: shape) }

@@ -44,22 +44,12 @@ package final class Resize2d: Layer {
             rows = Taps(input: x.shape[2], output: Self.outputSize(x.shape[2], ratio: ratio))
             columns = Taps(input: x.shape[3], output: Self.outputSize(x.shape[3], ratio: ratio))
         }
-        let (planes, h, w) = (x.shape[0] &* x.shape[1], x.shape[2], x.shape[3])
-        let (p, q) = (rows.count, columns.count)
-        output.resize([x.shape[0], x.shape[1], p, q])
+        output.resize([x.shape[0], x.shape[1], rows.count, columns.count])
         let xs = x.readBuffer, y = output.buffer
-        for plane in 0..<planes {
-            let src = plane &* h &* w, dst = plane &* p &* q
-            for i in 0..<p {
-                let (r0, r1, a) = rows[i]
-                let top = src &+ r0 &* w, bottom = src &+ r1 &* w
-                for j in 0..<q {
-                    let (c0, c1, b) = columns[j]
-                    let upper = (1 - b) * xs[top &+ c0] + b * xs[top &+ c1]
-                    let lower = (1 - b) * xs[bottom &+ c0] + b * xs[bottom &+ c1]
-                    y[dst &+ i &* q &+ j] = (1 - a) * upper + a * lower
-                }
-            }
+        forEachTap(planes: x.shape[0] &* x.shape[1]) { out, i00, i01, i10, i11, a, b in
+            let upper = (1 - b) * xs[i00] + b * xs[i01]
+            let lower = (1 - b) * xs[i10] + b * xs[i11]
+            y[out] = (1 - a) * upper + a * lower
         }
         return output
     }
@@ -67,9 +57,27 @@ package final class Resize2d: Layer {
     package func backward(_ dy: Tensor) -> Tensor {
         inputGrad.resize(inputShape)
         inputGrad.fill(0)
-        let (planes, h, w) = (inputShape[0] &* inputShape[1], inputShape[2], inputShape[3])
-        let (p, q) = (rows.count, columns.count)
         let g = dy.readBuffer, dx = inputGrad.buffer
+        forEachTap(planes: inputShape[0] &* inputShape[1]) { out, i00, i01, i10, i11, a, b in
+            let v = g[out]
+            dx[i00] += (1 - a) * (1 - b) * v
+            dx[i01] += (1 - a) * b * v
+            dx[i10] += a * (1 - b) * v
+            dx[i11] += a * b * v
+        }
+        return inputGrad
+    }
+}
+
+extension Resize2d {
+    /// Calls `body` for every output pixel of `planes` planes (input `inputShape`'s sides, output
+    /// the taps' counts) with its flat index, its four input pixels' flat indices (top-left,
+    /// top-right, bottom-left, bottom-right), and the weights `a` of the lower row and `b` of the
+    /// right column.
+    @inline(__always)
+    func forEachTap(planes: Int, _ body: (Int, Int, Int, Int, Int, Float, Float) -> Void) {
+        let (h, w) = (inputShape[2], inputShape[3])
+        let (p, q) = (rows.count, columns.count)
         for plane in 0..<planes {
             let src = plane &* h &* w, dst = plane &* p &* q
             for i in 0..<p {
@@ -77,19 +85,12 @@ package final class Resize2d: Layer {
                 let top = src &+ r0 &* w, bottom = src &+ r1 &* w
                 for j in 0..<q {
                     let (c0, c1, b) = columns[j]
-                    let v = g[dst &+ i &* q &+ j]
-                    dx[top &+ c0] += (1 - a) * (1 - b) * v
-                    dx[top &+ c1] += (1 - a) * b * v
-                    dx[bottom &+ c0] += a * (1 - b) * v
-                    dx[bottom &+ c1] += a * b * v
+                    body(dst &+ i &* q &+ j, top &+ c0, top &+ c1, bottom &+ c0, bottom &+ c1, a, b)
                 }
             }
         }
-        return inputGrad
     }
-}
 
-extension Resize2d {
     /// The bilinear taps along one axis.
     struct Taps {
         var first: [Int] = [], second: [Int] = [], weight: [Float] = []

@@ -150,10 +150,6 @@ public final class PruningSession {
     /// activation density.
     /// - Throws: `SparseSimError` when `path` exists or cannot be written.
     public func writeTrace(to path: String, result: PruningResult, commandLine: [String] = CommandLine.arguments) throws {
-        let fm = FileManager.default
-        guard !fm.fileExists(atPath: path) else {
-            throw SparseSimError(file: path, message: "already exists; choose a new trace path")
-        }
         var parameters: [String: ParameterValue] = [
             "compression": .double(result.compression), "density": .double(result.density),
             "iterations": .int(result.iterations), "schedule": .string(result.schedule.rawValue),
@@ -165,23 +161,7 @@ public final class PruningSession {
         if let t = result.temperature { parameters["temperature"] = .double(t) }
         let provenance = Provenance.current(seed: seed, threads: threads, dataset: result.method.needsData ? batch?.dataset : nil,
                                             blasCore: BLAS.coreName, commandLine: commandLine)
-        let temporary = path + ".partial-\(ProcessInfo.processInfo.processIdentifier)"
-        try? fm.removeItem(atPath: temporary)
-        do {
-            var writer = try TraceWriter(path: temporary,
-                                         model: NetworkShape(name: model.name, inputShape: model.inputShape, layers: model.layerShapes(batch: 1)),
-                                         method: TraceMethod(name: "prune-\(result.method.rawValue)", parameters: parameters),
-                                         provenance: provenance)
-            let masks = pruner.masks
-            let layers = model.weightLayers.enumerated().map { i, layer in
-                TraceWriter.LayerTensors(name: layer.name, weights: layer.weight.value.array, mask: masks[i])
-            }
-            try writer.append(step: 0, epoch: 0, metrics: ["compression": result.compression], layers: layers)
-            try fm.moveItem(atPath: temporary, toPath: path)
-        } catch {
-            try? fm.removeItem(atPath: temporary)
-            if let e = error as? SparseSimError { throw e }
-            throw SparseSimError(.run, file: path, message: "cannot write the trace: \(error.localizedDescription)")
-        }
+        try model.writeSnapshotTrace(to: path, method: TraceMethod(name: "prune-\(result.method.rawValue)", parameters: parameters),
+                                     provenance: provenance, masks: pruner.masks, metrics: ["compression": result.compression])
     }
 }

@@ -10,7 +10,7 @@ import Training
 struct PruneCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "prune",
-        abstract: "Prune a network at initialization (SynFlow, SNIP, GraSP, magnitude, random) or by lottery-ticket rounds (imp).",
+        abstract: "Prune a network at initialization (SynFlow, SNIP, GraSP, magnitude, random), by lottery-ticket rounds (imp), or a trained one in one shot (wanda).",
         discussion: """
             Every conv and linear weight is scored, and the globally largest scores are kept over \
             --iterations rounds whose kept fraction follows --schedule down to 10^-compression. \
@@ -32,6 +32,15 @@ struct PruneCommand: ParsableCommand {
             its checkpoints, metrics, trace (masks, weights, activations) and record into --out; a \
             re-run continues, inside a round too.
 
+            --init-weights CKPT prunes a trained model in one shot: --method wanda ranks the \
+            weights of each output row by |W|·‖X‖ (the norm of what the weight multiplies over \
+            --calibration-samples training samples; Sun et al. 2024), --method magnitude by |W| \
+            (the baseline), each row keeping 1 − --sparsity of its weights or, with --structure \
+            nm:N:M, N of every M. Every weight layer but the first is pruned, in order, each on the \
+            inputs of the already pruned layers before it. It prints the test accuracy before and \
+            after; --trace writes the pruned model, which `train --init-weights CKPT --init-mask \
+            TRACE` fine-tunes with the mask fixed.
+
             Examples:
               sparsesim prune --model lenet5 --method imp --rounds 3 --rate 0.2 --epochs 3 --out runs/lenet5-imp
               sparsesim prune --model vgg-small --method imp --rounds 3 --rate 0.5 --rewind-step 500 --epochs 10 --threads 2 --out runs/vgg-imp
@@ -40,13 +49,16 @@ struct PruneCommand: ParsableCommand {
               sparsesim prune --model vgg16 --input-shape 3,32,32 --classes 10 --sweep-compression 0.5:4:0.5
               sparsesim prune --model vgg-small --method snip --sparsity 0.9 --trace runs/snip90.sstrace
               sparsesim train --model vgg-small --init-mask runs/snip90.sstrace --epochs 10
+              sparsesim prune --model vgg-small --init-weights runs/vgg --method wanda --structure nm:2:4 --trace runs/wanda24.sstrace
+              sparsesim prune --model vgg-small --init-weights runs/vgg --method magnitude --sparsity 0.5
+              sparsesim train --model vgg-small --init-weights runs/vgg --init-mask runs/wanda24.sstrace --epochs 1 --lr 0.01
             """
     )
 
     @Option(help: "Model: \((Model.names + Model.imageNetNames).joined(separator: ", ")).")
     var model: String
 
-    @Option(help: "Method: synflow, snip, grasp, magnitude, random (with --sweep-compression: a comma-separated list, default all), or imp (lottery tickets).")
+    @Option(help: "Method: synflow, snip, grasp, magnitude, random (with --sweep-compression: a comma-separated list, default all), imp (lottery tickets), or with --init-weights wanda or magnitude.")
     var method: String?
 
     @Option(help: "log10 of total / kept weights: 1 keeps 10 % (90 % sparse), 2 keeps 1 %, 3 keeps 0.1 %.")
@@ -96,7 +108,18 @@ struct PruneCommand: ParsableCommand {
 
     @OptionGroup(title: "Iterative magnitude pruning (--method imp)") var imp: IterativePruningOptions
 
+    @OptionGroup(title: "One-shot pruning of a trained model (--init-weights)") var oneShot: OneShotPruningOptions
+
     func validate() throws {
+        if oneShot.initWeights != nil {
+            if method == "imp" || compression != nil || sweepCompression != nil || iterations != nil || imp.out != nil || imp.epochs != nil {
+                throw ValidationError("--init-weights prunes a trained model in one shot (--method wanda|magnitude, --sparsity or --structure nm:N:M): no --method imp, --compression, --sweep-compression, --iterations, --out or --epochs")
+            }
+            return
+        }
+        if oneShot.structure != "unstructured" || oneShot.calibrationSamples != 128 {
+            throw ValidationError("--structure and --calibration-samples are for one-shot pruning of a trained model (--init-weights)")
+        }
         if method == "imp" {
             if compression != nil || sparsity != nil || sweepCompression != nil || trace != nil {
                 throw ValidationError("--method imp prunes by rounds (--rounds, --rate) and writes a trace per round into --out: no --compression, --sparsity, --sweep-compression or --trace")
@@ -125,6 +148,10 @@ struct PruneCommand: ParsableCommand {
         }
         if method == "imp" {
             try runIterativePruning()
+            return
+        }
+        if oneShot.initWeights != nil {
+            try runOneShot()
             return
         }
         let shape = try inputShape.map { text -> [Int] in

@@ -28,7 +28,7 @@ struct IterativePruningOptions: ParsableArguments {
     @Option(name: .customLong("train-samples"), help: "IMP: train on only the first N training samples.")
     var trainSamples: Int?
 
-    @Option(name: .customLong("test-samples"), help: "IMP: evaluate on only the first N test samples.")
+    @Option(name: .customLong("test-samples"), help: "IMP and one-shot: evaluate on only the first N test samples.")
     var testSamples: Int?
 
     @Option(name: .customLong("trace-samples"), help: "IMP: test samples whose activations each round's trace records.")
