@@ -1,5 +1,6 @@
-// OpenBLAS (Debian libopenblas-dev): CBLAS, OpenBLAS's runtime queries, and the one LAPACK
-// routine SparseSim uses, the SVD of kernel decomposition. Debian's OpenBLAS exports LAPACK's
+// OpenBLAS (Debian libopenblas-dev): CBLAS, OpenBLAS's runtime queries, and the LAPACK
+// routines SparseSim uses: the SVD of kernel decomposition, and the Cholesky factorization and
+// inverse of SparseGPT's Hessians. Debian's OpenBLAS exports LAPACK's
 // Fortran entry points from libopenblas itself, so no LAPACKE package is required.
 #ifndef SPARSESIM_CBLAS_SHIM_H
 #define SPARSESIM_CBLAS_SHIM_H
@@ -10,5 +11,10 @@
 void dgesvd_(const char *jobu, const char *jobvt, const int *m, const int *n,
              double *a, const int *lda, double *s, double *u, const int *ldu,
              double *vt, const int *ldvt, double *work, const int *lwork, int *info);
+
+// Fortran LAPACK: the Cholesky factor of a symmetric positive-definite A (uplo 'L': A = L·Lᵀ in
+// the lower triangle, column-major), and A⁻¹ from that factor (in the same triangle).
+void dpotrf_(const char *uplo, const int *n, double *a, const int *lda, int *info);
+void dpotri_(const char *uplo, const int *n, double *a, const int *lda, int *info);
 
 #endif

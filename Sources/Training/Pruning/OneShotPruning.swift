@@ -5,8 +5,8 @@ import Trace
 // MARK: - OneShotPruning
 
 /// One-shot pruning of a trained model (`sparsesim prune --init-weights CKPT --method
-/// wanda|magnitude`): every weight layer but the first is pruned once, in network order, each
-/// output row on its own — Wanda's comparison group (Sun, Liu, Bair, Kolter, "A Simple and
+/// wanda|sparsegpt|magnitude`): every weight layer but the first is pruned once, in network
+/// order. Wanda and magnitude rank each output row on its own — Wanda's comparison group (Sun, Liu, Bair, Kolter, "A Simple and
 /// Effective Pruning Approach for Large Language Models", ICLR 2024).
 ///
 /// A weight `W[k, j]` of row `k` (output channel or unit) and column `j` (input feature, or
@@ -15,7 +15,8 @@ import Trace
 ///   calibration samples — a linear layer's input feature `j` over the samples, a convolution's
 ///   input channel `c` shifted by `(r, s)` over the samples and output positions, padding as
 ///   zeros (the im2col column's norm);
-/// - `magnitude`: `|W[k, j]|`, the baseline at the same sparsity and pattern.
+/// - `magnitude`: `|W[k, j]|`, the baseline at the same sparsity and pattern;
+/// - `sparsegpt`: see `SparseGPT` (its own mask selection, and the kept weights updated).
 ///
 /// Each row keeps its largest scores: `⌈(1 − s)·columns⌉` of them for a sparsity `s`, or the
 /// top `N` of every group of `M` consecutive columns for N:M (a shorter last group keeps at most
@@ -45,6 +46,9 @@ public final class OneShotPruning {
         case wanda
         /// `|W|`.
         case magnitude
+        /// SparseGPT's OBS saliency with the remaining weights updated to reconstruct the
+        /// layer's output on the calibration inputs (`SparseGPT`).
+        case sparsegpt
     }
 
     /// One layer's outcome.
@@ -113,6 +117,19 @@ public final class OneShotPruning {
         _ = x.buffer.update(fromContentsOf: calibration.images)
         masks = layers.map { Bitmask(repeating: true, count: $0.weightCount) }
         for (i, layer) in layers.enumerated().dropFirst() {
+            if criterion == .sparsegpt {
+                if let conv = layer as? Conv2d, conv.groups != 1 {
+                    throw SparseSimError.setting("method", "SparseGPT does not prune grouped convolutions (layer \(conv.name))")
+                }
+                _ = model.forward(x, phase: .evaluation)
+                guard let input = layer.lastInput else { continue }
+                var weights = layer.weight.value.array.map(Double.init)
+                let keep = try SparseGPT.prune(weights: &weights, rows: layer.weightDimensions.k, columns: Self.columns(of: layer),
+                                               hessian: SparseGPT.hessian(layer, input: input), target: target, layer: layer.name)
+                _ = layer.weight.value.buffer.update(fromContentsOf: weights.map(Float.init))
+                masks[i] = Bitmask(keep)
+                continue
+            }
             var norms = [Double](repeating: 1, count: Self.columns(of: layer) * max(1, (layer as? Conv2d)?.groups ?? 1))
             if criterion == .wanda {
                 _ = model.forward(x, phase: .evaluation)

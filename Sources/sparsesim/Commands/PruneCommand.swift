@@ -10,7 +10,7 @@ import Training
 struct PruneCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "prune",
-        abstract: "Prune a network at initialization (SynFlow, SNIP, GraSP, magnitude, random), by lottery-ticket rounds (imp), or a trained one in one shot (wanda).",
+        abstract: "Prune a network at initialization (SynFlow, SNIP, GraSP, magnitude, random), by lottery-ticket rounds (imp), or a trained one in one shot (wanda, sparsegpt).",
         discussion: """
             Every conv and linear weight is scored, and the globally largest scores are kept over \
             --iterations rounds whose kept fraction follows --schedule down to 10^-compression. \
@@ -36,7 +36,9 @@ struct PruneCommand: ParsableCommand {
             weights of each output row by |W|·‖X‖ (the norm of what the weight multiplies over \
             --calibration-samples training samples; Sun et al. 2024), --method magnitude by |W| \
             (the baseline), each row keeping 1 − --sparsity of its weights or, with --structure \
-            nm:N:M, N of every M. Every weight layer but the first is pruned, in order, each on the \
+            nm:N:M, N of every M; --method sparsegpt (Frantar and Alistarh 2023) removes weights \
+            by their OBS saliency under the calibration inputs' Hessian and updates the kept ones \
+            to reconstruct each layer's output. Every weight layer but the first is pruned, in order, each on the \
             inputs of the already pruned layers before it. It prints the test accuracy before and \
             after; --trace writes the pruned model, which `train --init-weights CKPT --init-mask \
             TRACE` fine-tunes with the mask fixed.
@@ -51,6 +53,7 @@ struct PruneCommand: ParsableCommand {
               sparsesim train --model vgg-small --init-mask runs/snip90.sstrace --epochs 10
               sparsesim prune --model vgg-small --init-weights runs/vgg --method wanda --structure nm:2:4 --trace runs/wanda24.sstrace
               sparsesim prune --model vgg-small --init-weights runs/vgg --method magnitude --sparsity 0.5
+              sparsesim prune --model vgg-small --init-weights runs/vgg --method sparsegpt --sparsity 0.8 --calibration-samples 128
               sparsesim train --model vgg-small --init-weights runs/vgg --init-mask runs/wanda24.sstrace --epochs 1 --lr 0.01
             """
     )
@@ -58,7 +61,7 @@ struct PruneCommand: ParsableCommand {
     @Option(help: "Model: \((Model.names + Model.imageNetNames).joined(separator: ", ")).")
     var model: String
 
-    @Option(help: "Method: synflow, snip, grasp, magnitude, random (with --sweep-compression: a comma-separated list, default all), imp (lottery tickets), or with --init-weights wanda or magnitude.")
+    @Option(help: "Method: synflow, snip, grasp, magnitude, random (with --sweep-compression: a comma-separated list, default all), imp (lottery tickets), or with --init-weights wanda, sparsegpt or magnitude.")
     var method: String?
 
     @Option(help: "log10 of total / kept weights: 1 keeps 10 % (90 % sparse), 2 keeps 1 %, 3 keeps 0.1 %.")
@@ -113,7 +116,7 @@ struct PruneCommand: ParsableCommand {
     func validate() throws {
         if oneShot.initWeights != nil {
             if method == "imp" || compression != nil || sweepCompression != nil || iterations != nil || imp.out != nil || imp.epochs != nil {
-                throw ValidationError("--init-weights prunes a trained model in one shot (--method wanda|magnitude, --sparsity or --structure nm:N:M): no --method imp, --compression, --sweep-compression, --iterations, --out or --epochs")
+                throw ValidationError("--init-weights prunes a trained model in one shot (--method wanda|sparsegpt|magnitude, --sparsity or --structure nm:N:M): no --method imp, --compression, --sweep-compression, --iterations, --out or --epochs")
             }
             return
         }

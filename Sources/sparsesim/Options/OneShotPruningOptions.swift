@@ -7,7 +7,7 @@ import Training
 /// `sparsesim prune --init-weights CKPT --method wanda|magnitude`: one-shot pruning of a
 /// trained model.
 struct OneShotPruningOptions: ParsableArguments {
-    @Option(name: .customLong("init-weights"), help: ArgumentHelp("One-shot: prune this trained checkpoint (a train --checkpoint-dir or its checkpoint.safetensors) with --method wanda or magnitude.", valueName: "ckpt"))
+    @Option(name: .customLong("init-weights"), help: ArgumentHelp("One-shot: prune this trained checkpoint (a train --checkpoint-dir or its checkpoint.safetensors) with --method wanda, sparsegpt or magnitude.", valueName: "ckpt"))
     var initWeights: String?
 
     @Option(help: "One-shot: unstructured (with --sparsity) or nm:N:M (N of every M consecutive weights of a row).")
@@ -24,7 +24,7 @@ struct OneShotPruningOptions: ParsableArguments {
             SparseSimError(.usage, file: "<command line>", location: flag, message: message)
         }
         guard let criterion = method.flatMap(OneShotPruning.Criterion.init(rawValue:)) else {
-            throw bad("--method", "one-shot pruning (--init-weights) takes wanda or magnitude, got '\(method ?? "")'")
+            throw bad("--method", "one-shot pruning (--init-weights) takes wanda, sparsegpt or magnitude, got '\(method ?? "")'")
         }
         let target: OneShotPruning.Target
         switch try SparsityStructure(parsing: structure) {

@@ -19,6 +19,10 @@ import Testing
         #expect(object["calibration_samples"] as? Int == 64 && object["pruned_layers_density"] as? Double == 0.5)
         let layers = try #require(object["layers"] as? [[String: Any]])
         #expect(layers.map { $0["kept"] as? Int } == [235_200, 15_000, 500])
+        let gpt = try CLITests.run(["prune", "--model", "mlp", "--init-weights", ckpt, "--method", "sparsegpt", "--sparsity", "0.5",
+                                    "--calibration-samples", "64", "--test-samples", "128", "--format", "json"])
+        #expect(gpt.status == 0 && gpt.stdout.contains("\"criterion\" : \"sparsegpt\"") && gpt.stdout.contains("\"pruned_layers_density\" : 0.5"),
+                "\(gpt.stderr)")
         let table = try CLITests.run(["prune", "--model", "mlp", "--init-weights", ckpt, "--method", "magnitude", "--sparsity", "0.5",
                                       "--test-samples", "128"])
         #expect(table.status == 0 && table.stdout.contains("pruned in one shot by magnitude, sparsity 0.5, per output row"), "\(table.stderr)")
@@ -34,7 +38,7 @@ import Testing
         let cases: [([String], Int32, String)] = [
             (["--method", "wanda", "--structure", "nm:2:2"], 64, "N must be below M"),
             (["--method", "wanda", "--sparsity", "1.5"], 64, "--sparsity"),
-            (["--method", "synflow", "--sparsity", "0.5"], 64, "one-shot pruning (--init-weights) takes wanda or magnitude"),
+            (["--method", "synflow", "--sparsity", "0.5"], 64, "one-shot pruning (--init-weights) takes wanda, sparsegpt or magnitude"),
             (["--method", "wanda"], 64, "needs --sparsity"),
             (["--method", "wanda", "--structure", "channel", "--sparsity", "0.5"], 64, "unstructured or nm:N:M"),
             (["--method", "imp", "--sparsity", "0.5"], 64, "--init-weights prunes a trained model in one shot"),
