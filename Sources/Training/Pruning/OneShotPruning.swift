@@ -177,6 +177,16 @@ public final class OneShotPruning {
                                                        "test_accuracy_before": result.accuracyBefore])
     }
 
+    /// Writes the pruned model as a checkpoint (`directory/checkpoint.safetensors`): what
+    /// `train --init-weights directory --init-mask trace` fine-tunes, SparseGPT's updated kept
+    /// weights included (the original checkpoint has the weights before the update).
+    /// - Precondition: `run` has returned.
+    /// - Throws: `SparseSimError` when the directory cannot be created or written.
+    public func saveCheckpoint(in directory: String) throws {
+        precondition(!masks.isEmpty, "run() first")
+        try trainer.saveCheckpoint(in: directory)
+    }
+
     // MARK: Scores
 
     /// Columns of a layer's weight rows: `C/g·R·S`.

@@ -21,6 +21,7 @@ extension PruneCommand {
         Console.error(String(format: "sparsesim: pruned %@ with %@ (%@) in %.1f s", model, result.criterion.rawValue, result.target,
                              Date().timeIntervalSince(start)))
         if let trace { try pruning.writeTrace(to: trace, result: result) }
+        if let directory = oneShot.checkpointDirectory { try pruning.saveCheckpoint(in: directory) }
         switch format {
         case .json: try Console.emit(try Console.json(result), to: nil)
         case .table:

@@ -40,8 +40,9 @@ struct PruneCommand: ParsableCommand {
             by their OBS saliency under the calibration inputs' Hessian and updates the kept ones \
             to reconstruct each layer's output. Every weight layer but the first is pruned, in order, each on the \
             inputs of the already pruned layers before it. It prints the test accuracy before and \
-            after; --trace writes the pruned model, which `train --init-weights CKPT --init-mask \
-            TRACE` fine-tunes with the mask fixed.
+            after; --trace writes the pruned model's masks and weights and --checkpoint-dir DIR its \
+            checkpoint, which `train --init-weights DIR --init-mask TRACE` fine-tunes with the mask \
+            fixed (SparseGPT's updated weights are in DIR, not in CKPT).
 
             Examples:
               sparsesim prune --model lenet5 --method imp --rounds 3 --rate 0.2 --epochs 3 --out runs/lenet5-imp
@@ -53,8 +54,8 @@ struct PruneCommand: ParsableCommand {
               sparsesim train --model vgg-small --init-mask runs/snip90.sstrace --epochs 10
               sparsesim prune --model vgg-small --init-weights runs/vgg --method wanda --structure nm:2:4 --trace runs/wanda24.sstrace
               sparsesim prune --model vgg-small --init-weights runs/vgg --method magnitude --sparsity 0.5
-              sparsesim prune --model vgg-small --init-weights runs/vgg --method sparsegpt --sparsity 0.8 --calibration-samples 128
-              sparsesim train --model vgg-small --init-weights runs/vgg --init-mask runs/wanda24.sstrace --epochs 1 --lr 0.01
+              sparsesim prune --model vgg-small --init-weights runs/vgg --method sparsegpt --structure nm:2:4 --trace runs/gpt24.sstrace --checkpoint-dir runs/gpt24
+              sparsesim train --model vgg-small --init-weights runs/gpt24 --init-mask runs/gpt24.sstrace --epochs 1 --lr 0.01
             """
     )
 
@@ -120,8 +121,8 @@ struct PruneCommand: ParsableCommand {
             }
             return
         }
-        if oneShot.structure != "unstructured" || oneShot.calibrationSamples != 128 {
-            throw ValidationError("--structure and --calibration-samples are for one-shot pruning of a trained model (--init-weights)")
+        if oneShot.structure != "unstructured" || oneShot.calibrationSamples != 128 || oneShot.checkpointDirectory != nil {
+            throw ValidationError("--structure, --calibration-samples and --checkpoint-dir are for one-shot pruning of a trained model (--init-weights)")
         }
         if method == "imp" {
             if compression != nil || sparsity != nil || sweepCompression != nil || trace != nil {

@@ -16,6 +16,9 @@ struct OneShotPruningOptions: ParsableArguments {
     @Option(name: .customLong("calibration-samples"), help: "One-shot: training samples (the first ones) whose inputs Wanda's column norms come from.")
     var calibrationSamples: Int = 128
 
+    @Option(name: .customLong("checkpoint-dir"), help: ArgumentHelp("One-shot: also write the pruned model's checkpoint into DIR (what train --init-weights DIR --init-mask TRACE fine-tunes; SparseGPT's updated weights are only there).", valueName: "dir"))
+    var checkpointDirectory: String?
+
     /// The pruning these options describe.
     /// - Throws: `SparseSimError` naming the flag for bad values, or what `OneShotPruning` refuses.
     func pruning(model: String, method: String?, sparsity: Double?, dataset: String, dataDirectory: String?, testSamples: Int?,

@@ -19,10 +19,20 @@ import Testing
         #expect(object["calibration_samples"] as? Int == 64 && object["pruned_layers_density"] as? Double == 0.5)
         let layers = try #require(object["layers"] as? [[String: Any]])
         #expect(layers.map { $0["kept"] as? Int } == [235_200, 15_000, 500])
+        let gptTrace = dir + "/gpt.sstrace", gptCheckpoint = dir + "/gpt"
         let gpt = try CLITests.run(["prune", "--model", "mlp", "--init-weights", ckpt, "--method", "sparsegpt", "--sparsity", "0.5",
-                                    "--calibration-samples", "64", "--test-samples", "128", "--format", "json"])
+                                    "--calibration-samples", "64", "--test-samples", "128", "--format", "json", "--trace", gptTrace,
+                                    "--checkpoint-dir", gptCheckpoint])
         #expect(gpt.status == 0 && gpt.stdout.contains("\"criterion\" : \"sparsegpt\"") && gpt.stdout.contains("\"pruned_layers_density\" : 0.5"),
                 "\(gpt.stderr)")
+        // SparseGPT updates the kept weights: its checkpoint holds them, so fine-tuning from it
+        // starts from the trace's weights (no mismatch warning); from the original it would not.
+        let fromPruned = try CLITests.run(["train", "--model", "mlp", "--init-weights", gptCheckpoint, "--init-mask", gptTrace,
+                                           "--train-samples", "128", "--test-samples", "64", "--max-steps", "1"])
+        #expect(fromPruned.status == 0 && !fromPruned.stderr.contains("differ"), "\(fromPruned.stderr)")
+        let fromOriginal = try CLITests.run(["train", "--model", "mlp", "--init-weights", ckpt, "--init-mask", gptTrace,
+                                             "--train-samples", "128", "--test-samples", "64", "--max-steps", "1"])
+        #expect(fromOriginal.status == 0 && fromOriginal.stderr.contains("differ"), "\(fromOriginal.stderr)")
         let table = try CLITests.run(["prune", "--model", "mlp", "--init-weights", ckpt, "--method", "magnitude", "--sparsity", "0.5",
                                       "--test-samples", "128"])
         #expect(table.status == 0 && table.stdout.contains("pruned in one shot by magnitude, sparsity 0.5, per output row"), "\(table.stderr)")
