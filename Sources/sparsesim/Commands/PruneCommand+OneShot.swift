@@ -5,8 +5,8 @@ import Training
 // MARK: - prune --init-weights (one shot)
 
 extension PruneCommand {
-    /// Prunes a trained checkpoint once (Wanda or per-row magnitude) and prints the layers and
-    /// the accuracy before and after.
+    /// Prunes a trained checkpoint once (SparseGPT, Wanda or per-row magnitude) and prints the
+    /// layers and the accuracy before and after.
     func runOneShot() throws {
         if let s = sparsity, !(s.isFinite && s > 0 && s < 1) {
             throw SparseSimError(.usage, file: "<command line>", location: "--sparsity", message: "must be in (0, 1), got \(s)")
@@ -29,7 +29,8 @@ extension PruneCommand {
             for layer in result.layers {
                 table.add([layer.name, "\(layer.weights)", "\(layer.kept)", formatted(Double(layer.kept) / Double(max(layer.weights, 1)) * 100, digits: 3)])
             }
-            try Console.emit("\(model) pruned in one shot by \(result.criterion.rawValue), \(result.target), per output row; "
+            let group = result.criterion == .sparsegpt ? "weights updated to reconstruct each layer" : "per output row"
+            try Console.emit("\(model) pruned in one shot by \(result.criterion.rawValue), \(result.target), \(group); "
                              + "\(result.calibrationSamples) calibration samples; the first layer dense\n" + table.render()
                              + "pruned layers' density \(formatted(result.prunedLayersDensity * 100, digits: 3)) %\n"
                              + "test accuracy \(formatted(result.accuracyBefore * 100, digits: 2)) % before, \(formatted(result.accuracyAfter * 100, digits: 2)) % after\n",
