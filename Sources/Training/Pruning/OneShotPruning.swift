@@ -206,34 +206,41 @@ public final class OneShotPruning {
             for i in 0..<n { for j in 0..<c { let v = Double(xs[i &* c &+ j]); sums[j] += v * v } }
             return sums.map { $0.squareRoot() }
         }
-        let (n, channels, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
-        let (k, stride, pad) = (conv.kernel, conv.stride, conv.padding)
-        let p = LayerShape.outputSize(input: h, kernel: k, stride: stride, padding: pad)
-        let q = LayerShape.outputSize(input: w, kernel: k, stride: stride, padding: pad)
-        // Channel c at kernel offset (r, s): group c / (C/g), column (c mod C/g, r, s).
-        var sums = [Double](repeating: 0, count: channels * k * k)
-        for i in 0..<n {
-            for c in 0..<channels {
-                let plane = (i &* channels &+ c) &* h &* w
-                for r in 0..<k {
-                    for s in 0..<k {
-                        var acc = 0.0
-                        for pp in 0..<p {
-                            let row = pp &* stride &+ r &- pad
-                            guard row >= 0 && row < h else { continue }
-                            for qq in 0..<q {
-                                let col = qq &* stride &+ s &- pad
-                                guard col >= 0 && col < w else { continue }
-                                let v = Double(xs[plane &+ row &* w &+ col])
-                                acc += v * v
-                            }
-                        }
-                        sums[(c &* k &+ r) &* k &+ s] += acc
-                    }
-                }
+        // Each group's im2col rows, one sample at a time: row j of group g is column j of the
+        // group's weight rows.
+        let columns = Self.columns(of: conv), groups = conv.groups
+        var sums = [Double](repeating: 0, count: groups * columns)
+        Self.forEachIm2col(conv, x) { g, col, points in
+            for j in 0..<columns {
+                var acc = 0.0
+                for t in 0..<points { let v = Double(col[j &* points &+ t]); acc += v * v }
+                sums[g &* columns &+ j] += acc
             }
         }
         return sums.map { $0.squareRoot() }
+    }
+
+    /// Calls `body(group, im2col, points)` for every sample of `x` and every group of `conv`, with
+    /// the group's `[C/g·R·S, P·Q]` im2col matrix of that sample (`Conv2d.im2col`: zeros where the
+    /// window covers padding).
+    static func forEachIm2col(_ conv: Conv2d, _ x: Tensor, _ body: (Int, UnsafeBufferPointer<Float>, Int) -> Void) {
+        let (n, channels, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        let p = LayerShape.outputSize(input: h, kernel: conv.kernel, stride: conv.stride, padding: conv.padding)
+        let q = LayerShape.outputSize(input: w, kernel: conv.kernel, stride: conv.stride, padding: conv.padding)
+        let groupChannels = channels / conv.groups
+        var col = [Float](repeating: 0, count: groupChannels * conv.kernel * conv.kernel * p * q)
+        let xs = x.readBuffer
+        for i in 0..<n {
+            let sample = UnsafeBufferPointer(rebasing: xs[(i &* channels &* h &* w)...])
+            for g in 0..<conv.groups {
+                col.withUnsafeMutableBufferPointer {
+                    Conv2d.im2col(sample, n: 1, channels: channels, h: h, w: w, firstChannel: g &* groupChannels,
+                                  groupChannels: groupChannels, kernel: conv.kernel, stride: conv.stride, padding: conv.padding,
+                                  p: p, q: q, into: $0)
+                }
+                col.withUnsafeBufferPointer { body(g, $0, p &* q) }
+            }
+        }
     }
 
     /// Every weight's score `|W[k, j]| · norm` with the norm of its row's group's column.

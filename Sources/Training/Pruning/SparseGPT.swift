@@ -101,7 +101,7 @@ package enum SparseGPT {
     }
 
     /// The Hessian `2·X·Xᵀ / points` of a layer's calibration inputs: a linear layer's input
-    /// rows, or every output position's im2col patch of a convolution (zero padding included).
+    /// rows, or every output position's im2col patch of a convolution (`Conv2d.im2col`).
     /// - Precondition: `conv.groups == 1` for a convolution.
     /// - Complexity: O(points · columns²) through BLAS's `dsyrk`.
     package static func hessian(_ layer: any WeightLayer, input x: Tensor) -> [Double] {
@@ -117,30 +117,16 @@ package enum SparseGPT {
             return h
         }
         precondition(conv.groups == 1, "SparseGPT: grouped convolutions are not supported")
-        let (n, channels, height, width) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
-        let (k, stride, pad) = (conv.kernel, conv.stride, conv.padding)
-        let p = LayerShape.outputSize(input: height, kernel: k, stride: stride, padding: pad)
-        let q = LayerShape.outputSize(input: width, kernel: k, stride: stride, padding: pad)
+        let (n, height, width) = (x.shape[0], x.shape[2], x.shape[3])
+        let p = LayerShape.outputSize(input: height, kernel: conv.kernel, stride: conv.stride, padding: conv.padding)
+        let q = LayerShape.outputSize(input: width, kernel: conv.kernel, stride: conv.stride, padding: conv.padding)
         let alpha = 2 / Double(max(1, n * p * q))
+        // One sample's patches, one output position per row (the im2col matrix transposed).
         var patches = [Double](repeating: 0, count: p * q * columns)
-        for i in 0..<n {
-            for pp in 0..<p {
-                for qq in 0..<q {
-                    let row = (pp * q + qq) * columns
-                    for c in 0..<channels {
-                        for r in 0..<k {
-                            let y = pp * stride + r - pad
-                            for s in 0..<k {
-                                let z = qq * stride + s - pad
-                                let inside = y >= 0 && y < height && z >= 0 && z < width
-                                patches[row + (c * k + r) * k + s] = inside ? Double(xs[((i * channels + c) * height + y) * width + z]) : 0
-                            }
-                        }
-                    }
-                }
-            }
+        OneShotPruning.forEachIm2col(conv, x) { _, col, points in
+            for j in 0..<columns { for t in 0..<points { patches[t &* columns &+ j] = Double(col[j &* points &+ t]) } }
             patches.withUnsafeBufferPointer { a in
-                h.withUnsafeMutableBufferPointer { BLAS.addGram(a, rows: p * q, n: columns, alpha: alpha, into: $0) }
+                h.withUnsafeMutableBufferPointer { BLAS.addGram(a, rows: points, n: columns, alpha: alpha, into: $0) }
             }
         }
         return h

@@ -121,7 +121,7 @@ struct PruneCommand: ParsableCommand {
             }
             return
         }
-        if oneShot.structure != "unstructured" || oneShot.calibrationSamples != 128 || oneShot.checkpointDirectory != nil {
+        if oneShot.structure != "unstructured" || oneShot.calibrationSamples != nil || oneShot.checkpointDirectory != nil {
             throw ValidationError("--structure, --calibration-samples and --checkpoint-dir are for one-shot pruning of a trained model (--init-weights)")
         }
         if method == "imp" {

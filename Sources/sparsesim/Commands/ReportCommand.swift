@@ -74,8 +74,6 @@ struct ReportCommand: ParsableCommand {
     }
 }
 
-extension TraceSVCCA.Side: ExpressibleByArgument {}
-
 extension ReportCommand {
     /// SVCCA of every trace after the first against the first, as the report's similarity section.
     static func similarity(traces: [String], snapshot: String, side: TraceSVCCA.Side) throws -> Report.Similarity {

@@ -13,8 +13,8 @@ struct OneShotPruningOptions: ParsableArguments {
     @Option(help: "One-shot: unstructured (with --sparsity) or nm:N:M (N of every M consecutive weights of a row).")
     var structure: String = "unstructured"
 
-    @Option(name: .customLong("calibration-samples"), help: "One-shot: training samples (the first ones) whose inputs Wanda's column norms come from.")
-    var calibrationSamples: Int = 128
+    @Option(name: .customLong("calibration-samples"), help: "One-shot: training samples (the first ones) whose inputs calibrate Wanda and SparseGPT (default 128).")
+    var calibrationSamples: Int?
 
     @Option(name: .customLong("checkpoint-dir"), help: ArgumentHelp("One-shot: also write the pruned model's checkpoint into DIR (what train --init-weights DIR --init-mask TRACE fine-tunes; SparseGPT's updated weights are only there).", valueName: "dir"))
     var checkpointDirectory: String?
@@ -42,6 +42,6 @@ struct OneShotPruningOptions: ParsableArguments {
         }
         let config = TrainingConfiguration(model: model, dataset: dataset, dataDirectory: dataDirectory, epochs: 1, seed: seed,
                                            threads: threads, testSamples: testSamples, initialWeights: initWeights)
-        return try OneShotPruning(configuration: config, criterion: criterion, target: target, calibrationSamples: calibrationSamples)
+        return try OneShotPruning(configuration: config, criterion: criterion, target: target, calibrationSamples: calibrationSamples ?? 128)
     }
 }

@@ -44,7 +44,7 @@ struct SVCCACommand: ParsableCommand {
     var variance: Double = 0.99
 
     @Option(help: "The layers' recorded inputs, or their outputs (traces made with train --trace-activations outputs|both).")
-    var activations: String = "inputs"
+    var activations: TraceSVCCA.Side = .inputs
 
     @OptionGroup var output: ResultOutputOptions
 
@@ -55,12 +55,8 @@ struct SVCCACommand: ParsableCommand {
     func run() throws {
         try output.checkWritable()
         let wanted = layers.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
-        guard let side = TraceSVCCA.Side(rawValue: activations) else {
-            throw SparseSimError(.usage, file: "<command line>", location: "--activations",
-                                 message: "unknown choice '\(activations)' (known: inputs, outputs)")
-        }
         let report = try TraceSVCCA.compare(trace[0], trace[1], layers: wanted, snapshot: snapshot, variance: variance,
-                                            activations: side)
+                                            activations: activations)
         let text: String
         switch output.format {
         case .json: text = try Console.json(report)
