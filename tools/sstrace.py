@@ -38,22 +38,43 @@ class TraceError(Exception):
 # ---------------------------------------------------------------------------
 # Shapes
 
+# A matmul layer (attention's Q·Kᵀ and P·V) multiplies two activations per sample, one GEMM per
+# head (groups): its input is [N, heads, rows, reduction], its "weights" the second operand of
+# every sample, [N, heads, columns, reduction], its output [N, heads, rows, columns].
+
 def weight_shape(layer):
+    g = layer["groups"]
     if layer["kind"] == "linear":
         return [layer["k"], layer["c"]]
-    return [layer["k"], layer["c"] // layer["groups"], layer["r"], layer["s"]]
+    if layer["kind"] == "matmul":
+        return [layer["n"], g, layer["k"] // g, layer["c"] // g]
+    return [layer["k"], layer["c"] // g, layer["r"], layer["s"]]
 
 
 def input_shape(layer):
     if layer["kind"] == "linear":
         return [layer["n"], layer["c"]]
+    if layer["kind"] == "matmul":
+        return [layer["n"], layer["groups"], layer["p"], layer["c"] // layer["groups"]]
     return [layer["n"], layer["c"], layer["h"], layer["w"]]
 
 
 def output_shape(layer):
     if layer["kind"] == "linear":
         return [layer["n"], layer["k"]]
+    if layer["kind"] == "matmul":
+        return [layer["n"], layer["groups"], layer["p"], layer["k"] // layer["groups"]]
     return [layer["n"], layer["k"], layer["p"], layer["q"]]
+
+
+def kept_fraction(values, threshold=None):
+    """Share of non-zero values, or with a positive threshold of values with |x| >= threshold
+    (a layer's input_threshold: attention probabilities counted as effectively zero below it)."""
+    if values.size == 0:
+        return 0.0
+    if threshold:
+        return float(np.count_nonzero(np.abs(values) >= np.float32(threshold))) / values.size
+    return float(np.count_nonzero(values)) / values.size
 
 
 def conv_shape(name, n, k, c, r, h, stride=1, padding=0, groups=1):
@@ -102,9 +123,10 @@ def _load_npy(path, dtype, shape, what):
 def load(path):
     """Loads and checks a trace: a dict with 'manifest' and 'snapshots'.
 
-    snapshots[i] = {"step", "epoch", "metrics", "layers": {name: {"weights", "weight_mask",
+    snapshots[i] = {"step", "epoch", "metrics", "layers": {name: {"kind", "weights", "weight_mask",
     "input_activations" (or None), "output_activations" (or None), "weight_density", "activation_density",
-    "backward_activation_density" (SWAT, or None)}}}
+    "input_threshold" (or None), "backward_activation_density" (SWAT, or None)}}}
+    A matmul layer's "weights" are its second operand (keys or values per head), not weights.
     Raises TraceError on any inconsistency.
     """
     mpath = os.path.join(path, "manifest.json")
@@ -137,7 +159,7 @@ def load(path):
             if entry.get("input_activations") is not None:
                 a = _load_npy(_resolve(path, entry["input_activations"], where + ".input_activations"), "<f4",
                               input_shape(shape), "input_activations")
-                actual = float(np.count_nonzero(a)) / a.size if a.size else 0.0
+                actual = kept_fraction(a, entry.get("input_threshold"))
                 if entry.get("activation_density") is None or abs(actual - entry["activation_density"]) > DENSITY_TOLERANCE:
                     raise TraceError(f"{where}.activation_density: recorded {entry.get('activation_density')}, activations have {actual}")
             o = None
@@ -147,6 +169,8 @@ def load(path):
             layers[entry["name"]] = {"weights": w, "weight_mask": m, "input_activations": a, "output_activations": o,
                                      "weight_density": entry["weight_density"],
                                      "activation_density": entry.get("activation_density"),
+                                     "input_threshold": entry.get("input_threshold"),
+                                     "kind": shape["kind"],
                                      "backward_activation_density": entry.get("backward_activation_density")}
         snapshots.append({"step": snap["step"], "epoch": snap["epoch"], "metrics": snap.get("metrics", {}),
                           "layers": layers})
@@ -185,6 +209,8 @@ def nm_report(trace, n, m, skip_dense=True):
     for snap in trace["snapshots"]:
         for name, t in snap["layers"].items():
             mask = t["weight_mask"]
+            if t.get("kind") == "matmul":
+                continue  # its "weights" are activations (keys, values)
             if skip_dense and mask.all():
                 continue
             names.add(name)

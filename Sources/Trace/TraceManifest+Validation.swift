@@ -66,6 +66,9 @@ extension TraceManifest {
                     try Self.checkRelativePath(d.coefficients, file: file, location: "\(lat).decomposition.coefficients")
                     try Self.checkRelativePath(d.coefficientMask, file: file, location: "\(lat).decomposition.coefficient_mask")
                 }
+                if let t = layer.inputThreshold, !(t >= 0 && t.isFinite) {
+                    throw SparseSimError(file: file, location: "\(lat).input_threshold", message: "input_threshold \(t) is not a finite number ≥ 0")
+                }
                 for (field, value) in [("weight_density", layer.weightDensity), ("activation_density", layer.activationDensity),
                                        ("backward_activation_density", layer.backwardActivationDensity)] {
                     if let v = value, !(v >= 0 && v <= 1) {

@@ -99,9 +99,13 @@ public struct TraceSnapshotLayer: Codable, Equatable, Sendable {
     /// ESCALATE: the layer's bases and coefficients when it is decomposed (its `weights` are
     /// then the reconstructed kernels); absent for a plain layer.
     public var decomposition: TraceDecomposition?
+    /// Inputs with `|x|` below this count as zero ("effectively zero": attention probabilities
+    /// a hardware would skip); `activation_density` counts with it. Absent: only exact zeros.
+    public var inputThreshold: Double?
 
     enum CodingKeys: String, CodingKey {
         case name, weights
+        case inputThreshold = "input_threshold"
         case weightMask = "weight_mask"
         case inputActivations = "input_activations"
         case outputActivations = "output_activations"
@@ -115,8 +119,9 @@ public struct TraceSnapshotLayer: Codable, Equatable, Sendable {
     public init(
         name: String, weights: String, weightMask: String, inputActivations: String?,
         weightDensity: Double, activationDensity: Double?, backwardActivationDensity: Double? = nil,
-        decomposition: TraceDecomposition? = nil, outputActivations: String? = nil
+        decomposition: TraceDecomposition? = nil, outputActivations: String? = nil, inputThreshold: Double? = nil
     ) {
+        self.inputThreshold = inputThreshold
         self.outputActivations = outputActivations
         self.backwardActivationDensity = backwardActivationDensity
         self.decomposition = decomposition

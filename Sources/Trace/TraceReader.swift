@@ -138,7 +138,7 @@ public struct TraceReader: Sendable {
         case (let relative?, let recorded?):
             let acts = try finite(try tensor(relative, field: "input_activations", dtype: .float32, shape: shape.inputShape).floats!,
                                   relative, field: "input_activations", shape: shape.inputShape)
-            let actual = TraceWriter.nonzeroFraction(acts)
+            let actual = TraceWriter.nonzeroFraction(acts, threshold: entry.inputThreshold)
             guard abs(actual - recorded) <= Self.densityTolerance else {
                 throw SparseSimError(file: manifestPath, location: "\(at).activation_density",
                                      message: "recorded activation density \(recorded) but the activations' is \(actual)")

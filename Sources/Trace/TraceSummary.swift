@@ -30,7 +30,7 @@ public struct TraceSummary: Codable, Equatable, Sendable {
         public var shape: LayerShape
         /// Dense MACs per batch of `N`.
         public var macs: Int
-        /// Weights.
+        /// Weights (0 for a matmul layer, whose second operand is an activation).
         public var weights: Int
     }
 
@@ -42,7 +42,7 @@ public struct TraceSummary: Codable, Equatable, Sendable {
         public var epoch: Int
         /// Metrics.
         public var metrics: [String: Double]
-        /// Kept weights over all recorded layers ÷ their weights.
+        /// Kept weights over all recorded layers ÷ their weights (matmul layers have none).
         public var weightDensity: Double
         /// Per-layer densities.
         public var layers: [LayerDensity]
@@ -68,10 +68,11 @@ public struct TraceSummary: Codable, Equatable, Sendable {
         inputShape = m.model.inputShape
         method = m.method
         self.tensorsVerified = tensorsVerified
-        layers = m.model.layers.map { Layer(shape: $0, macs: $0.macs, weights: $0.weightCount) }
+        layers = m.model.layers.map { Layer(shape: $0, macs: $0.macs, weights: $0.kind == .matmul ? 0 : $0.weightCount) }
         snapshots = m.snapshots.map { s in
             var kept = 0.0, total = 0.0
-            for l in s.layers {
+            // Weights only: a matmul layer's second operand is an activation.
+            for l in s.layers where m.model.layer(named: l.name)?.kind != .matmul {
                 let count = Double(m.model.layer(named: l.name)?.weightCount ?? 0)
                 kept += l.weightDensity * count
                 total += count

@@ -58,11 +58,14 @@ public struct TraceWriter: Sendable {
         /// ESCALATE: the bases and coefficients of a decomposed layer (`weights` and `mask` are
         /// then the reconstructed kernels).
         public var decomposition: DecomposedTensors?
+        /// Inputs with `|x|` below this are effectively zero (`TraceSnapshotLayer.inputThreshold`).
+        public var inputThreshold: Double?
 
         /// A layer's tensors.
         public init(name: String, weights: [Float], mask: Bitmask, inputActivations: [Float]? = nil,
                     backwardActivationDensity: Double? = nil, decomposition: DecomposedTensors? = nil,
-                    outputActivations: [Float]? = nil) {
+                    outputActivations: [Float]? = nil, inputThreshold: Double? = nil) {
+            self.inputThreshold = inputThreshold
             self.outputActivations = outputActivations
             self.backwardActivationDensity = backwardActivationDensity
             self.decomposition = decomposition
@@ -115,6 +118,9 @@ public struct TraceWriter: Sendable {
             guard layer.mask.count == shape.weightCount else {
                 throw fail("layers[\(i)].weight_mask", "mask of \(layer.mask.count) bits, layer shape \(shape.weightShape) needs \(shape.weightCount)")
             }
+            if let t = layer.inputThreshold, !(t >= 0 && t.isFinite) {
+                throw fail("layers[\(i)].input_threshold", "must be a finite number ≥ 0, got \(t)")
+            }
             if let acts = layer.inputActivations, acts.count != shape.inputCount {
                 throw fail("layers[\(i)].input_activations", "\(acts.count) activations, input shape \(shape.inputShape) needs \(shape.inputCount)")
             }
@@ -132,7 +138,7 @@ public struct TraceWriter: Sendable {
                 let p = prefix + ".inputs.npy"
                 try NPY.write(NPYArray(acts, shape: shape.inputShape), to: path + "/" + p)
                 inputsPath = p
-                activationDensity = Self.nonzeroFraction(acts)
+                activationDensity = Self.nonzeroFraction(acts, threshold: layer.inputThreshold)
             }
             var outputsPath: String?
             if let outs = layer.outputActivations {
@@ -165,7 +171,7 @@ public struct TraceWriter: Sendable {
                 name: layer.name, weights: weightsPath, weightMask: maskPath, inputActivations: inputsPath,
                 weightDensity: layer.mask.density, activationDensity: activationDensity,
                 backwardActivationDensity: layer.backwardActivationDensity, decomposition: decomposition,
-                outputActivations: outputsPath))
+                outputActivations: outputsPath, inputThreshold: layer.inputThreshold))
         }
         let snapshot = TraceSnapshot(step: step, epoch: epoch, metrics: metrics, layers: entries)
         manifest.snapshots.append(snapshot)
@@ -186,13 +192,19 @@ public struct TraceWriter: Sendable {
         return "snapshots/step-" + String(repeating: "0", count: max(0, 8 - digits.count)) + digits
     }
 
-    /// The fraction of elements that are not zero.
+    /// The fraction of elements that are not zero (with a positive `threshold`: whose `|x|`
+    /// reaches it).
     /// - Complexity: O(n).
-    public static func nonzeroFraction(_ values: [Float]) -> Double {
+    public static func nonzeroFraction(_ values: [Float], threshold: Double? = nil) -> Double {
         guard !values.isEmpty else { return 0 }
         let nonzero = values.withUnsafeBufferPointer { v in
             var n = 0
-            for x in v where x != 0 { n &+= 1 }
+            if let threshold, threshold > 0 {
+                let t = Float(threshold)
+                for x in v where abs(x) >= t { n &+= 1 }
+            } else {
+                for x in v where x != 0 { n &+= 1 }
+            }
             return n
         }
         return Double(nonzero) / Double(values.count)

@@ -129,4 +129,27 @@ import TestSupport
         }
         #expect(reader.manifest.model.layers[1].kind == .depthwise)
     }
+
+    /// `attention_records` (numpy only) against an einsum reference with a causal mask, written
+    /// as a trace Swift reads: q, k, v, qk, pv, out_proj; the causal mask's zeros in `pv`'s input.
+    @Test(.enabled(if: InteropTests.numpyAvailable, "python3 with numpy is not available: torch_trace test skipped"))
+    func numpyAttentionRecordsMatchAReference() throws {
+        struct Facts: Decodable { var layers: [String]; var pv_density: Double }
+        let path = try makeTemporaryDirectory() + "/attention.sstrace"
+        let result = try InteropTests.run([repositoryRoot + "/Tests/TraceTests/Fixtures/attention_records_check.py",
+                                           repositoryRoot + "/tools", path])
+        #expect(result.status == 0, "\(result.stderr)")
+        let facts = try JSONDecoder().decode(Facts.self, from: result.stdout)
+        #expect(facts.layers == ["attn.q", "attn.k", "attn.v", "attn.qk", "attn.pv", "attn.out_proj"])
+        let reader = try TraceReader(path: path, verifyTensors: true)
+        let layers = reader.manifest.model.layers
+        #expect(layers.map(\.name) == facts.layers)
+        #expect(layers[3] == LayerShape.matmul("attn.qk", N: 2, heads: 2, rows: 6, reduction: 4, columns: 6))
+        #expect(layers[4] == LayerShape.matmul("attn.pv", N: 2, heads: 2, rows: 6, reduction: 6, columns: 4))
+        #expect(layers[0].N == 12 && layers[5].N == 12)
+        // Causal: 15 of the 36 probabilities of each head are masked to zero.
+        #expect(abs(facts.pv_density - 21.0 / 36.0) < 1e-12)
+        let entry = try #require(reader.manifest.snapshots[0].layers.first { $0.name == "attn.pv" })
+        #expect(abs((entry.activationDensity ?? 0) - 21.0 / 36.0) < 1e-12)
+    }
 }

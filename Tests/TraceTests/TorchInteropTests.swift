@@ -64,6 +64,36 @@ struct TorchInteropTests {
         }
     }
 
+    /// A transformer: token-wise linear layers (one row per token), an nn.MultiheadAttention
+    /// with an L1-pruned in_proj_weight and a key padding mask as q, k, v, qk, pv, out_proj — the
+    /// recorded probabilities equal torch's own attention weights, padded keys are zeros.
+    @Test func multiheadAttentionBecomesMatmulLayers() throws {
+        try #require(Python.hasTorch, "SPARSESIM_REQUIRE_TORCH=1 but torch does not import with \(Python.executable)")
+        struct Facts: Decodable { var layers: [String]; var probabilities: [Double]; var q_kept: Int; var tokens: Int; var heads: Int }
+        let path = try makeTemporaryDirectory() + "/tiny.sstrace"
+        let r = try Python.run([repositoryRoot + "/Tests/TraceTests/Fixtures/torch_attention.py", repositoryRoot + "/tools", path])
+        try #require(r.status == 0, "\(r.stderr)")
+        let facts = try JSONDecoder().decode(Facts.self, from: r.stdout)
+        let reader = try TraceReader(path: path, verifyTensors: true)
+        let layers = reader.manifest.model.layers
+        #expect(layers.map(\.name) == facts.layers)
+        let a = "inner.enc.self_attn"
+        #expect(facts.layers == ["inner.embed", "\(a).q", "\(a).k", "\(a).v", "\(a).qk", "\(a).pv", "\(a).out_proj",
+                                 "inner.enc.linear1", "inner.enc.linear2", "inner.head"])
+        let (t, h) = (facts.tokens, facts.heads)
+        #expect(layers[1].kind == .linear && layers[1].N == 2 * t && layers[1].C == 16)
+        #expect(layers[4] == LayerShape.matmul("\(a).qk", N: 2, heads: h, rows: t, reduction: 4, columns: t))
+        #expect(layers[5] == LayerShape.matmul("\(a).pv", N: 2, heads: h, rows: t, reduction: t, columns: 4))
+        #expect(layers.last?.N == 2)
+        #expect(try reader.load(layer: "\(a).q", snapshot: 0).mask.popcount == facts.q_kept)
+        let p = try #require(try reader.load(layer: "\(a).pv", snapshot: 0).inputActivations)
+        #expect(p.count == facts.probabilities.count)
+        let worst = zip(p, facts.probabilities).map { abs(Double($0) - $1) }.max() ?? 1
+        #expect(worst < 1e-5, "largest difference \(worst)")
+        // The second sample's last key is padding: every query gives it zero probability.
+        for head in 0..<h { for i in 0..<t { #expect(p[((1 * h + head) * t + i) * t + t - 1] == 0) } }
+    }
+
     /// The command the issue reported broken: torchvision's resnet18, L1-pruned to 90 %.
     @Test func torchvisionResNet18PrunedL1() throws {
         try #require(Python.hasTorchvision, "torchvision does not import with \(Python.executable)")

@@ -42,6 +42,8 @@ extension SimulationResult.LayerResult {
                 ? StageMacs(basis: layers.reduce(0) { $0 + ($1.stageMacs?.basis ?? 0) },
                             coefficients: layers.reduce(0) { $0 + ($1.stageMacs?.coefficients ?? 0) })
                 : nil,
-            levelBytes: levelBytes)
+            levelBytes: levelBytes,
+            vectorOperations: layers.contains { $0.vectorOperations != nil } ? layers.reduce(0) { $0 + ($1.vectorOperations ?? 0) } : nil,
+            vectorCycles: layers.contains { $0.vectorCycles != nil } ? layers.reduce(0) { $0 + ($1.vectorCycles ?? 0) } : nil)
     }
 }

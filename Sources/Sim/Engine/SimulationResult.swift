@@ -18,6 +18,9 @@ public struct SimulationResult: Codable, Equatable, Sendable {
     public var densityModel: String? = nil
     /// How this result was made.
     public var provenance: Provenance?
+    /// A transformer's attention, MLP and other layers' shares of cycles and energy
+    /// (`SimulationResult+BlockShares.swift`); nil for a workload without attention layers.
+    public var blockShares: BlockShares? = nil
 
     /// The spec's identifying facts.
     public struct SpecSummary: Codable, Equatable, Sendable {
@@ -121,6 +124,11 @@ public struct SimulationResult: Codable, Equatable, Sendable {
         public var activePEs: Int? = nil
         /// Bytes read and written at each memory level (the scratchpads' and the array's too).
         public var levelBytes: [String: Double] = [:]
+        /// Operations of the layer's vector work (softmax, norms, activations, residual adds) on
+        /// the spec's vector unit; nil: none.
+        public var vectorOperations: Int? = nil
+        /// Cycles of that work, included in `cycles` (after the array's) and in `dense_cycles`.
+        public var vectorCycles: Int? = nil
 
         /// The MACs of basis-first's two stages.
         public struct StageMacs: Codable, Equatable, Sendable {
@@ -158,6 +166,8 @@ extension SimulationResult {
         if sparse { header += ["effectual MACs", "W dens", "I dens", "imbalance", "speedup"] }
         let decomposed = layers.contains { $0.stageMacs != nil }
         if decomposed { header += ["basis MACs", "coef MACs", "W compr x"] }
+        let vector = layers.contains { $0.vectorCycles != nil }
+        if vector { header += ["vector cyc"] }
         var table = TextTable(header)
         for l in layers + [total] {
             var row = [l.name, "\(l.macs)", "\(l.computeCycles)", "\(l.cycles)", formatted(l.utilization * 100, digits: 2),
@@ -173,9 +183,11 @@ extension SimulationResult {
                 row += [l.stageMacs.map { "\($0.basis)" } ?? "-", l.stageMacs.map { "\($0.coefficients)" } ?? "-",
                         l.compressionRatio.map { formatted($0, digits: 2) } ?? "-"]
             }
+            if vector { row.append(l.vectorCycles.map { "\($0)" } ?? "-") }
             table.add(row)
         }
         out += table.render()
+        if let shares = blockSharesLine { out += "shares: \(shares)\n" }
         for l in layers + [total] {
             for note in l.notes { out += "note: \(l.name): \(note)\n" }
         }

@@ -50,7 +50,7 @@ public struct Simulator: Sendable {
             layers: results, total: SimulationResult.LayerResult.total(of: results, weights: simulated.map(\.weights),
                                                                         peCount: spec.macLanes, clockHz: spec.technology.clockMHz * 1e6),
             densityModel: workload.layers.contains { $0.masks != nil } ? densityModel.rawValue : nil,
-            provenance: provenance)
+            provenance: provenance, blockShares: SimulationResult.blockShares(of: results))
     }
 
     /// Simulates one layer with dense operands.
@@ -69,7 +69,26 @@ public struct Simulator: Sendable {
     /// The layer's result and its weights' bits (for the network's compression ratio).
     func simulateWithWeights(_ layer: Workload.Layer) throws -> (result: SimulationResult.LayerResult, weights: WeightBits) {
         try layer.masks?.validate(for: layer.shape, file: "<workload>")
-        return try finish(try model.work(for: layer, on: self), layer: layer)
+        var out = layer.shape.kind == .matmul ? try simulateMatmul(layer) : try finish(try model.work(for: layer, on: self), layer: layer)
+        addVectorWork(of: layer.shape, to: &out.result)
+        return out
+    }
+
+    /// Adds the layer's vector work (`LayerShape.vectorOps`) on the spec's vector unit: its
+    /// operations, `⌈operations / lanes⌉ · cyclesPerOp` cycles after the array's (on the dense
+    /// twin's too, which runs the same work) and `operations · energyPerOpPJ` as `vector` energy.
+    func addVectorWork(of shape: LayerShape, to result: inout SimulationResult.LayerResult) {
+        let operations = shape.vectorOperations
+        guard operations > 0 else { return }
+        let unit = spec.vectorUnit
+        let cycles = Self.cycles(Double((operations + unit.lanes - 1) / unit.lanes) * Double(unit.cyclesPerOp))
+        result.vectorOperations = operations
+        result.vectorCycles = cycles
+        result.cycles = min(result.cycles + cycles, Self.cycleLimit)
+        result.denseCycles = min(result.denseCycles + cycles, Self.cycleLimit)
+        result.speedup = Double(result.denseCycles) / Double(max(result.cycles, 1))
+        result.utilization = Double(result.macs) / (Double(max(result.cycles, 1)) * Double(spec.macLanes))
+        result.energyPJ["vector", default: 0] += Double(operations) * unit.energyPerOpPJ
     }
 
     // MARK: Finishing
@@ -149,10 +168,12 @@ public struct Simulator: Sendable {
     /// distinct shape: networks repeat layer shapes.
     /// - Throws: `SparseSimError` when the twin cannot run the layer.
     func denseTwinCycles(_ shape: LayerShape) throws -> Int {
-        var key = shape
+        var arrayOnly = shape
+        arrayOnly.vectorOps = nil  // the array's cycles: the caller adds the vector work to both
+        var key = arrayOnly
         key.name = ""
         if let cycles = twins.cycles(key) { return cycles }
-        let cycles = try denseTwin.simulate(Workload.Layer(shape: shape)).cycles
+        let cycles = try denseTwin.simulate(Workload.Layer(shape: arrayOnly)).cycles
         twins.store(cycles, for: key)
         return cycles
     }

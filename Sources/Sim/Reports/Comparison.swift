@@ -40,7 +40,8 @@ public struct Comparison: Codable, Equatable, Sendable {
         public var quantizedAccuracy: Double?
         /// The test accuracy of the same run trained with other seeds too (nil: one seed).
         public var accuracySpread: SeedSpread?
-        /// Kept weights ÷ all weights over every layer (layers without a mask count as dense).
+        /// Kept weights ÷ all weights over every layer (layers without a mask count as dense; a
+        /// matmul layer has no weights: its second operand is an activation).
         public var weightDensity: Double
         /// Non-zero inputs ÷ all inputs over the layers with recorded activations (nil: none recorded).
         public var activationDensity: Double?
@@ -104,9 +105,12 @@ public struct Comparison: Codable, Equatable, Sendable {
             quantizedAccuracy = metrics["quantized_test_accuracy"]
             var kept = 0, weights = 0, nonZero = 0, inputs = 0
             for layer in workload.layers {
-                let count = layer.shape.weightCount
-                weights += count
-                kept += layer.masks?.weights?.popcount ?? count
+                // A matmul's second operand is an activation: its zeros are the activations'.
+                let count = layer.shape.weightCount, isWeight = layer.shape.kind != .matmul
+                if isWeight {
+                    weights += count
+                    kept += layer.masks?.weights?.popcount ?? count
+                }
                 for sample in layer.masks?.inputs ?? [] {
                     nonZero += sample.popcount
                     inputs += sample.count

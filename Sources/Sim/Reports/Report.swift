@@ -154,11 +154,13 @@ public struct Report: Sendable {
             out += SVGChart.bars(title: "DRAM traffic by operand", categories: run.results.map(\.spec.name),
                                  series: operands.map { o in SVGChart.Series(name: o.0, values: run.results.map { o.1($0.total.dramBytes) / 1e6 }) },
                                  yLabel: "DRAM traffic (MB)", xLabel: "spec", stacked: true)
+            out += sharesCharts(run.results)
         }
         // Density per layer over training, from the manifest.
         let steps = m.snapshots.map { Double($0.step) }
         if steps.count > 1 {
-            let names = m.model.layers.map(\.name).filter { name in m.snapshots.allSatisfy { s in s.layers.contains { $0.name == name } } }
+            let names = m.model.layers.filter { $0.kind != .matmul }.map(\.name)
+                .filter { name in m.snapshots.allSatisfy { s in s.layers.contains { $0.name == name } } }
             let series = names.map { name in
                 SVGChart.Series(name: name, values: m.snapshots.map { s in s.layers.first { $0.name == name }!.weightDensity }, xs: steps)
             }
@@ -169,13 +171,29 @@ public struct Report: Sendable {
             + "a linear layer reading the input image shows each pixel's connectivity (the share of units it still feeds).</p>\n<div class=\"figures\">\n"
         let input = m.model.inputShape
         let image = input.count == 3 ? (channels: input[0], height: input[1], width: input[2]) : nil
-        for layer in run.workload.layers {
+        for layer in run.workload.layers where layer.shape.kind != .matmul {  // a matmul's second operand is no weight
             guard let mask = layer.masks?.weights else { continue }
             let img = MaskImage(mask: mask, shape: layer.shape, inputImage: image)
             out += SVGChart.heatmap(title: "\(layer.shape.name): density \(formatted(mask.density, digits: 3))", rows: img.rows, cols: img.cols,
                                     values: img.values, xLabel: img.columnLabel, yLabel: img.rowLabel, size: 220)
         }
         return out + "</div>\n"
+    }
+
+    /// For a transformer, the attention's, the MLPs' and the other layers' shares of cycles and
+    /// of energy on each spec (`SimulationResult.blockShares`), as stacked bars; "" otherwise.
+    func sharesCharts(_ results: [SimulationResult]) -> String {
+        let shares = results.compactMap { r in r.blockShares.map { (spec: r.spec.name, shares: $0) } }
+        guard !shares.isEmpty else { return "" }
+        let parts: [(String, KeyPath<SimulationResult.BlockShares, SimulationResult.BlockShares.Part>)] =
+            [("attention", \.attention), ("MLP", \.mlp), ("other", \.other)]
+        var out = ""
+        for (what, value) in [("cycles", \SimulationResult.BlockShares.Part.cycleShare), ("energy", \SimulationResult.BlockShares.Part.energyShare)] {
+            out += SVGChart.bars(title: "Attention and MLP: share of \(what)", categories: shares.map(\.spec),
+                                 series: parts.map { p in SVGChart.Series(name: p.0, values: shares.map { $0.shares[keyPath: p.1][keyPath: value] * 100 }) },
+                                 yLabel: "share of \(what) (%)", xLabel: "spec", stacked: true)
+        }
+        return out
     }
 
     /// The specs' effective parameters as XML.

@@ -177,6 +177,13 @@ enum AcceleratorSchema {
             <xs:attribute name="intermediateKiB" type="positiveDecimal"/>
           </xs:complexType>
         </xs:element>
+        <xs:element name="vector-unit" minOccurs="0">
+          <xs:complexType>
+            <xs:attribute name="lanes" type="count"/>
+            <xs:attribute name="cyclesPerOp" type="count"/>
+            <xs:attribute name="energyPerOpPJ" type="nonNegativeDecimal"/>
+          </xs:complexType>
+        </xs:element>
       </xs:sequence>
       <xs:attribute name="name" type="xs:string" use="required"/>
       <xs:attribute name="version" type="xs:positiveInteger" fixed="1"/>

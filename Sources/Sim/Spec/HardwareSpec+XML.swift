@@ -33,6 +33,7 @@ extension HardwareSpec {
         if let d = decomposition {
             out += "  <decomposition\(attrs([("bases", "\(d.bases)"), ("sharing", d.sharing.rawValue), ("basisBits", "\(d.basisBits)"), ("coefficientBits", "\(d.coefficientBits)"), ("intermediateBits", "\(d.intermediateBits)"), ("basisMacs", d.basisMacs.map { "\($0)" }), ("intermediateKiB", d.intermediateBytes.map { num(Double($0) / 1024) })]))/>\n"
         }
+        out += "  <vector-unit\(attrs([("lanes", "\(vectorUnit.lanes)"), ("cyclesPerOp", "\(vectorUnit.cyclesPerOp)"), ("energyPerOpPJ", num(vectorUnit.energyPerOpPJ))]))/>\n"
         return out + "</accelerator>\n"
     }
 

@@ -23,6 +23,22 @@ public struct HardwareSpec: Codable, Equatable, Sendable {
     public var sparsity: [OperandSparsity]
     /// ESCALATE-style kernel decomposition, when the accelerator has it.
     public var decomposition: Decomposition?
+    /// The unit that runs the vector work between GEMMs (softmax, norms, activations, residual
+    /// adds: `VectorOp`), defaults filled in.
+    public var vectorUnit = VectorUnit(lanes: 1, cyclesPerOp: 1, energyPerOpPJ: 0)
+
+    /// A vector unit: `lanes` element operations every `cyclesPerOp` cycles, each costing
+    /// `energyPerOpPJ`. A layer's vector work of `n` operations takes `⌈n / lanes⌉ · cyclesPerOp`
+    /// cycles after its array work (not overlapped) and `n · energyPerOpPJ`; its operands stay
+    /// on chip (no memory traffic is charged).
+    public struct VectorUnit: Codable, Equatable, Sendable {
+        /// Operations per issue (default: the PE array's columns, one lane per output column).
+        public var lanes: Int
+        /// Cycles per issue (default 1).
+        public var cyclesPerOp: Int
+        /// Energy of one operation, pJ (default: the spec's `macPJ`).
+        public var energyPerOpPJ: Double
+    }
 
     /// Process node and clock.
     public struct Technology: Codable, Equatable, Sendable {

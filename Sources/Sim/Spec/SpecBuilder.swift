@@ -87,10 +87,15 @@ struct SpecBuilder {
         if dataflow == .basisFirst && decomposition == nil {
             fail(df, "dataflow basis-first needs a <decomposition> element")
         }
+        let vector = root.child("vector-unit")
+        let vectorUnit = HardwareSpec.VectorUnit(
+            lanes: vector.flatMap { int($0, "lanes") } ?? array.cols, cyclesPerOp: vector.flatMap { int($0, "cyclesPerOp") } ?? 1,
+            energyPerOpPJ: vector.flatMap { double($0, "energyPerOpPJ") } ?? macPJ)
         return HardwareSpec(
             name: root.attribute("name") ?? "", technology: technology, peArray: array,
             energy: HardwareSpec.ComputeEnergy(macPJ: macPJ, gatedMacPJ: gatedPJ), memory: memory,
-            dataflow: dataflow, dataflowOptions: options, sparsity: sparsity, decomposition: decomposition)
+            dataflow: dataflow, dataflowOptions: options, sparsity: sparsity, decomposition: decomposition,
+            vectorUnit: vectorUnit)
     }
 
     /// The sparse dataflows' parameters with their defaults: SCNN's `F = I = √macsPerPE`,

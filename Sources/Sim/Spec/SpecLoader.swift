@@ -76,7 +76,7 @@ public enum SpecLoader {
 /// like a value in the file.
 ///
 /// Paths: `ELEMENT.ATTRIBUTE` (`pe-array.rows`, `technology.clockMHz`, `energy.macPJ`,
-/// `decomposition.bases`); `ELEMENT` alone sets its `type` (`dataflow=os`);
+/// `decomposition.bases`, `vector-unit.lanes`); `ELEMENT` alone sets its `type` (`dataflow=os`);
 /// `memory.LEVEL.ATTRIBUTE` (`memory.gbuf.sizeKiB`); `sparsity.OPERAND.ATTRIBUTE`
 /// (`sparsity.inputs.exploit=gate`, created when absent).
 enum SpecOverride {
@@ -117,13 +117,14 @@ enum SpecOverride {
         return nil
     }
 
-    /// Adds an optional element (`energy`, `sparsity`, `decomposition`) at its place in the schema's order.
+    /// Adds an optional element (`energy`, `sparsity`, `decomposition`, `vector-unit`) at its place in the schema's order.
     private static func createOptional(_ name: String, in root: XMLElement) -> XMLElement? {
         let after: String
         switch name {
         case "energy": after = "pe-array"
         case "sparsity": after = "dataflow"
         case "decomposition": after = root.child("sparsity") != nil ? "sparsity" : "dataflow"
+        case "vector-unit": after = ["decomposition", "sparsity"].first { root.child($0) != nil } ?? "dataflow"
         default: return nil
         }
         guard let anchor = root.child(after), let node = xmlNewDocNode(root.node.pointee.doc, nil, name, nil) else { return nil }

@@ -13,7 +13,8 @@ import Trace
 /// convolution. Timeloop's problem has no groups: a grouped (depthwise) layer is written as one
 /// group's problem with `G` in a comment (multiply its results by `G`). A weight mask that keeps
 /// exactly N of every M along the reduction is `fixed-structured`; any other mask, and recorded
-/// inputs, are `hypergeometric` (random placement at the real density — Sparseloop's model).
+/// inputs, are `hypergeometric` (random placement at the real density — Sparseloop's model). A
+/// matmul layer (attention) is written as one of its `N·heads` GEMMs, the count in a comment.
 public enum TimeloopExport {
     /// One problem file.
     public struct File: Equatable, Sendable {
@@ -42,7 +43,10 @@ public enum TimeloopExport {
         let groups = max(l.groups, 1)
         var lines = header.map { "# " + $0 }
         lines.append("# layer \(l.name) (\(l.kind.rawValue)): N=\(l.N) K=\(l.K) C=\(l.C) R=\(l.R) S=\(l.S) H=\(l.H) W=\(l.W) P=\(l.P) Q=\(l.Q) stride=\(l.stride) padding=\(l.padding) groups=\(l.groups)")
-        if groups > 1 {
+        let matmul = l.kind == .matmul
+        if matmul {
+            lines.append("# matmul layer (two activations): one GEMM per sample and head; this is one of N·G = \(l.N * groups) GEMM problems (N = 1, C and M per head, Weights = one sample's second operand); multiply its results by \(l.N * groups)")
+        } else if groups > 1 {
             lines.append("# grouped layer: this is one of G=\(groups) identical group problems (C and M per group); multiply its results by G")
         }
         lines += [
@@ -84,7 +88,7 @@ public enum TimeloopExport {
             "    M: \(l.K / groups)",
             "    R: \(l.S)",
             "    S: \(l.R)",
-            "    N: \(l.N)",
+            "    N: \(matmul ? 1 : l.N)",
             "    P: \(l.Q)",
             "    Q: \(l.P)",
             "    Wstride: \(l.stride)",
@@ -92,7 +96,7 @@ public enum TimeloopExport {
         ]
         var densities: [String] = []
         if let mask = layer.masks?.weights {
-            let structured = nm?.conforms(mask, rows: l.K, columns: l.channelsPerGroup * l.R * l.S) ?? false
+            let structured = !matmul && (nm?.conforms(mask, rows: l.K, columns: l.channelsPerGroup * l.R * l.S) ?? false)
             densities += ["      Weights:", "        distribution: \(structured ? "fixed-structured" : "hypergeometric")",
                           "        density: \(mask.density)"]
         }

@@ -5,13 +5,15 @@ import Trace
 
 extension Workload {
     /// The layers of snapshot number `index` of a trace, with their real weight masks and, where
-    /// activations were recorded, each sample's non-zero inputs.
+    /// activations were recorded, each sample's non-zero inputs (those whose `|x|` reaches the
+    /// layer's `input_threshold`, where it has one). Model layers the snapshot does not list
+    /// (a matmul layer of a trace recorded without its operands) run dense.
     /// - Throws: `SparseSimError` from reading or checking the snapshot's tensors.
     public init(trace reader: TraceReader, snapshot index: Int) throws {
         let snapshot = reader.manifest.snapshots[index]
         var layers: [Layer] = []
         for shape in reader.manifest.model.layers {
-            guard snapshot.layers.contains(where: { $0.name == shape.name }) else {
+            guard let entry = snapshot.layers.first(where: { $0.name == shape.name }) else {
                 layers.append(Layer(shape: shape))
                 continue
             }
@@ -19,9 +21,11 @@ extension Workload {
             var inputs: [Bitmask] = []
             if let acts = data.inputActivations {
                 let perSample = shape.C * shape.H * shape.W
+                let threshold = Float(entry.inputThreshold ?? 0)
                 inputs = (0..<shape.N).map { n in
                     acts.withUnsafeBufferPointer { a in
-                        Bitmask(nonZerosOf: UnsafeBufferPointer(rebasing: a[(n &* perSample)..<((n &+ 1) &* perSample)]))
+                        let sample = UnsafeBufferPointer(rebasing: a[(n &* perSample)..<((n &+ 1) &* perSample)])
+                        return threshold > 0 ? Bitmask(sample.lazy.map { abs($0) >= threshold }) : Bitmask(nonZerosOf: sample)
                     }
                 }
             }

@@ -8,4 +8,8 @@ public enum LayerKind: String, Codable, Sendable, CaseIterable {
     case linear
     /// A depthwise convolution: `groups = C = K`.
     case depthwise
+    /// A product of two activations per sample (attention's `Q·Kᵀ` and `P·V`), one independent
+    /// GEMM per group (head): `P` rows (`H = P`), `C/groups` reduction and `K/groups` columns;
+    /// the "weights" are the second operand of every sample (`LayerShape.matmul`).
+    case matmul
 }

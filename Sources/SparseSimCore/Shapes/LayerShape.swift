@@ -37,11 +37,22 @@ public struct LayerShape: Codable, Equatable, Hashable, Sendable {
     public var padding: Int
     /// Channel groups: 1 for a dense conv, `C` for a depthwise conv.
     public var groups: Int
+    /// The vector work around the layer (a transformer's softmax, LayerNorm, GELU, residual
+    /// adds) that a vector unit runs, not the PE array; nil: none.
+    public var vectorOps: [VectorOp]?
 
     enum CodingKeys: String, CodingKey {
         case name, kind
         case N = "n", K = "k", C = "c", R = "r", S = "s", H = "h", W = "w", P = "p", Q = "q"
         case stride, padding, groups
+        case vectorOps = "vector_ops"
+    }
+
+    /// The layer with `ops` added to its vector work.
+    public func adding(_ ops: VectorOp...) -> LayerShape {
+        var shape = self
+        shape.vectorOps = (vectorOps ?? []) + ops
+        return shape
     }
 
     /// The largest element or MAC count a shape may have (2^53, so counts stay exact in a `Double`).
@@ -81,6 +92,21 @@ public struct LayerShape: Codable, Equatable, Hashable, Sendable {
             stride: 1, padding: 0, groups: 1)
     }
 
+    /// A product of two activations in each of `N` samples, `heads` independent GEMMs per sample:
+    /// `A (rows × reduction) · B (reduction × columns)` per head — attention's `Q·Kᵀ`
+    /// (`rows = reduction'…`: tokens × head features by head features × tokens) and `P·V`.
+    ///
+    /// Stored as `K = heads·columns`, `C = heads·reduction`, `H = P = rows`, `groups = heads`,
+    /// so `macs` is `N·heads·rows·reduction·columns`. The first operand is the layer's input
+    /// (`[N, heads, rows, reduction]`), the second its "weights" — an activation too, one per
+    /// sample: `[N, heads, columns, reduction]` (each head's `Bᵀ`, row-major like a linear
+    /// layer's weight); the output is `[N, heads, rows, columns]`.
+    public static func matmul(_ name: String, N: Int = 1, heads: Int, rows: Int, reduction: Int, columns: Int) -> LayerShape {
+        LayerShape(
+            name: name, kind: .matmul, N: N, K: heads * columns, C: heads * reduction, R: 1, S: 1, H: rows, W: 1, P: rows, Q: 1,
+            stride: 1, padding: 0, groups: heads)
+    }
+
     /// The floor-rule output size `(input + 2·padding − kernel) / stride + 1`, or 0 when the kernel does not fit.
     public static func outputSize(input: Int, kernel: Int, stride: Int, padding: Int) -> Int {
         guard stride > 0 else { return 0 }
@@ -103,24 +129,40 @@ extension LayerShape {
     /// Input channels seen by one output channel: `C / groups`.
     public var channelsPerGroup: Int { C / max(groups, 1) }
 
-    /// The weight tensor's shape: `[K, C/groups, R, S]`, or `[K, C]` for a linear layer.
+    /// The weight tensor's shape: `[K, C/groups, R, S]`, `[K, C]` for a linear layer, and for a
+    /// matmul the second operand of every sample, `[N, groups, K/groups, C/groups]`.
     public var weightShape: [Int] {
-        kind == .linear ? [K, C] : [K, channelsPerGroup, R, S]
+        switch kind {
+        case .linear: [K, C]
+        case .matmul: [N, groups, K / groups, channelsPerGroup]
+        case .conv, .depthwise: [K, channelsPerGroup, R, S]
+        }
     }
 
-    /// The input activation tensor's shape: `[N, C, H, W]`, or `[N, C]` for a linear layer.
+    /// The input activation tensor's shape: `[N, C, H, W]`, `[N, C]` for a linear layer, and
+    /// `[N, groups, P, C/groups]` (each head's rows) for a matmul.
     public var inputShape: [Int] {
-        kind == .linear ? [N, C] : [N, C, H, W]
+        switch kind {
+        case .linear: [N, C]
+        case .matmul: [N, groups, P, channelsPerGroup]
+        case .conv, .depthwise: [N, C, H, W]
+        }
     }
 
-    /// The output activation tensor's shape: `[N, K, P, Q]`, or `[N, K]` for a linear layer.
+    /// The output activation tensor's shape: `[N, K, P, Q]`, `[N, K]` for a linear layer, and
+    /// `[N, groups, P, K/groups]` for a matmul.
     public var outputShape: [Int] {
-        kind == .linear ? [N, K] : [N, K, P, Q]
+        switch kind {
+        case .linear: [N, K]
+        case .matmul: [N, groups, P, K / groups]
+        case .conv, .depthwise: [N, K, P, Q]
+        }
     }
 
-    /// Number of weights: `K · C/groups · R · S`.
+    /// Number of weights: `K · C/groups · R · S` (a matmul: its second operand in every sample,
+    /// `N · K · C/groups`).
     /// - Precondition: the shape is valid (`validate()` succeeded), so the product does not overflow.
-    public var weightCount: Int { K * channelsPerGroup * R * S }
+    public var weightCount: Int { (kind == .matmul ? N : 1) * K * channelsPerGroup * R * S }
 
     /// Number of input activations: `N · C · H · W`.
     public var inputCount: Int { N * C * H * W }
@@ -184,13 +226,19 @@ extension LayerShape {
             guard padding == 0 else { throw fail("padding", "a linear layer needs padding=0, got \(padding)") }
         case .depthwise:
             guard groups == C else { throw fail("groups", "a depthwise layer needs groups=c=\(C), got \(groups)") }
+        case .matmul:
+            for (field, value) in [("r", R), ("s", S), ("w", W), ("q", Q), ("stride", stride)] where value != 1 {
+                throw fail(field, "a matmul layer needs \(field)=1, got \(value)")
+            }
+            guard padding == 0 else { throw fail("padding", "a matmul layer needs padding=0, got \(padding)") }
+            guard H == P else { throw fail("p", "a matmul layer needs p=h (its rows), got p=\(P), h=\(H)") }
         case .conv:
             break
         }
 
         // Counts first: the output-size check below must not overflow either.
         let limit = Self.countLimit
-        for (field, dims) in [("n*c*h*w", [N, C, H, W]), ("k*c*r*s", [K, C / groups, R, S]),
+        for (field, dims) in [("n*c*h*w", [N, C, H, W]), ("k*c*r*s", [K, C / groups, R, S, kind == .matmul ? N : 1]),
                               ("n*k*p*q", [N, K, P, Q]), ("macs", [N, K, C / groups, R, S, P, Q])] {
             guard Self.checkedProduct(dims, limit: limit) != nil else {
                 throw fail(field, "\(field) exceeds the supported limit of 2^53")

@@ -8,9 +8,11 @@
 /// an accelerator's PE array runs), but they shape the layers after them.
 public enum NetworkCatalog {
     /// The catalog's network names.
-    public static let names = ["alexnet", "resnet18", "resnet50", "vgg16", "mobilenet-v1", "mlp", "lenet5", "vgg-small", "resnet20", "ecn"]
+    public static let names = ["alexnet", "resnet18", "resnet50", "vgg16", "mobilenet-v1", "mlp", "lenet5", "vgg-small", "resnet20", "ecn", "vit-tiny",
+                                     "bert-base", "vit-b16", "gpt2-small", "llama-d2048-l16"]
 
-    /// The model called `name` at batch size `batch`, or nil for an unknown name.
+    /// The model called `name` at batch size `batch` (transformers at their default sequence
+    /// length, `model(_:batch:sequenceLength:)`), or nil for an unknown name.
     /// - Precondition: `batch >= 1`.
     public static func model(_ name: String, batch: Int = 1) -> NetworkShape? {
         precondition(batch >= 1, "batch must be at least 1")
@@ -25,7 +27,10 @@ public enum NetworkCatalog {
         case "vgg-small": return NetworkShape(name: name, inputShape: [1, 28, 28], layers: vggSmall(batch: batch))
         case "resnet20": return NetworkShape(name: name, inputShape: [1, 28, 28], layers: resnet20(batch: batch))
         case "ecn": return NetworkShape(name: name, inputShape: [1, 28, 28], layers: ecn(batch: batch))
-        default: return nil
+        default:
+            // Transformers at their default sequence length.
+            guard let d = transformers[name] else { return nil }
+            return transformer(name, batch: batch, tokens: d.defaultLength)
         }
     }
 

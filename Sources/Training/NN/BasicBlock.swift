@@ -9,7 +9,7 @@ import Trace
 /// stride or width — either the parameter-free option A of the CIFAR ResNets (subsample by the
 /// stride, pad the new channels with zeros) or, with `projection`, torchvision's 1×1
 /// convolution + BatchNorm (option B, the ImageNet ResNets).
-package final class BasicBlock: Layer, ThreadedLayer {
+package final class BasicBlock: CompositeLayer, ThreadedLayer {
     package let name: String
     /// Input and output channels, stride.
     package let inChannels: Int, outChannels: Int, stride: Int

@@ -7,7 +7,7 @@ import Trace
 /// convolution): `relu(bn3(conv3(relu(bn2(conv2(relu(bn1(conv1(x))))))) + shortcut(x))` with a
 /// 1×1 reduction to `width`, a 3×3, and a 1×1 expansion to `4·width`; the shortcut is the
 /// identity or, when the shape changes, a 1×1 projection + BatchNorm.
-package final class Bottleneck: Layer, ThreadedLayer {
+package final class Bottleneck: CompositeLayer, ThreadedLayer {
     package let name: String
     /// Input channels, bottleneck width (output channels are `4·width`), stride.
     package let inChannels: Int, width: Int, stride: Int

@@ -18,7 +18,7 @@ import Trace
 ///     u = conv(relu(bn(x)))                  [N, C + g, H, W]
 ///     z = [x + u[:, :C], u[:, C:]]
 ///     y = resize(z, ratio)                   [N, C + g, ⌊H·r⌋, ⌊W·r⌋]
-package final class CascadeBlock: Layer, ThreadedLayer {
+package final class CascadeBlock: CompositeLayer, ThreadedLayer {
     package let name: String
     /// Input channels and the channels each layer adds.
     package let inChannels: Int, growth: Int

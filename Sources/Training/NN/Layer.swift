@@ -65,6 +65,13 @@ extension Layer {
     package func layerShapes(input shape: [Int]) -> [LayerShape] { [] }
 }
 
+/// A layer made of layers (a residual block, a transformer block) whose weight layers the
+/// model lists among its own, in trace order.
+package protocol CompositeLayer: Layer {
+    /// The block's convolution and linear layers, in trace order.
+    var weightLayers: [any WeightLayer] { get }
+}
+
 /// A shape error for layer `name`.
 func shapeError(_ name: String, _ message: String) -> SparseSimError {
     SparseSimError(file: "<model>", location: name, message: message)

@@ -4,6 +4,10 @@ import Trace
 // MARK: - Linear
 
 /// A fully connected layer `y = x·Wᵀ + b`, with `W` stored `[out, in]` (PyTorch's layout).
+///
+/// A plain layer flattens each sample (`[N, ...]` → `[N, out]`); a token-wise one maps the last
+/// dimension of `[N, T, in]` to `[N, T, out]`, every token a row of the product (a
+/// transformer's projections and MLP).
 package final class Linear: WeightLayer, ThreadedLayer {
     package let name: String
     /// Input and output features.
@@ -13,6 +17,8 @@ package final class Linear: WeightLayer, ThreadedLayer {
     /// `[out]`.
     package let bias: Parameter
     package var parameters: [Parameter] { [weight, bias] }
+    /// Whether the layer maps the last dimension of a `[N, T, in]` input (every token a row).
+    package let tokenwise: Bool
 
     /// Whether `backward` computes the input gradient (the model turns it off for its first
     /// layer, whose input is the data; `backward` then returns an empty tensor).
@@ -46,10 +52,12 @@ package final class Linear: WeightLayer, ThreadedLayer {
 
     /// A layer from `inputs` to `outputs` features, Kaiming-normal weights (fan-in, ReLU gain),
     /// zero bias.
-    package init(_ name: String, inputs: Int, outputs: Int, rng: inout RandomGenerator) {
+    /// - Parameter tokenwise: map the last dimension of `[N, T, in]` inputs instead of flattening samples.
+    package init(_ name: String, inputs: Int, outputs: Int, tokenwise: Bool = false, rng: inout RandomGenerator) {
         self.name = name
         self.inputs = inputs
         self.outputs = outputs
+        self.tokenwise = tokenwise
         weight = Parameter(name: "\(name).weight", shape: [outputs, inputs], decays: true)
         bias = Parameter(name: "\(name).bias", shape: [outputs], decays: false)
         let std = (2 / Float(inputs)).squareRoot()
@@ -57,7 +65,25 @@ package final class Linear: WeightLayer, ThreadedLayer {
         for i in 0..<w.count { w[i] = rng.nextNormal() * std }
     }
 
+    /// Xavier-uniform weights (`U(±√(6/(in + out)))`, PyTorch's `xavier_uniform_`), zero bias:
+    /// the transformers' initialization.
+    package func initializeXavierUniform(rng: inout RandomGenerator) {
+        let bound = (6 / Float(inputs + outputs)).squareRoot()
+        let w = weight.value.buffer
+        for i in 0..<w.count { w[i] = (2 * rng.nextUniform() - 1) * bound }
+        bias.value.fill(0)
+    }
+
+    /// Rows of the product for an input of `count` elements: samples, or tokens of all samples.
+    func rows(_ x: Tensor) -> Int { x.count / inputs }
+
     package func outputShape(_ shape: [Int]) throws -> [Int] {
+        if tokenwise {
+            guard shape.count == 3, shape[2] == inputs else {
+                throw shapeError(name, "expects tokens of \(inputs) features [N, T, \(inputs)], got shape \(shape)")
+            }
+            return [shape[0], shape[1], outputs]
+        }
         guard shape.count >= 2, shape.dropFirst().reduce(1, *) == inputs else {
             throw shapeError(name, "expects \(inputs) input features, got shape \(shape)")
         }
@@ -67,9 +93,9 @@ package final class Linear: WeightLayer, ThreadedLayer {
     /// - Complexity: `2·N·in·out` flops (one sgemm per thread's rows); with the sparse kernel (a masked layer
     ///   below the crossover density), `2·N·nnz` on the transposed input.
     package func forward(_ x: Tensor, phase: Phase) -> Tensor {
-        let n = x.shape[0]
+        let n = rows(x)
         input = x
-        output.resize([n, outputs])
+        output.resize(tokenwise ? [x.shape[0], x.shape[1], outputs] : [n, outputs])
         let swat = sparsity.beginForward(x, phase: phase)
         sparsity.planKernels(policy: .linear, supported: true, phase: phase)
         let plan = sparsity.plan
@@ -98,7 +124,7 @@ package final class Linear: WeightLayer, ThreadedLayer {
     ///   (Linear+Sparse.swift).
     package func backward(_ dy: Tensor) -> Tensor {
         let x = input!
-        let n = x.shape[0]
+        let n = rows(x)
         let g = dy.readBuffer
         let plan = sparsity.plan
         if plan.weightGradient == .sampled || plan.inputGradient && computesInputGradient { transposeOutputGradient(dy) }
@@ -141,6 +167,6 @@ package final class Linear: WeightLayer, ThreadedLayer {
     }
 
     package func layerShapes(input shape: [Int]) -> [LayerShape] {
-        [.linear(name, N: shape[0], K: outputs, C: inputs)]
+        [.linear(name, N: tokenwise ? shape[0] * shape[1] : shape[0], K: outputs, C: inputs)]
     }
 }

@@ -5,7 +5,7 @@ import Trace
 
 extension Model {
     /// The models `sparsesim train` builds.
-    package static let names = ["mlp", "lenet5", "vgg-small", "resnet20", "ecn"]
+    package static let names = ["mlp", "lenet5", "vgg-small", "resnet20", "ecn", "vit-tiny"]
     /// The ImageNet networks at 3×224×224 (prune at init and simulation; not trained here).
     package static let imageNetNames = ["resnet18", "resnet50", "vgg16", "mobilenet-v1"]
 
@@ -76,6 +76,28 @@ extension Model {
             }
             layers += [BatchNorm2d("bn", channels: channels, relu: true), GlobalAvgPool("pool"),
                        Linear("fc", inputs: channels, outputs: classes, rng: &rng)]
+        case "vit-tiny":
+            // A vision transformer: patches embedded token-wise, learned positions, pre-LN
+            // encoder blocks, a final LayerNorm, the mean of the tokens and the classifier.
+            let v = NetworkCatalog.ViTTiny.self
+            let width = x(v.width), heads = v.heads
+            guard width % heads == 0 else {
+                throw SparseSimError.setting("width", "vit-tiny's width \(width) must divide into \(heads) heads")
+            }
+            guard h % v.patch == 0, w % v.patch == 0 else {
+                throw SparseSimError.setting("inputShape", "vit-tiny's \(v.patch)×\(v.patch) patches do not tile \(h)×\(w) images")
+            }
+            let tokens = (h / v.patch) * (w / v.patch)
+            let embed = Linear("patch_embed", inputs: c * v.patch * v.patch, outputs: width, tokenwise: true, rng: &rng)
+            embed.initializeXavierUniform(rng: &rng)
+            layers = [Patchify("patchify", patch: v.patch), embed,
+                      PositionEmbedding("pos_embed", tokens: tokens, features: width, rng: &rng)]
+            for b in 1...v.depth {
+                layers.append(TransformerBlock("block\(b)", features: width, heads: heads, hidden: x(v.hidden), rng: &rng))
+            }
+            let head = Linear("head", inputs: width, outputs: classes, rng: &rng)
+            head.initializeXavierUniform(rng: &rng)
+            layers += [LayerNorm("norm", features: width), TokenMeanPool("pool"), head]
         case "resnet18", "resnet50":
             layers = [Conv2d("conv1", inChannels: c, outChannels: x(64), kernel: 7, stride: 2, padding: 3, bias: false, rng: &rng),
                       BatchNorm2d("bn1", channels: x(64), relu: true), MaxPool2d("maxpool", size: 3, stride: 2, padding: 1)]

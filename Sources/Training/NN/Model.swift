@@ -51,12 +51,15 @@ package final class Model {
     /// The convolution and linear layers, in order (inside residual blocks too).
     package var weightLayers: [any WeightLayer] {
         layers.flatMap { layer -> [any WeightLayer] in
-            if let block = layer as? BasicBlock { return block.weightLayers }
-            if let block = layer as? Bottleneck { return block.weightLayers }
-            if let block = layer as? CascadeBlock { return block.weightLayers }
+            if let block = layer as? any CompositeLayer { return block.weightLayers }
             if let w = layer as? any WeightLayer { return [w] }
             return []
         }
+    }
+
+    /// The self-attention layers (inside transformer blocks), in order.
+    package var attentionLayers: [SelfAttention] {
+        layers.compactMap { ($0 as? TransformerBlock)?.attention }
     }
 
     /// Every trainable parameter, in layer order.
@@ -86,13 +89,18 @@ package final class Model {
         for layer in layers[firstTrainable...].reversed() { g = layer.backward(g) }
     }
 
-    /// The conv and linear layers as shapes for a batch of `batch`.
+    /// The conv, linear and matmul layers as shapes for a batch of `batch`, with the vector work
+    /// of the layers between them (a standalone LayerNorm's or position embedding's) on the
+    /// layer before.
     package func layerShapes(batch: Int = 1) -> [LayerShape] {
         var shape = [batch] + inputShape
         var out: [LayerShape] = []
         for layer in layers {
             out += layer.layerShapes(input: shape)
             shape = (try? layer.outputShape(shape)) ?? shape
+            // Vector work of a layer without weights rides on the layer before it.
+            let function: VectorFunction? = layer is LayerNorm ? .layerNorm : layer is PositionEmbedding ? .residualAdd : nil
+            if let function, !out.isEmpty { out[out.count - 1] = out[out.count - 1].adding(.after(function)) }
         }
         return out
     }

@@ -196,12 +196,14 @@ public final class OneShotPruning {
     }
 
     /// `‖X_j‖₂` for every column of every group (`groups · C/g·R·S` values; one group for linear
-    /// layers): the norm of what the column multiplies over the batch and output positions.
+    /// layers): the norm of what the column multiplies over the batch and output positions (a
+    /// token-wise layer's tokens).
     /// - Complexity: O(N · C · R · S · P · Q) for a convolution, O(N · C) for a linear layer.
     package static func columnNorms(_ layer: any WeightLayer, input x: Tensor) -> [Double] {
         let xs = x.readBuffer
         guard let conv = layer as? Conv2d else {
-            let (n, c) = (x.shape[0], x.count / max(1, x.shape[0]))
+            // Rows of the product: samples, or every token of every sample (token-wise layers).
+            let c = Self.columns(of: layer), n = x.count / max(1, c)
             var sums = [Double](repeating: 0, count: c)
             for i in 0..<n { for j in 0..<c { let v = Double(xs[i &* c &+ j]); sums[j] += v * v } }
             return sums.map { $0.squareRoot() }

@@ -101,7 +101,8 @@ package enum SparseGPT {
     }
 
     /// The Hessian `2·X·Xᵀ / points` of a layer's calibration inputs: a linear layer's input
-    /// rows, or every output position's im2col patch of a convolution (`Conv2d.im2col`).
+    /// rows (every token's, for a token-wise layer), or every output position's im2col patch of
+    /// a convolution (`Conv2d.im2col`).
     /// - Precondition: `conv.groups == 1` for a convolution.
     /// - Complexity: O(points · columns²) through BLAS's `dsyrk`.
     package static func hessian(_ layer: any WeightLayer, input x: Tensor) -> [Double] {
@@ -109,7 +110,7 @@ package enum SparseGPT {
         var h = [Double](repeating: 0, count: columns * columns)
         let xs = x.readBuffer
         guard let conv = layer as? Conv2d else {
-            let n = x.shape[0]
+            let n = x.count / max(1, columns)  // samples, or tokens of every sample
             let rows = (0..<(n * columns)).map { Double(xs[$0]) }
             rows.withUnsafeBufferPointer { a in
                 h.withUnsafeMutableBufferPointer { BLAS.addGram(a, rows: n, n: columns, alpha: 2 / Double(max(n, 1)), into: $0) }

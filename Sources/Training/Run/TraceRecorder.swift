@@ -17,6 +17,9 @@ public final class TraceRecorder {
     public let every: Int?
     /// Which activations each snapshot records.
     public let activations: TraceActivations
+    /// Attention probabilities below this are effectively zero (recorded as each `pv` layer's
+    /// `input_threshold`); 0: only exact zeros.
+    public let attentionThreshold: Double
     /// The trace being written.
     public private(set) var writer: TraceWriter
     let samples = Tensor(shape: [0])
@@ -29,10 +32,15 @@ public final class TraceRecorder {
     /// - Throws: `SparseSimError` for a bad count, an existing non-empty `path` (new trace), or a
     ///   trace that does not match the run (resuming).
     public init(path: String, trainer: Trainer, every: Int?, sampleCount: Int, resuming: Bool,
-                activations: TraceActivations = .inputs, commandLine: [String] = CommandLine.arguments) throws {
+                activations: TraceActivations = .inputs, attentionThreshold: Double = 0,
+                commandLine: [String] = CommandLine.arguments) throws {
         self.activations = activations
+        self.attentionThreshold = attentionThreshold
         func bad(_ field: String, _ message: String) -> SparseSimError { .setting(field, message) }
         if let every, every < 0 { throw bad("traceEvery", "must not be negative (0: only the start and the end)") }
+        guard attentionThreshold >= 0 && attentionThreshold < 1 else {
+            throw bad("attentionThreshold", "must be in [0, 1) (a probability below which attention counts as zero), got \(attentionThreshold)")
+        }
         guard sampleCount >= 1 else { throw bad("traceSamples", "must be at least 1") }
         self.every = every.flatMap { $0 > 0 ? $0 : nil }
         let test = trainer.test
@@ -71,6 +79,7 @@ public final class TraceRecorder {
             }
             if let q = config.quantization { parameters["quantization"] = .string(q.description) }
             if let every = self.every { parameters["trace_every"] = .int(every) }
+            if !trainer.model.attentionLayers.isEmpty { parameters["attention_threshold"] = .double(attentionThreshold) }
             let provenance = Provenance.current(
                 seed: config.seed, threads: config.threads,
                 dataset: DatasetInfo(name: trainer.train.name, checksum: Self.checksum(trainer.train, trainer.test)),
@@ -117,9 +126,29 @@ public final class TraceRecorder {
                                                    backwardActivationDensity: backward,
                                                    outputActivations: activations.recordsOutputs ? layer.lastOutput?.array : nil))
         }
+        for attention in trainer.model.attentionLayers {
+            layers += attentionTensors(attention)
+        }
         var values = metrics.filter { $0.value.isFinite }
         if trainer.lastTrainLoss.isFinite { values["train_loss"] = trainer.lastTrainLoss }
         try writer.append(step: trainer.step, epoch: trainer.epoch, metrics: values, layers: layers)
+    }
+
+    /// The two products of `attention` as matmul layers: `qk` with the queries as its input and
+    /// the keys as its second operand, `pv` with the probabilities as its input (below
+    /// `attentionThreshold` effectively zero, when it is positive) and the values as its second
+    /// operand. Their masks are the operands' non-zeros.
+    func attentionTensors(_ attention: SelfAttention) -> [TraceWriter.LayerTensors] {
+        let operands = attention.productOperands()
+        let names = attention.productNames
+        let inputs = activations.recordsInputs
+        return [
+            TraceWriter.LayerTensors(name: names.scores, weights: operands.keys, mask: Bitmask(nonZerosOf: operands.keys),
+                                     inputActivations: inputs ? operands.queries : nil),
+            TraceWriter.LayerTensors(name: names.context, weights: operands.values, mask: Bitmask(nonZerosOf: operands.values),
+                                     inputActivations: inputs ? operands.probabilities : nil,
+                                     inputThreshold: attentionThreshold > 0 ? attentionThreshold : nil),
+        ]
     }
 
     /// `fnv1a64:` and 16 hex digits over the images' and labels' bytes of both splits.

@@ -25,12 +25,15 @@ public final class TrainingRun {
         public var checkpointEverySteps: Int?
         /// Which activations the trace records.
         public var traceActivations: TraceActivations
+        /// Attention probabilities below this are recorded as effectively zero (0: exact zeros only).
+        public var attentionThreshold: Double
 
         /// Outputs; every one optional.
         public init(checkpointDirectory: String? = nil, metricsPath: String? = nil, tracePath: String? = nil,
                     traceEvery: Int? = nil, traceSamples: Int = 16, checkpointEverySteps: Int? = nil,
-                    traceActivations: TraceActivations = .inputs) {
+                    traceActivations: TraceActivations = .inputs, attentionThreshold: Double = 0) {
             self.traceActivations = traceActivations
+            self.attentionThreshold = attentionThreshold
             self.checkpointEverySteps = checkpointEverySteps
             self.checkpointDirectory = checkpointDirectory
             self.metricsPath = metricsPath
@@ -86,7 +89,8 @@ public final class TrainingRun {
         self.start = start
         recorder = try outputs.tracePath.map {
             try TraceRecorder(path: $0, trainer: trainer, every: outputs.traceEvery, sampleCount: outputs.traceSamples,
-                              resuming: resume, activations: outputs.traceActivations, commandLine: commandLine)
+                              resuming: resume, activations: outputs.traceActivations,
+                              attentionThreshold: outputs.attentionThreshold, commandLine: commandLine)
         }
     }
 

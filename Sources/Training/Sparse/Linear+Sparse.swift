@@ -15,14 +15,14 @@ extension Linear {
 
     /// `xᵀ`, kept for the sampled weight gradient.
     func transposeInput(_ x: Tensor) {
-        let n = x.shape[0]
+        let n = rows(x)
         transposedInput.resize([inputs, n])
         SparseKernels.transpose(x.readBuffer.baseAddress!, rows: n, cols: inputs, into: transposedInput.buffer.baseAddress!)
     }
 
     /// `dyᵀ`.
     func transposeOutputGradient(_ dy: Tensor) {
-        let n = dy.shape[0]
+        let n = dy.count / outputs
         transposedOutputGrad.resize([outputs, n])
         SparseKernels.transpose(dy.readBuffer.baseAddress!, rows: n, cols: outputs, into: transposedOutputGrad.buffer.baseAddress!)
     }
@@ -61,7 +61,7 @@ extension Linear {
     /// SWAT's dense weight gradient from the inputs with `|x| ≥ τ`.
     /// - Complexity: `2·kept·outputs` flops.
     func sparseInputWeightGradient(_ x: Tensor, _ dy: Tensor) {
-        let n = x.shape[0]
+        let n = rows(x)
         transposedResult.resize([inputs, outputs])
         transposedResult.fill(0)
         let tau = sparsity.activationThreshold, (inputs, outputs) = (self.inputs, self.outputs)

@@ -21,6 +21,7 @@ struct SimulateCommand: ParsableCommand {
               sparsesim simulate --hw HardwareSpecs/tpu-v1-like.xml --trace run.sstrace --snapshot last --format json --output result.json
               sparsesim simulate --hw HardwareSpecs/scnn.xml --hw HardwareSpecs/sparten.xml --trace rigl.sstrace --density-model both
               sparsesim simulate --hw HardwareSpecs/stc-2to4.xml --topology layers.csv
+              sparsesim simulate --hw HardwareSpecs/systolic-ws.xml --model bert-base --seq-len 384
               sparsesim simulate --hw HardwareSpecs/cambricon-x.xml --trace synflow.sstrace --activation-density 0.5
               sparsesim simulate --hw HardwareSpecs/scnn.xml --topology gemms.csv --weight-density 0.4 --activation-density 0.5
               sparsesim simulate --hw HardwareSpecs/eyeriss-v1.xml --model alexnet --batch 4 --activation-density alexnet-densities.csv
@@ -40,6 +41,9 @@ struct SimulateCommand: ParsableCommand {
 
     @Option(help: "A network from the catalog: \(NetworkCatalog.names.joined(separator: ", ")).")
     var model: String?
+
+    @Option(name: .customLong("seq-len"), help: "With a transformer --model: tokens per sequence (default: the model's own — bert-base 128, gpt2-small 1024, llama-d2048-l16 2048; vit-b16 and vit-tiny take only their 197 and 16).")
+    var seqLen: Int?
 
     @Option(help: "A SCALE-Sim topology CSV: conv (name, IFMAP H, IFMAP W, R, S, C, K, stride[, N:M]) or GEMM (header 'Layer name, M, N, K'; A = MxK activations, B = NxK weights[, N:M]).")
     var topology: String?
@@ -74,6 +78,7 @@ struct SimulateCommand: ParsableCommand {
         let sources = [model, topology, trace].compactMap { $0 }.count
         guard sources == 1 else { throw ValidationError("give exactly one of --model, --topology or --trace") }
         guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
+        if seqLen != nil && model == nil { throw ValidationError("--seq-len needs a transformer --model") }
         if let model, NetworkCatalog.model(model) == nil {
             throw ValidationError("unknown --model '\(model)' (known: \(NetworkCatalog.names.joined(separator: ", ")))")
         }
@@ -93,7 +98,9 @@ struct SimulateCommand: ParsableCommand {
 
     func loadWorkload() throws -> Workload {
         if let model {
-            return Workload(source: "model \(model)", name: model, shapes: NetworkCatalog.model(model, batch: batch)!.layers)
+            let network = try NetworkCatalog.model(model, batch: batch, sequenceLength: seqLen)!
+            let source = seqLen.map { "model \(model) seq-len \($0)" } ?? "model \(model)"
+            return Workload(source: source, name: model, shapes: network.layers)
         }
         if let topology { return try ScaleSimTopology.load(path: topology, batch: batch) }
         return try Workload.fromTrace(at: trace!, snapshot: snapshot).workload

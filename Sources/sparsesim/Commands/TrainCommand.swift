@@ -214,7 +214,11 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .customLong("trace-activations"), help: "Activations the trace records per layer: inputs (what the simulator reads), outputs (the layers' own results, for analyze svcca) or both.")
     var traceActivations: String = "inputs"
 
+    @Option(name: .customLong("attention-threshold"), help: "Transformers: attention probabilities below this count as zero in the trace (recorded with each attention product; default 0: exact zeros only).")
+    var attentionThreshold: Double = 0
+
     func validate() throws {
+        if attentionThreshold != 0 && trace == nil { throw ValidationError("--attention-threshold needs --trace") }
         if resume && checkpointDir == nil { throw ValidationError("--resume needs --checkpoint-dir") }
         if let n = checkpointEverySteps {
             guard n >= 1 else { throw ValidationError("--checkpoint-every-steps must be at least 1, got \(n)") }
@@ -266,7 +270,7 @@ struct TrainCommand: ParsableCommand {
             convolutions: try convolutionChoice())
         let outputs = TrainingRun.Outputs(checkpointDirectory: checkpointDir, metricsPath: metrics, tracePath: trace,
                                           traceEvery: traceEvery, traceSamples: traceSamples, checkpointEverySteps: checkpointEverySteps,
-                                          traceActivations: try activationChoice())
+                                          traceActivations: try activationChoice(), attentionThreshold: attentionThreshold)
         guard let seedList = seeds?.values else {
             let (summary, method) = try train(base, outputs: outputs)
             switch format {

@@ -13,6 +13,7 @@ enum FlagNames {
         "learningRate": "--lr", "dataDirectory": "--data-dir", "initialMask": "--init-mask", "initialWeights": "--init-weights",
         "decomposition": "--decompose", "quantization": "--quantize", "coefficientSparsity": "--coef-sparsity",
         "coefficientFormat": "--coef-format", "bases": "-M", "axes": "--vary", "directory": "--out", "overrides": "--set",
+        "sequenceLength": "--seq-len",
     ]
 
     /// The flag of `field`: `batchSize` → `--batch-size`.

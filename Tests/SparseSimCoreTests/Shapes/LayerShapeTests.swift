@@ -100,3 +100,27 @@ import TestSupport
         #expect(LayerShape.checkedProduct([]) == 1)
     }
 }
+
+/// The matmul kind: two activations per sample, one GEMM per head.
+@Suite struct MatmulShapeTests {
+    @Test func countsAreThoseOfTheHeadsGEMMs() throws {
+        let s = LayerShape.matmul("qk", N: 3, heads: 4, rows: 5, reduction: 6, columns: 7)
+        try s.validate()
+        #expect(s.macs == 3 * 4 * 5 * 6 * 7)
+        #expect(s.weightCount == 3 * 4 * 7 * 6 && s.weightShape == [3, 4, 7, 6])
+        #expect(s.inputCount == 3 * 4 * 5 * 6 && s.inputShape == [3, 4, 5, 6])
+        #expect(s.outputCount == 3 * 4 * 5 * 7 && s.outputShape == [3, 4, 5, 7])
+    }
+
+    @Test func malformedMatmulsAreRefused() {
+        var s = LayerShape.matmul("qk", N: 1, heads: 2, rows: 4, reduction: 3, columns: 4)
+        s.P = 3
+        #expect(throws: SparseSimError.self) { try s.validate() }
+        s = .matmul("qk", N: 1, heads: 2, rows: 4, reduction: 3, columns: 4)
+        s.R = 2
+        #expect(throws: SparseSimError.self) { try s.validate() }
+        s = .matmul("qk", N: 1, heads: 2, rows: 4, reduction: 3, columns: 4)
+        s.C = 7
+        #expect(throws: SparseSimError.self) { try s.validate() }
+    }
+}

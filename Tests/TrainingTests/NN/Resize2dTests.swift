@@ -76,18 +76,7 @@ import TestSupport
         print(json.dumps(out))
         """
         let input = "[" + x.array.map { "\($0)" }.joined(separator: ",") + "]"
-        let stdin = try makeTemporaryDirectory() + "/x.json"
-        try input.write(toFile: stdin, atomically: true, encoding: .utf8)
-        let r = try Python.run(["-c", "import sys; sys.stdin = open(sys.argv[1]); exec(sys.argv[2])", stdin, script])
-        try #require(r.status == 0, "\(r.stderr)")
-        let references = try JSONDecoder().decode([String: [Double]].self, from: r.stdout)
-        for (name, reference) in references {
-            #expect(reference.count == y.count, "\(name)")
-            let worst = zip(reference, y).map { abs($0 - Double($1)) }.max() ?? .infinity
-            #expect(worst < 1e-5, "\(name): largest difference \(worst)")
-        }
-        #expect(references["numpy"] != nil)
-        if Python.hasTorch { #expect(references["torch"] != nil) }
+        try PythonReference.expectMatches(y, script: script, input: Data(input.utf8), tolerance: 1e-5)
     }
 
     @Test(arguments: [0.75, 0.5, 1.0])
