@@ -183,6 +183,37 @@ import Testing
 
     /// A run interrupted after its first epoch is resumed from its checkpoint and ends with the
     /// trace an uninterrupted study records (weights and masks, byte for byte).
+    /// The study on the vision transformer: trains dense, RigL unstructured and RigL 2:4, and
+    /// simulates every trace — its matmul layers from the recorded attention — on the systolic,
+    /// 2:4 and SCNN presets, each entry the direct simulation of the trace, with the attention
+    /// and MLP shares.
+    @Test func studyRunsOnTheTransformer() throws {
+        let dir = Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var s = Self.settings()
+        s.model = "vit-tiny"
+        s.trainSamples = 128
+        s.testSamples = 64
+        s.batchSize = 32
+        let study = try StructureStudy(settings: s, directory: dir)
+        let records = try study.train { _ in }
+        let specs = try ["systolic-ws", "stc-2to4", "scnn"].map(Self.spec)
+        let (summary, _) = try study.evaluate(records: records, specs: specs, provenance: Provenance.current())
+        #expect(summary.comparison.entries.count == 9)
+        for (r, run) in study.runs.enumerated() {
+            let (workload, _, _) = try Workload.fromTrace(at: study.tracePath(run))
+            #expect(workload.layers.filter { $0.shape.kind == .matmul && $0.masks != nil }.count == 8, "\(run.name)")
+            for (i, spec) in specs.enumerated() {
+                let result = try Simulator(spec: spec.spec).run(workload)
+                #expect(summary.comparison.entries[r * 3 + i].cycles == result.total.cycles)
+                #expect(result.blockShares != nil)
+            }
+        }
+        // The 2:4 run's linear layers conform: the 2:4 engine beats its dense twin on it.
+        #expect(summary.comparison.entries[7].speedup > 1, "\(summary.comparison.entries[7])")
+        #expect(abs(summary.comparison.entries[6].weightDensity - 0.5) < 0.01)
+    }
+
     @Test func interruptedRunResumesToTheSameTrace() throws {
         let interrupted = Self.directory(), whole = Self.directory()
         defer { for d in [interrupted, whole] { try? FileManager.default.removeItem(atPath: d) } }

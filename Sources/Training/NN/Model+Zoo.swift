@@ -79,11 +79,9 @@ extension Model {
         case "vit-tiny":
             // A vision transformer: patches embedded token-wise, learned positions, pre-LN
             // encoder blocks, a final LayerNorm, the mean of the tokens and the classifier.
+            // The width multiplier scales the heads' features: the width stays a multiple of the heads.
             let v = NetworkCatalog.ViTTiny.self
-            let width = x(v.width), heads = v.heads
-            guard width % heads == 0 else {
-                throw SparseSimError.setting("width", "vit-tiny's width \(width) must divide into \(heads) heads")
-            }
+            let heads = v.heads, width = heads * max(1, Int((Double(v.width) * width / Double(heads)).rounded()))
             guard h % v.patch == 0, w % v.patch == 0 else {
                 throw SparseSimError.setting("inputShape", "vit-tiny's \(v.patch)×\(v.patch) patches do not tile \(h)×\(w) images")
             }

@@ -60,6 +60,25 @@ import Testing
         }
     }
 
+    /// A token-wise layer's norms run over every token of every sample, and SparseGPT's Hessian
+    /// is the Gram matrix of those token rows.
+    @Test func tokenwiseNormsAndHessianSumOverTokens() {
+        var rng = RandomGenerator(seed: 33)
+        let fc = Linear("fc", inputs: 4, outputs: 3, tokenwise: true, rng: &rng)
+        let x = GradientCheck.randomTensor([2, 5, 4], &rng)
+        let norms = OneShotPruning.columnNorms(fc, input: x)
+        let h = SparseGPT.hessian(fc, input: x)
+        #expect(norms.count == 4 && h.count == 16)
+        for j in 0..<4 {
+            let byHand = (0..<10).reduce(0.0) { $0 + Double(x[$1 * 4 + j]) * Double(x[$1 * 4 + j]) }.squareRoot()
+            #expect(abs(norms[j] - byHand) < 1e-9)
+            for k in 0..<4 {
+                let gram = (0..<10).reduce(0.0) { $0 + Double(x[$1 * 4 + j]) * Double(x[$1 * 4 + k]) } * 2 / 10
+                #expect(abs(h[j * 4 + k] - gram) < 1e-9)
+            }
+        }
+    }
+
     @Test func linearNormsAndNMGroups() {
         var rng = RandomGenerator(seed: 32)
         let fc = Linear("fc", inputs: 8, outputs: 3, rng: &rng)

@@ -87,6 +87,16 @@ import Testing
         #expect(FileManager.default.contents(atPath: "\(c)/checkpoint.safetensors") == FileManager.default.contents(atPath: "\(a)/checkpoint.safetensors"))
     }
 
+    /// small-dense's width multiplier keeps the width a multiple of the heads (64 · 0.4 = 25.6 → 24).
+    @Test func widthMultiplierKeepsWholeHeads() throws {
+        var rng = RandomGenerator(seed: 1)
+        let model = try Model.make("vit-tiny", width: 0.4, rng: &rng)
+        let attention = try #require(model.attentionLayers.first)
+        #expect(attention.features == 24 && attention.heads == 4)
+        let y = model.forward(GradientCheck.randomTensor([2, 1, 28, 28], &rng), phase: .evaluation)
+        #expect(y.shape == [2, 10])
+    }
+
     /// A threshold that is not a probability is refused, naming its field.
     @Test func badAttentionThresholdIsRefused() throws {
         let trainer = try Trainer(Self.config())
