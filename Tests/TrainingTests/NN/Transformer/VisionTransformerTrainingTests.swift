@@ -87,6 +87,45 @@ import Testing
         #expect(FileManager.default.contents(atPath: "\(c)/checkpoint.safetensors") == FileManager.default.contents(atPath: "\(a)/checkpoint.safetensors"))
     }
 
+    /// Wanda and SparseGPT prune a trained vit-tiny at 2:4: `patch_embed` stays dense, every other
+    /// layer keeps half, pruned weights are zero, the reported accuracy is a fresh evaluation's,
+    /// and Wanda's mask of the first projection equals a brute-force ranking of `|W|·‖X‖` with the
+    /// norms over every token of the calibration samples.
+    @Test(arguments: [OneShotPruning.Criterion.wanda, .sparsegpt])
+    func oneShotPruningOfATrainedTransformer(criterion: OneShotPruning.Criterion) throws {
+        let dir = TrainerTests.temporaryDirectory("vos")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var config = TrainingConfiguration(model: "vit-tiny", epochs: 1, batchSize: 32, seed: 4, trainSamples: 128, testSamples: 64)
+        try Trainer(config).run(checkpointDirectory: dir)
+        config.initialWeights = dir
+        let unpruned = try Trainer(config).model.weightLayers.map { $0.weight.value.array }
+        let pruning = try OneShotPruning(configuration: config, criterion: criterion, target: .nm(NMPattern(n: 2, m: 4)),
+                                         calibrationSamples: 16)
+        let result = try pruning.run()
+        #expect(result.layers[0].kept == result.layers[0].weights)
+        #expect(result.layers.dropFirst().allSatisfy { $0.kept * 2 == $0.weights })
+        let layers = pruning.trainer.model.weightLayers
+        for (layer, mask) in zip(layers, pruning.masks) {
+            #expect((0..<layer.weightCount).allSatisfy { mask[$0] || layer.weight.value[$0] == 0 }, "\(layer.name)")
+        }
+        #expect(abs(pruning.trainer.evaluate(pruning.trainer.test).accuracy - result.accuracyAfter) < 1e-12)
+        guard criterion == .wanda else { return }
+        let x = Tensor(shape: [16, 1, 28, 28], values: pruning.trainer.train.prefix(16).images)
+        _ = pruning.trainer.model.forward(x, phase: .evaluation)
+        let input = try #require(layers[1].lastInput)  // block1.attn.q's: LayerNorm of the dense embedding
+        #expect(layers[1].name == "block1.attn.q" && input.count == 16 * 16 * 64)
+        for row in 0..<64 {
+            for g in stride(from: 0, to: 64, by: 4) {
+                let scores = (g..<(g + 4)).map { j in
+                    abs(Double(unpruned[1][row * 64 + j]))
+                        * (0..<256).reduce(0.0) { $0 + Double(input[$1 * 64 + j]) * Double(input[$1 * 64 + j]) }.squareRoot()
+                }
+                let kept = Set((0..<4).filter { pruning.masks[1][row * 64 + g + $0] })
+                #expect(kept == OneShotPruningTests.bruteForceRow(scores, keep: 2), "row \(row) group \(g)")
+            }
+        }
+    }
+
     /// small-dense's width multiplier keeps the width a multiple of the heads (64 · 0.4 = 25.6 → 24).
     @Test func widthMultiplierKeepsWholeHeads() throws {
         var rng = RandomGenerator(seed: 1)
