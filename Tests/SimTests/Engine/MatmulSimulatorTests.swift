@@ -68,6 +68,17 @@ import Testing
         #expect(abs(r.weightDensity! - b.density) < 1e-12)
     }
 
+    /// `--weight-density` draws masks for the weights only: a matmul's second operand is an
+    /// activation and stays dense.
+    @Test func statisticalWeightDensitySkipsMatmuls() throws {
+        let model = try #require(NetworkCatalog.model("vit-tiny", batch: 2))
+        let w = Workload(source: "t", name: "vit-tiny", shapes: model.layers).withWeightDensity(0.5, seed: 1)
+        #expect(w.layers.filter { $0.shape.kind == .matmul }.count == 8)
+        for layer in w.layers {
+            #expect((layer.masks?.weights == nil) == (layer.shape.kind == .matmul), "\(layer.shape.name)")
+        }
+    }
+
     /// Without masks a matmul is `N·heads` identical GEMMs.
     @Test func denseMatmulIsItsGEMMsTimesInstances() throws {
         let sim = try SparseSimulatorTests.simulator("scnn")

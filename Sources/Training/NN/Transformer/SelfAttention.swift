@@ -59,11 +59,6 @@ package final class SelfAttention: Layer, ThreadedLayer {
 
     package func outputShape(_ shape: [Int]) throws -> [Int] { try proj.outputShape(try q.outputShape(shape)) }
 
-    /// The queries, keys and values of the last forward pass, `[N, T, D]` each.
-    package var queries: Tensor { q.output }
-    package var keys: Tensor { k.output }
-    package var values: Tensor { v.output }
-
     /// Calls `body(row, query, head)` for every sample, head and query token of a `[n, t, D]`
     /// batch, the samples split between threads (one piece below 2¹⁶ multiply-adds): `row` is
     /// the token's first probability in `[N, heads, T, T]`, `query` its head's first feature in
