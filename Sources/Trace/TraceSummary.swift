@@ -68,12 +68,12 @@ public struct TraceSummary: Codable, Equatable, Sendable {
         inputShape = m.model.inputShape
         method = m.method
         self.tensorsVerified = tensorsVerified
-        layers = m.model.layers.map { Layer(shape: $0, macs: $0.macs, weights: $0.kind == .matmul ? 0 : $0.weightCount) }
+        layers = m.model.layers.map { Layer(shape: $0, macs: $0.macs, weights: $0.kind.hasWeights ? $0.weightCount : 0) }
         snapshots = m.snapshots.map { s in
             var kept = 0.0, total = 0.0
-            // Weights only: a matmul layer's second operand is an activation.
-            for l in s.layers where m.model.layer(named: l.name)?.kind != .matmul {
-                let count = Double(m.model.layer(named: l.name)?.weightCount ?? 0)
+            for l in s.layers {
+                guard let shape = m.model.layer(named: l.name), shape.kind.hasWeights else { continue }
+                let count = Double(shape.weightCount)
                 kept += l.weightDensity * count
                 total += count
             }

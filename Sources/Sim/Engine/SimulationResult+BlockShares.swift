@@ -23,30 +23,29 @@ extension SimulationResult {
         public var attention: Part, mlp: Part, other: Part
     }
 
-    /// Which part a layer named `name` belongs to.
-    static func part(of name: String) -> KeyPath<BlockShares, BlockShares.Part> {
-        if name.contains(".attn.") { return \.attention }
-        if name.hasSuffix(".fc1") || name.hasSuffix(".fc2") || name.contains(".mlp.") { return \.mlp }
-        return \.other
+    /// Which part a layer named `name` belongs to: `attention`, `mlp` or `other`.
+    static func part(of name: String) -> String {
+        if name.contains(".attn.") { return "attention" }
+        if name.hasSuffix(".fc1") || name.hasSuffix(".fc2") || name.contains(".mlp.") { return "mlp" }
+        return "other"
     }
 
     /// The shares of `layers`, for a workload with attention layers; nil otherwise (what
     /// `Simulator.run` stores in `blockShares`).
     /// - Complexity: O(layers).
     static func blockShares(of layers: [LayerResult]) -> BlockShares? {
-        guard layers.contains(where: { $0.name.contains(".attn.") }) else { return nil }
+        guard layers.contains(where: { part(of: $0.name) == "attention" }) else { return nil }
         var cycles: [String: Int] = [:], energy: [String: Double] = [:]
         for l in layers {
-            let key = Self.part(of: l.name) == \.attention ? "attention" : Self.part(of: l.name) == \.mlp ? "mlp" : "other"
-            cycles[key, default: 0] += l.cycles
-            energy[key, default: 0] += l.totalEnergyPJ
+            cycles[part(of: l.name), default: 0] += l.cycles
+            energy[part(of: l.name), default: 0] += l.totalEnergyPJ
         }
         let allCycles = Double(max(cycles.values.reduce(0, +), 1)), allEnergy = max(energy.values.reduce(0, +), .leastNonzeroMagnitude)
-        func part(_ key: String) -> BlockShares.Part {
+        func share(_ key: String) -> BlockShares.Part {
             BlockShares.Part(cycles: cycles[key] ?? 0, energyPJ: energy[key] ?? 0, cycleShare: Double(cycles[key] ?? 0) / allCycles,
                              energyShare: (energy[key] ?? 0) / allEnergy)
         }
-        return BlockShares(attention: part("attention"), mlp: part("mlp"), other: part("other"))
+        return BlockShares(attention: share("attention"), mlp: share("mlp"), other: share("other"))
     }
 
     /// `attention 41.2 % of cycles, 38.0 % of energy; MLP …; other …`, for the table.

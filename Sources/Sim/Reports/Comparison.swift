@@ -105,9 +105,8 @@ public struct Comparison: Codable, Equatable, Sendable {
             quantizedAccuracy = metrics["quantized_test_accuracy"]
             var kept = 0, weights = 0, nonZero = 0, inputs = 0
             for layer in workload.layers {
-                // A matmul's second operand is an activation: its zeros are the activations'.
-                let count = layer.shape.weightCount, isWeight = layer.shape.kind != .matmul
-                if isWeight {
+                let count = layer.shape.weightCount
+                if layer.shape.kind.hasWeights {
                     weights += count
                     kept += layer.masks?.weights?.popcount ?? count
                 }

@@ -159,7 +159,7 @@ public struct Report: Sendable {
         // Density per layer over training, from the manifest.
         let steps = m.snapshots.map { Double($0.step) }
         if steps.count > 1 {
-            let names = m.model.layers.filter { $0.kind != .matmul }.map(\.name)
+            let names = m.model.layers.filter(\.kind.hasWeights).map(\.name)
                 .filter { name in m.snapshots.allSatisfy { s in s.layers.contains { $0.name == name } } }
             let series = names.map { name in
                 SVGChart.Series(name: name, values: m.snapshots.map { s in s.layers.first { $0.name == name }!.weightDensity }, xs: steps)
@@ -171,7 +171,7 @@ public struct Report: Sendable {
             + "a linear layer reading the input image shows each pixel's connectivity (the share of units it still feeds).</p>\n<div class=\"figures\">\n"
         let input = m.model.inputShape
         let image = input.count == 3 ? (channels: input[0], height: input[1], width: input[2]) : nil
-        for layer in run.workload.layers where layer.shape.kind != .matmul {  // a matmul's second operand is no weight
+        for layer in run.workload.layers where layer.shape.kind.hasWeights {
             guard let mask = layer.masks?.weights else { continue }
             let img = MaskImage(mask: mask, shape: layer.shape, inputImage: image)
             out += SVGChart.heatmap(title: "\(layer.shape.name): density \(formatted(mask.density, digits: 3))", rows: img.rows, cols: img.cols,

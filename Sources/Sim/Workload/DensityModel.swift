@@ -81,8 +81,7 @@ extension Workload {
     public func withWeightDensity(_ density: Double, seed: UInt64) -> Workload {
         precondition(density > 0 && density <= 1, "density in (0, 1]")
         var out = self
-        // A matmul's second operand is an activation, not a weight: it stays as recorded (dense).
-        for (i, layer) in layers.enumerated() where layer.masks?.weights == nil && layer.structure == nil && layer.shape.kind != .matmul {
+        for (i, layer) in layers.enumerated() where layer.masks?.weights == nil && layer.structure == nil && layer.shape.kind.hasWeights {
             var masks = layer.masks ?? LayerMasks(weights: nil, inputs: [], inputSource: .dense)
             var rng = RandomGenerator(seed: seed ^ 0x3E16_47 ^ (UInt64(i) &* 0x9E37_79B9_7F4A_7C15))
             let count = layer.shape.weightCount

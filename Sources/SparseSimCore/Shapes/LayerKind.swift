@@ -12,4 +12,9 @@ public enum LayerKind: String, Codable, Sendable, CaseIterable {
     /// GEMM per group (head): `P` rows (`H = P`), `C/groups` reduction and `K/groups` columns;
     /// the "weights" are the second operand of every sample (`LayerShape.matmul`).
     case matmul
+
+    /// Whether the layer has weights: every kind but `matmul`, whose recorded "weights" are its
+    /// second operand, an activation of each sample. Weight densities, weight masks drawn or
+    /// shown, and masks to train leave such layers out.
+    public var hasWeights: Bool { self != .matmul }
 }

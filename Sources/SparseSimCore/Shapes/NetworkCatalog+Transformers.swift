@@ -153,11 +153,4 @@ extension NetworkCatalog {
         }
         return layers
     }
-
-    /// vit-tiny on 1×28×28: the patch embedding (16 tokens, 49 → 64), four encoder blocks and
-    /// the classifier (64 → 10); linear layers have one row per token (`16·N`) except the
-    /// classifier (`N`).
-    static func vitTiny(batch n: Int) -> [LayerShape] {
-        transformer("vit-tiny", batch: n, tokens: 16)!.layers
-    }
 }

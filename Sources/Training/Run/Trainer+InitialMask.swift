@@ -34,8 +34,7 @@ extension Trainer {
         }
         var masks = InitialMasks(path: path, names: [], masks: [], weights: [])
         var total = 0, kept = 0
-        // Weight layers only: a matmul layer's recorded "weights" are activations.
-        for layer in manifest.model.layers where layer.kind != .matmul {
+        for layer in manifest.model.layers where layer.kind.hasWeights {
             let data = try reader.load(layer: layer.name, snapshot: last)
             masks.names.append(layer.name)
             masks.masks.append(data.mask)
